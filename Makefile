@@ -1,0 +1,63 @@
+# Quick start: `make run` (HTTP server on 127.0.0.1:8000) and `make test` (the whole suite).
+# Every target sets up .venv itself, so a fresh clone needs only Python >= 3.10 and pip.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TOOLS  := .tools
+
+.PHONY: run stdio test eval bench stress conformance bundle schema validate clean help
+
+help:
+	@echo "make run          start the HTTP server on 127.0.0.1:8000 (prints how to connect)"
+	@echo "make test         set up .venv and run the whole test suite"
+	@echo "make eval         lookup-quality report (accuracy per category, recall@3, MRR)"
+	@echo "make bench        benchmark table (ratios against a minimal MCPServer floor)"
+	@echo "make stress       fuzzing, protocol abuse, load and soak (summary table)"
+	@echo "make conformance  official MCP conformance suite + MCP Inspector CLI + mcpb validate"
+	@echo "make bundle       build the Claude Desktop bundle (.mcpb)"
+	@echo "make schema       regenerate glossary_data/schema.json and configs/default.yaml"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ai-glossary-mcp serve --transport http --host 127.0.0.1 --port 8000
+
+stdio: $(STAMP)
+	$(BIN)/ai-glossary-mcp
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not stress"
+
+validate: $(STAMP)
+	$(BIN)/ai-glossary-mcp validate glossary_data/ai-ml
+
+eval: $(STAMP)
+	$(BIN)/python -m tests.quality.report
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+stress: $(STAMP)
+	$(BIN)/python -m pytest -q -m stress -p no:randomly
+	$(BIN)/python tests/stress/summary.py
+
+conformance: $(STAMP)
+	bash tests/conformance/run.sh
+
+bundle: $(STAMP)
+	bash tests/conformance/bundle.sh
+
+schema: $(STAMP)
+	$(BIN)/python -c "from ai_glossary_mcp.model import entry_json_schema; import json; \
+	open('glossary_data/schema.json','w').write(json.dumps(entry_json_schema(), indent=2, ensure_ascii=False) + '\n')"
+	$(BIN)/python -c "from ai_glossary_mcp.config import default_config_yaml; \
+	open('configs/default.yaml','w').write(default_config_yaml())"
+
+clean:
+	rm -rf $(VENV) $(TOOLS) build dist .pytest_cache .hypothesis *.egg-info
