@@ -1,0 +1,91 @@
+"""The loaded glossary: an immutable value built once per (re)load.
+
+It holds the packs, the entries in a stable order (by term), every entry's
+relations with the inverse edges already added, and a content hash an agent
+can cite. Nothing here reads files or knows about MCP; the loader builds it,
+the index and the MCP layer read it. A reload builds a new Glossary and swaps
+the reference in one step, so no request ever sees half of two versions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from .model import RELATION_PHRASES, Entry, Pack
+
+URI_PREFIX = "glossary://terms/"
+
+
+def entry_uri(entry_id: str) -> str:
+    return f"{URI_PREFIX}{entry_id}"
+
+
+def heading(entry: Entry) -> str:
+    """How the entry is titled in listings: "DPO (Direct Preference Optimization)" when
+    the id is the acronym's slug (the name people use is the acronym), otherwise
+    "Mixture of Experts (MoE)" or the bare term."""
+    if not entry.acronym:
+        return entry.term
+    if entry.id == "-".join(entry.acronym.lower().split()):
+        return f"{entry.acronym} ({entry.term})"
+    return f"{entry.term} ({entry.acronym})"
+
+
+def sort_key(entry: Entry) -> tuple[str, str]:
+    return (heading(entry).casefold(), entry.id)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A relation as served: authored in the data, or the inverse the loader added."""
+
+    source: str
+    target: str
+    relation: str
+    note: str | None
+    inferred: bool
+
+    def why(self, source_term: str, target_term: str) -> str:
+        phrase = RELATION_PHRASES[self.relation]
+        base = f"{source_term} {phrase} {target_term}"
+        return f"{base}: {self.note}" if self.note else base
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    pack: Pack
+    directory: str
+    entry_count: int
+
+
+@dataclass(frozen=True)
+class Glossary:
+    packs: tuple[PackInfo, ...]
+    entries: tuple[Entry, ...]  # sorted by heading, case-insensitively, then id
+    entry_pack: Mapping[str, str]  # entry id -> pack name
+    edges: Mapping[str, tuple[Edge, ...]]  # entry id -> outgoing edges (authored first, then inferred)
+    content_hash: str
+    by_id: Mapping[str, Entry] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", MappingProxyType({e.id: e for e in self.entries}))
+        object.__setattr__(self, "entry_pack", MappingProxyType(dict(self.entry_pack)))
+        object.__setattr__(self, "edges", MappingProxyType(dict(self.edges)))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def formula_entries(self) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.formula is not None)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "entries": len(self.entries),
+            "formulas": len(self.formula_entries),
+            "relations": sum(len(e.related) for e in self.entries),
+            "aliases": sum(len(e.aliases) for e in self.entries),
+            "read_more": sum(len(e.read_more) for e in self.entries),
+        }

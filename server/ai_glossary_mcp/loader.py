@@ -1,0 +1,345 @@
+"""Read glossary packs from disk into a validated, immutable Glossary.
+
+A pack is a directory with a `pack.yaml` and one `<id>.yaml` per entry. The
+loader never stops at the first problem: it collects every problem of every
+file (syntax, schema, cross-file rules) and raises them together, each as
+`file:line: message`, because a curator fixing a pack wants the whole list.
+
+Why it is shaped this way:
+- YAML is composed to a node tree first (with `SafeLoader`), which gives line
+  numbers for every key and item, lets us refuse anchors/aliases (the
+  "billion laughs" expansion) and absurd nesting before anything is built,
+  and only then is the tree constructed into plain Python data.
+- Per-file checks (encoding, size, YAML, pydantic schema, id = file name,
+  LaTeX parses) come first; cross-file rules (duplicate ids across packs,
+  names that collide after normalisation, relations to missing ids) run once
+  every file is read, and the inverse relation edges are derived last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import PackValidationError, Problem, display_path
+from .glossary import Edge, Glossary, PackInfo, sort_key
+from .model import RELATION_INVERSES, Entry, Pack
+from .normalize import name_key
+
+MAX_FILE_BYTES = 256 * 1024
+MAX_NESTING = 24
+PACK_FILE = "pack.yaml"
+
+Positions = dict[tuple[Any, ...], int]
+
+
+@dataclass(frozen=True)
+class _Located:
+    """An entry with where it came from, for cross-file messages."""
+
+    entry: Entry
+    pack: str
+    path: str
+    positions: Positions
+
+    def line(self, *path: Any) -> int:
+        return _line_for(self.positions, path)
+
+
+def bundled_pack_dir() -> Path:
+    """The ai-ml pack shipped with the package (inside the wheel, or the repo in a checkout)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "glossary_data" / "ai-ml", here.parents[1] / "glossary_data" / "ai-ml"):
+        if (candidate / PACK_FILE).is_file():
+            return candidate
+    raise FileNotFoundError("the bundled glossary pack (glossary_data/ai-ml) is missing from this installation")
+
+
+def _line_for(positions: Positions, path: Sequence[Any]) -> int:
+    path = tuple(path)
+    while path:
+        if path in positions:
+            return positions[path]
+        path = path[:-1]
+    return positions.get((), 1)
+
+
+def _walk_nodes(root: yaml.Node, path_str: str, problems: list[Problem]) -> Positions | None:
+    """Map every key/item path to its line; refuse aliases and deep nesting."""
+    positions: Positions = {(): root.start_mark.line + 1}
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            problems.append(
+                Problem(path_str, node.start_mark.line + 1, "YAML anchors and aliases are not allowed in glossary files")
+            )
+            return None
+        seen.add(id(node))
+        if len(path) > MAX_NESTING:
+            problems.append(Problem(path_str, node.start_mark.line + 1, f"nesting deeper than {MAX_NESTING} levels"))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node)
+                positions[path + (key,)] = key_node.start_mark.line + 1
+                stack.append((value_node, path + (key,)))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                positions[path + (index,)] = item.start_mark.line + 1
+                stack.append((item, path + (index,)))
+    return positions
+
+
+def read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, Positions, bytes] | None:
+    """Read one YAML file safely; on failure append problems and return None."""
+    shown = display_path(path)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        problems.append(Problem(shown, 0, f"cannot read file: {exc.strerror or exc}"))
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        problems.append(Problem(shown, 1, f"file is larger than {MAX_FILE_BYTES // 1024} KiB"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(shown, line, f"file is not UTF-8 (invalid byte 0x{raw[exc.start]:02x})"))
+        return None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        problems.append(Problem(shown, line, "file contains NUL bytes (binary data, not YAML text)"))
+        return None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            problems.append(Problem(shown, 1, "file is empty"))
+            return None
+        positions = _walk_nodes(node, shown, problems)
+        if positions is None:
+            return None
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problems.append(Problem(shown, line, f"YAML syntax error: {exc.problem or exc.context}"))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(Problem(shown, 1, f"YAML error: {exc}"))
+        return None
+    except RecursionError:
+        problems.append(Problem(shown, 1, f"nesting deeper than {MAX_NESTING} levels"))
+        return None
+    finally:
+        loader.dispose()
+    return data, positions, raw
+
+
+def _schema_problems(exc: ValidationError, shown: str, positions: Positions) -> Iterable[Problem]:
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        dotted = ".".join(str(part) for part in loc) or "(file)"
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            message = f"unknown field '{dotted}'"
+        elif kind == "missing":
+            message = f"missing required field '{dotted}'"
+        else:
+            message = f"{dotted}: {err['msg']}"
+        yield Problem(shown, _line_for(positions, loc), message)
+
+
+def _latex_problem(latex: str) -> str | None:
+    from latex2mathml.converter import convert
+
+    if latex.count("{") != latex.count("}"):
+        return "formula.latex does not parse: unbalanced braces"
+    try:
+        convert(latex)
+    except Exception as exc:  # latex2mathml raises many types; any of them means "does not parse"
+        return f"formula.latex does not parse: {type(exc).__name__}: {exc}"
+    return None
+
+
+def _load_entry(path: Path, pack: str, problems: list[Problem], hasher: Any) -> _Located | None:
+    shown = display_path(path)
+    loaded = read_yaml(path, problems)
+    if loaded is None:
+        return None
+    data, positions, raw = loaded
+    hasher.update(path.name.encode() + b"\0" + raw + b"\0")
+    if not isinstance(data, dict):
+        problems.append(Problem(shown, 1, "an entry file must be a YAML mapping of fields"))
+        return None
+    try:
+        entry = Entry.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_schema_problems(exc, shown, positions))
+        return None
+    located = _Located(entry, pack, shown, positions)
+    if entry.id != path.stem:
+        problems.append(Problem(shown, located.line("id"), f"id '{entry.id}' does not match the file name '{path.name}'"))
+    if entry.formula is not None:
+        message = _latex_problem(entry.formula.latex)
+        if message:
+            problems.append(Problem(shown, located.line("formula", "latex"), message))
+    return located
+
+
+def _load_pack(directory: Path, problems: list[Problem], hasher: Any) -> tuple[PackInfo, list[_Located]] | None:
+    shown = display_path(directory)
+    if not directory.is_dir():
+        problems.append(Problem(shown, 0, "pack directory does not exist or is not a directory"))
+        return None
+    pack_path = directory / PACK_FILE
+    if not pack_path.is_file():
+        problems.append(Problem(display_path(pack_path), 0, "missing pack file (name, title, version, source, license, description)"))
+        return None
+    loaded = read_yaml(pack_path, problems)
+    if loaded is None:
+        return None
+    data, positions, raw = loaded
+    hasher.update(b"pack\0" + raw + b"\0")
+    try:
+        pack = Pack.model_validate(data if isinstance(data, dict) else {})
+    except ValidationError as exc:
+        problems.extend(_schema_problems(exc, display_path(pack_path), positions))
+        return None
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        problems.append(Problem(shown, 0, f"cannot list directory: {exc.strerror or exc}"))
+        return None
+    located: list[_Located] = []
+    for name in names:
+        if name == PACK_FILE or not name.endswith((".yaml", ".yml")):
+            continue
+        item = _load_entry(directory / name, pack.name, problems, hasher)
+        if item is not None:
+            located.append(item)
+    return PackInfo(pack=pack, directory=str(directory), entry_count=len(located)), located
+
+
+def _merge(packs: list[tuple[PackInfo, list[_Located]]], problems: list[Problem]) -> dict[str, _Located]:
+    merged: dict[str, _Located] = {}
+    pack_names: dict[str, str] = {}
+    for info, located in packs:
+        if info.pack.name in pack_names:
+            problems.append(
+                Problem(display_path(Path(info.directory) / PACK_FILE), 1,
+                        f"pack name '{info.pack.name}' is already used by {pack_names[info.pack.name]}")
+            )
+        pack_names[info.pack.name] = info.directory
+        for item in located:
+            earlier = merged.get(item.entry.id)
+            if earlier is None:
+                if item.entry.overrides:
+                    problems.append(Problem(item.path, item.line("overrides"),
+                                            f"overrides: true, but no earlier pack defines '{item.entry.id}'"))
+                merged[item.entry.id] = item
+            elif earlier.pack != item.pack and item.entry.overrides:
+                merged[item.entry.id] = item
+            else:
+                problems.append(
+                    Problem(item.path, item.line("id"),
+                            f"duplicate id '{item.entry.id}' (already defined in {earlier.path}:{earlier.line('id')}); "
+                            "set `overrides: true` in a later pack to replace it")
+                )
+    return merged
+
+
+def _check_names(merged: dict[str, _Located], problems: list[Problem]) -> None:
+    """Every id, term, acronym and alias must normalise to a key owned by one entry only."""
+    owners: dict[str, tuple[str, str, _Located, int]] = {}
+    for entry_id in sorted(merged):
+        item = merged[entry_id]
+        e = item.entry
+        names: list[tuple[str, str, tuple[Any, ...]]] = [("id", e.id, ("id",)), ("term", e.term, ("term",))]
+        if e.acronym:
+            names.append(("acronym", e.acronym, ("acronym",)))
+        names += [("alias", alias, ("aliases", i)) for i, alias in enumerate(e.aliases)]
+        for field, value, loc in names:
+            key = name_key(value)
+            line = item.line(*loc)
+            if not key:
+                problems.append(Problem(item.path, line, f"{field} '{value}' has no letters or digits"))
+                continue
+            owner = owners.get(key)
+            if owner is None:
+                owners[key] = (field, value, item, line)
+            elif owner[2].entry.id != e.id:
+                o_field, o_value, o_item, o_line = owner
+                problems.append(
+                    Problem(item.path, line,
+                            f"{field} '{value}' collides with the {o_field} '{o_value}' of entry '{o_item.entry.id}' "
+                            f"({o_item.path}:{o_line})")
+                )
+
+
+def _edges(merged: dict[str, _Located], problems: list[Problem]) -> dict[str, tuple[Edge, ...]]:
+    authored: dict[str, list[Edge]] = {entry_id: [] for entry_id in merged}
+    for entry_id in sorted(merged):
+        item = merged[entry_id]
+        seen: set[str] = set()
+        for index, rel in enumerate(item.entry.related):
+            line = item.line("related", index, "id")
+            if rel.id == entry_id:
+                problems.append(Problem(item.path, line, f"related[{index}] points at the entry itself"))
+            elif rel.id not in merged:
+                problems.append(Problem(item.path, line, f"related[{index}] points at unknown id '{rel.id}'"))
+            elif rel.id in seen:
+                problems.append(Problem(item.path, line, f"related[{index}] repeats '{rel.id}'"))
+            else:
+                seen.add(rel.id)
+                authored[entry_id].append(Edge(entry_id, rel.id, rel.relation, rel.note, inferred=False))
+    inferred: dict[str, list[Edge]] = {entry_id: [] for entry_id in merged}
+    for entry_id, edges in authored.items():
+        for edge in edges:
+            if any(back.target == entry_id for back in authored[edge.target]):
+                continue
+            inferred[edge.target].append(
+                Edge(edge.target, entry_id, RELATION_INVERSES[edge.relation], edge.note, inferred=True)
+            )
+    return {entry_id: tuple(authored[entry_id] + sorted(inferred[entry_id], key=lambda e: e.target))
+            for entry_id in merged}
+
+
+def load_glossary(pack_dirs: Sequence[Path | str] | None = None) -> Glossary:
+    """Load and validate packs (default: the bundled ai-ml pack). Raises PackValidationError."""
+    dirs = [Path(d) for d in pack_dirs] if pack_dirs else [bundled_pack_dir()]
+    problems: list[Problem] = []
+    hasher = hashlib.sha256()
+    packs = []
+    for directory in dirs:
+        loaded = _load_pack(directory, problems, hasher)
+        if loaded is not None:
+            packs.append(loaded)
+    merged = _merge(packs, problems)
+    _check_names(merged, problems)
+    edges = _edges(merged, problems)
+    if problems:
+        raise PackValidationError(problems)
+    entries = tuple(sorted((item.entry for item in merged.values()), key=sort_key))
+    pack_infos = tuple(
+        PackInfo(info.pack, info.directory, sum(1 for item in merged.values() if item.pack == info.pack.name))
+        for info, _ in packs
+    )
+    return Glossary(
+        packs=pack_infos,
+        entries=entries,
+        entry_pack={entry_id: item.pack for entry_id, item in merged.items()},
+        edges=edges,
+        content_hash=hasher.hexdigest()[:16],
+    )

@@ -1,0 +1,238 @@
+"""The glossary's data model: packs, entries, formulas and typed relations.
+
+These pydantic models are the single definition of the data format. The
+loader validates every YAML file against them, `glossary_data/schema.json` is
+generated from them (so editors can check a file as it is typed), and the MCP
+layer serialises them. Everything is frozen: a loaded glossary is immutable
+and is replaced as a whole on reload, never patched in place.
+
+Vocabularies (categories, relation types and their inverses) are data here,
+not scattered string literals, so the docs, the schema and the validator agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+# The fixed category vocabulary: id -> human label.
+CATEGORIES: dict[str, str] = {
+    "architecture": "Architecture",
+    "attention": "Attention",
+    "training": "Training & optimisation",
+    "fine-tuning": "Fine-tuning",
+    "alignment": "Alignment & RL",
+    "reasoning": "Reasoning & test-time compute",
+    "inference": "Inference & serving",
+    "quantization": "Quantization & number formats",
+    "retrieval": "Retrieval & RAG",
+    "agents": "Agents & tools",
+    "evaluation": "Evaluation & benchmarks",
+    "interpretability": "Interpretability",
+    "safety": "Safety",
+    "data": "Data",
+    "context": "Prompting & context",
+}
+Category = Literal[
+    "architecture",
+    "attention",
+    "training",
+    "fine-tuning",
+    "alignment",
+    "reasoning",
+    "inference",
+    "quantization",
+    "retrieval",
+    "agents",
+    "evaluation",
+    "interpretability",
+    "safety",
+    "data",
+    "context",
+]
+
+# Relation types as written in the data, each with the inverse the loader adds
+# on the other entry, and a phrase used to explain the edge in one line.
+RELATION_INVERSES: dict[str, str] = {
+    "variant-of": "has-variant",
+    "has-variant": "variant-of",
+    "builds-on": "basis-for",
+    "basis-for": "builds-on",
+    "part-of": "has-part",
+    "has-part": "part-of",
+    "uses": "used-by",
+    "used-by": "uses",
+    "mitigates": "mitigated-by",
+    "mitigated-by": "mitigates",
+    "measures": "measured-by",
+    "measured-by": "measures",
+    "alternative-to": "alternative-to",
+    "contrasts-with": "contrasts-with",
+    "see-also": "see-also",
+}
+RELATION_PHRASES: dict[str, str] = {
+    "variant-of": "is a variant of",
+    "has-variant": "has a variant",
+    "builds-on": "builds on",
+    "basis-for": "is the basis for",
+    "part-of": "is part of",
+    "has-part": "has as a part",
+    "uses": "uses",
+    "used-by": "is used by",
+    "mitigates": "mitigates",
+    "mitigated-by": "is mitigated by",
+    "measures": "measures",
+    "measured-by": "is measured by",
+    "alternative-to": "is an alternative to",
+    "contrasts-with": "contrasts with",
+    "see-also": "is closely related to",
+}
+# Only these are written by curators; the inverses are derived.
+AuthoredRelation = Literal[
+    "variant-of",
+    "builds-on",
+    "part-of",
+    "uses",
+    "mitigates",
+    "measures",
+    "alternative-to",
+    "contrasts-with",
+    "see-also",
+]
+RelationType = Literal[
+    "variant-of",
+    "has-variant",
+    "builds-on",
+    "basis-for",
+    "part-of",
+    "has-part",
+    "uses",
+    "used-by",
+    "mitigates",
+    "mitigated-by",
+    "measures",
+    "measured-by",
+    "alternative-to",
+    "contrasts-with",
+    "see-also",
+]
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise ValueError("must be a single line")
+    if value != value.strip():
+        raise ValueError("must not start or end with whitespace")
+    return value
+
+
+class Relation(BaseModel):
+    """A typed edge from one entry to another, as written in the data."""
+
+    model_config = _STRICT
+    id: str = Field(pattern=ID_PATTERN, description="Id of the related entry.")
+    relation: AuthoredRelation = Field(description="How this entry relates to the other one.")
+    note: str | None = Field(default=None, max_length=200, description="One line saying why.")
+
+    _check_note = field_validator("note")(lambda cls, v: v if v is None else _one_line(v))
+
+
+class Variable(BaseModel):
+    """One symbol of a formula's legend."""
+
+    model_config = _STRICT
+    symbol: str = Field(min_length=1, max_length=80, description="The symbol(s) in Unicode, as the legend writes them.")
+    latex: str = Field(min_length=1, max_length=200, description="The same symbol(s) in LaTeX.")
+    meaning: str = Field(min_length=1, max_length=600, description="The legend bullet, verbatim.")
+
+
+class WorkedExample(BaseModel):
+    """Inputs for `evaluate_formula` and the result it must reproduce."""
+
+    model_config = _STRICT
+    inputs: dict[str, Any]
+    result: Any
+
+
+class Formula(BaseModel):
+    model_config = _STRICT
+    latex: str = Field(min_length=1, max_length=4000, description="Complete LaTeX source (must parse).")
+    text: str = Field(min_length=1, max_length=2000, description="Faithful Unicode plain-text rendering.")
+    reading: str | None = Field(default=None, max_length=2000, description="2-5 sentences walking through it.")
+    variables: tuple[Variable, ...] = Field(default=(), description="One per variable bullet of the legend.")
+    notes: tuple[str, ...] = Field(default=(), description="Legend bullets that explain rather than define.")
+    example: WorkedExample | None = Field(default=None, description="A worked example for evaluate_formula.")
+
+
+class ReadMore(BaseModel):
+    model_config = _STRICT
+    title: str = Field(min_length=1, max_length=200)
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+
+
+class Entry(BaseModel):
+    """One glossary entry, exactly as a YAML file holds it."""
+
+    model_config = _STRICT
+    id: str = Field(pattern=ID_PATTERN, max_length=80, description="Stable URL-safe slug; equals the file name.")
+    term: str = Field(min_length=1, max_length=200, description="Canonical name.")
+    acronym: str | None = Field(default=None, min_length=1, max_length=30)
+    aliases: tuple[str, ...] = Field(default=(), description="Real alternative names people type.")
+    category: Category
+    tags: tuple[str, ...] = Field(default=())
+    definition: str = Field(min_length=1, max_length=5000, description="The definition, verbatim from the source.")
+    related: tuple[Relation, ...] = Field(default=())
+    formula: Formula | None = None
+    read_more: tuple[ReadMore, ...] = Field(default=())
+    overrides: bool = Field(default=False, description="Replace an entry with this id from an earlier pack.")
+
+    @field_validator("term", "acronym")
+    @classmethod
+    def _names_one_line(cls, v: str | None) -> str | None:
+        return v if v is None else _one_line(v)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_one_line(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for alias in v:
+            if not alias or len(alias) > 120:
+                raise ValueError("each alias must be 1-120 characters")
+            _one_line(alias)
+        return v
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_are_slugs(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        import re
+
+        for tag in v:
+            if not re.fullmatch(ID_PATTERN, tag):
+                raise ValueError(f"tag {tag!r} must be lowercase kebab-case")
+        return v
+
+
+class Pack(BaseModel):
+    """A pack's `pack.yaml`: what the set of entries is and where it came from."""
+
+    model_config = _STRICT
+    name: str = Field(pattern=ID_PATTERN, max_length=60)
+    title: str = Field(min_length=1, max_length=200)
+    version: str = Field(min_length=1, max_length=40)
+    source: str = Field(min_length=1, max_length=500)
+    license: str = Field(min_length=1, max_length=500)
+    description: str = Field(min_length=1, max_length=2000)
+
+
+def entry_json_schema() -> dict[str, Any]:
+    """The JSON Schema committed as glossary_data/schema.json."""
+    schema = Entry.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "ai-glossary-mcp entry"
+    schema["description"] = "One glossary entry file (glossary_data/<pack>/<id>.yaml)."
+    # Files start with a yaml-language-server comment, not a key, so nothing to add.
+    return schema
