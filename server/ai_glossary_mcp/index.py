@@ -1,0 +1,197 @@
+"""Everything a query needs, computed once when a glossary loads.
+
+- name maps: the raw spellings (case-folded) and the normalised keys of every
+  id, term, acronym and alias, each pointing at one entry;
+- a trigram index over the normalised keys, so fuzzy matching scores a few
+  dozen candidates instead of every name;
+- BM25F statistics for full-text search: per token, the entries it occurs in
+  with a field-weighted, length-normalised, saturated weight already applied,
+  so a query only adds up posting lists;
+- a phrase table for spotting glossary names in free text.
+
+The index is immutable and built from one Glossary; a reload builds a new one.
+Lookups live in lookup.py; this module only builds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Mapping
+
+from .glossary import Glossary, heading
+from .model import CATEGORIES, Entry
+from .normalize import compact_key, fold, is_article, key_word, name_key, search_tokens, words
+
+# BM25F field weights: names count far more than definition text.
+FIELD_WEIGHTS = {"term": 5.0, "names": 3.5, "tags": 1.5, "definition": 1.0, "extra": 0.5}
+FIELD_B = {"term": 0.3, "names": 0.3, "tags": 0.0, "definition": 0.75, "extra": 0.75}
+K1 = 1.2
+MAX_PHRASE_WORDS = 10
+
+
+@dataclass(frozen=True)
+class NameKey:
+    entry_id: str
+    kind: str  # "exact" (id or term), "acronym" or "alias"
+    text: str  # the name as written
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A name as it may appear in free text."""
+
+    entry_id: str
+    text: str
+    case_sensitive: bool
+
+
+def is_short_acronym(name: str) -> bool:
+    """"MoE", "GQA", "NF4": short all-caps-ish names matched case-sensitively in text."""
+    bare = "".join(ch for ch in name if ch.isalnum())
+    uppers = sum(ch.isupper() for ch in bare)
+    return 0 < len(bare) <= 6 and " " not in name and uppers >= 2
+
+
+def trigrams(key: str) -> set[str]:
+    padded = f"  {key} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def first_sentence(text: str) -> str:
+    for end in (". ", "? ", "! "):
+        cut = text.find(end)
+        if 0 < cut < 400:
+            return text[: cut + 1]
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+class GlossaryIndex:
+    def __init__(self, glossary: Glossary):
+        self.glossary = glossary
+        self.entries: tuple[Entry, ...] = glossary.entries
+        self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.entries)}
+        self.raw_names: dict[str, NameKey] = {}
+        self.keys: dict[str, NameKey] = {}
+        self.compact_keys: dict[str, NameKey] = {}
+        self._build_names()
+        self.key_list: list[str] = list(self.keys)
+        self.key_trigrams: dict[str, list[int]] = self._build_trigrams()
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        self.idf: dict[str, float] = {}
+        self._build_bm25()
+        self.phrases: dict[tuple[str, ...], list[Surface]] = self._build_phrases()
+        self.by_category: dict[str, tuple[str, ...]] = self._build_categories()
+        self.letters: dict[str, tuple[str, ...]] = self._build_letters()
+
+    # -- names -------------------------------------------------------------
+    def _names_of(self, e: Entry) -> list[NameKey]:
+        names = [NameKey(e.id, "exact", e.term), NameKey(e.id, "exact", e.id)]
+        if e.acronym:
+            names.append(NameKey(e.id, "acronym", e.acronym))
+        names += [NameKey(e.id, "alias", a) for a in e.aliases]
+        return names
+
+    def _build_names(self) -> None:
+        rank = {"exact": 0, "acronym": 1, "alias": 2}
+        for e in self.entries:
+            for nk in self._names_of(e):
+                for table, key in ((self.raw_names, fold(nk.text).strip()), (self.keys, name_key(nk.text))):
+                    held = table.get(key)
+                    if held is None or (held.entry_id == nk.entry_id and rank[nk.kind] < rank[held.kind]):
+                        table[key] = nk
+        compact_owner: dict[str, set[str]] = defaultdict(set)
+        for key, nk in self.keys.items():
+            compact_owner[key.replace(" ", "")].add(nk.entry_id)
+        for key, nk in self.keys.items():
+            ck = key.replace(" ", "")
+            if len(compact_owner[ck]) == 1 and ck not in self.compact_keys:
+                self.compact_keys[ck] = nk
+
+    def _build_trigrams(self) -> dict[str, list[int]]:
+        table: dict[str, list[int]] = defaultdict(list)
+        for i, key in enumerate(self.key_list):
+            for gram in trigrams(key):
+                table[gram].append(i)
+        return dict(table)
+
+    # -- full text ---------------------------------------------------------
+    def _fields(self, e: Entry) -> dict[str, list[str]]:
+        names = list(e.aliases) + ([e.acronym] if e.acronym else [])
+        extra = [CATEGORIES[e.category]]
+        if e.formula is not None:
+            extra += [v.meaning for v in e.formula.variables] + list(e.formula.notes)
+        return {
+            "term": search_tokens(e.term),
+            "names": search_tokens(" ; ".join(names)),
+            "tags": search_tokens(" ".join(e.tags)),
+            "definition": search_tokens(e.definition),
+            "extra": search_tokens(" ".join(extra)),
+        }
+
+    def _build_bm25(self) -> None:
+        per_doc = [self._fields(e) for e in self.entries]
+        n = max(len(per_doc), 1)
+        avg = {f: (sum(len(d[f]) for d in per_doc) / n) or 1.0 for f in FIELD_WEIGHTS}
+        df: dict[str, int] = defaultdict(int)
+        tf_tilde: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for doc, fields in enumerate(per_doc):
+            weighted: dict[str, float] = defaultdict(float)
+            for f, tokens in fields.items():
+                if not tokens:
+                    continue
+                norm = 1.0 - FIELD_B[f] + FIELD_B[f] * len(tokens) / avg[f]
+                counts: dict[str, int] = defaultdict(int)
+                for t in tokens:
+                    counts[t] += 1
+                for t, c in counts.items():
+                    weighted[t] += FIELD_WEIGHTS[f] * c / norm
+            for t, w in weighted.items():
+                df[t] += 1
+                tf_tilde[t].append((doc, w / (K1 + w)))
+        self.idf = {t: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self.postings = dict(tf_tilde)
+
+    # -- free text ---------------------------------------------------------
+    def _build_phrases(self) -> dict[tuple[str, ...], list[Surface]]:
+        table: dict[tuple[str, ...], list[Surface]] = defaultdict(list)
+        for e in self.entries:
+            surfaces = [e.term] + ([e.acronym] if e.acronym else []) + list(e.aliases)
+            for text in surfaces:
+                key = tuple(key_word(w) for w in words(text) if not is_article(w))
+                if not key or len(key) > MAX_PHRASE_WORDS:
+                    continue
+                surface = Surface(e.id, text, is_short_acronym(text))
+                if all(s.entry_id != e.id or s.case_sensitive != surface.case_sensitive for s in table[key]):
+                    table[key].append(surface)
+        return dict(table)
+
+    def _build_categories(self) -> dict[str, tuple[str, ...]]:
+        grouped: dict[str, list[str]] = defaultdict(list)
+        for e in self.entries:
+            grouped[e.category].append(e.id)
+        return {c: tuple(ids) for c, ids in grouped.items()}
+
+    def _build_letters(self) -> dict[str, tuple[str, ...]]:
+        grouped: dict[str, list[str]] = defaultdict(list)
+        for e in self.entries:
+            grouped[letter_of(heading(e))].append(e.id)
+        return {k: tuple(v) for k, v in grouped.items()}
+
+    @property
+    def categories(self) -> Mapping[str, str]:
+        return CATEGORIES
+
+
+def letter_of(term: str) -> str:
+    """The index letter of a term: its first letter, or '#' for digits and symbols."""
+    for ch in fold(term):
+        if ch.isalpha() and ch.isascii():
+            return ch.upper()
+        if ch.isalnum():
+            return "#"
+    return "#"
+
+
+__all__ = ["GlossaryIndex", "NameKey", "Surface", "first_sentence", "letter_of", "trigrams", "compact_key"]

@@ -1,0 +1,260 @@
+"""Pure lookups over a GlossaryIndex: resolve a name, rank a search, find
+related entries, spot names in text.
+
+Resolution is a pipeline of increasingly forgiving rules, and the first rule
+that fires wins: the raw spelling (exact id/term, acronym, alias), then the
+normalised key (case, Unicode, separators, articles, plurals, British
+spelling), then typo-level fuzzy matching. Fuzzy matching is guarded because
+a confident wrong answer is worse than none: short queries and acronyms must
+be within one edit, longer ones must be very similar, and the winner must beat
+the best candidate for any other entry by a margin, or the answer is
+"ambiguous". Anything weaker is "not found" with suggestions.
+
+Search is BM25F over precomputed postings, fused with name resolution so a
+query that names an entry puts it first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from .index import GlossaryIndex, Surface, first_sentence, trigrams
+from .model import Entry
+from .normalize import fold, is_article, key_word, name_key, search_tokens
+
+FUZZY_MIN_RATIO = 86.0  # for keys of 8+ characters
+FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
+MAX_CANDIDATES = 400
+SUGGESTION_FLOOR = 45.0
+
+
+@dataclass(frozen=True)
+class Resolution:
+    entry: Entry | None
+    kind: str | None = None
+    score: float = 0.0
+    ambiguous: tuple[tuple[Entry, float], ...] = ()
+    suggestions: tuple[tuple[Entry, float], ...] = ()
+
+
+@dataclass
+class _Scored:
+    best: dict[str, float] = field(default_factory=dict)
+
+    def add(self, entry_id: str, score: float) -> None:
+        if score > self.best.get(entry_id, -1.0):
+            self.best[entry_id] = score
+
+    def ranked(self) -> list[tuple[str, float]]:
+        return sorted(self.best.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _candidate_keys(index: GlossaryIndex, key: str) -> list[int]:
+    """Keys sharing the most trigrams with `key`, rarest trigrams counted first."""
+    grams = sorted(trigrams(key), key=lambda g: len(index.key_trigrams.get(g, ())))
+    hits: dict[int, int] = defaultdict(int)
+    for gram in grams:
+        posting = index.key_trigrams.get(gram)
+        if not posting:
+            continue
+        if len(hits) >= MAX_CANDIDATES and len(posting) > MAX_CANDIDATES:
+            break
+        for key_index in posting:
+            hits[key_index] += 1
+    need = max(1, len(grams) // 4)
+    ranked = sorted((k for k, c in hits.items() if c >= need), key=lambda k: -hits[k])
+    return ranked[:MAX_CANDIDATES]
+
+
+def _similarity(query_key: str, key: str) -> tuple[float, int]:
+    """(ratio 0-100 on the keys, OSA edit distance on the space-free keys)."""
+    return fuzz.ratio(query_key, key), OSA.distance(query_key.replace(" ", ""), key.replace(" ", ""))
+
+
+def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: int) -> bool:
+    q = query_key.replace(" ", "")
+    k = key.replace(" ", "")
+    shortest = min(len(q), len(k))
+    if shortest <= 3:
+        return False
+    if shortest <= 6 or kind == "acronym":
+        return distance <= 1 and len(q) >= 4
+    if distance <= max(1, shortest // 7):
+        # Typo-level edits only; the token structure must survive (no dropped words).
+        return abs(len(query_key.split()) - len(key.split())) <= 1
+    return ratio >= FUZZY_MIN_RATIO and abs(len(q) - len(k)) <= max(2, shortest // 6)
+
+
+def fuzzy_scores(index: GlossaryIndex, query_key: str) -> tuple[_Scored, _Scored]:
+    """(accepted fuzzy matches, all candidate similarities) per entry, 0-100."""
+    accepted, seen = _Scored(), _Scored()
+    for key_index in _candidate_keys(index, query_key):
+        key = index.key_list[key_index]
+        nk = index.keys[key]
+        ratio, distance = _similarity(query_key, key)
+        token_ratio = fuzz.token_set_ratio(query_key, key)
+        seen.add(nk.entry_id, max(ratio, token_ratio * 0.9))
+        if _fuzzy_accepts(query_key, key, nk.kind, ratio, distance):
+            accepted.add(nk.entry_id, ratio)
+    return accepted, seen
+
+
+def resolve(index: GlossaryIndex, query: str) -> Resolution:
+    """Resolve a (validated) name to one entry, or explain why not."""
+    by_id = index.glossary.by_id
+    raw = index.raw_names.get(fold(query).strip())
+    if raw is not None:
+        return Resolution(by_id[raw.entry_id], raw.kind, 1.0)
+    key = name_key(query)
+    if not key:
+        return Resolution(None, suggestions=tuple(suggest(index, query)))
+    nk = index.keys.get(key) or index.compact_keys.get(key.replace(" ", ""))
+    if nk is not None:
+        return Resolution(by_id[nk.entry_id], "normalized", 1.0)
+    accepted, seen = fuzzy_scores(index, key)
+    ranked = accepted.ranked()
+    if ranked:
+        best_id, best = ranked[0]
+        rivals = [(eid, s) for eid, s in seen.ranked() if eid != best_id and s > best - FUZZY_MARGIN]
+        if rivals:
+            tied = [(by_id[best_id], best / 100)] + [(by_id[eid], s / 100) for eid, s in rivals[:4]]
+            return Resolution(None, ambiguous=tuple(tied), suggestions=tuple(tied))
+        return Resolution(by_id[best_id], "fuzzy", round(best / 100, 3))
+    return Resolution(None, suggestions=tuple(suggest(index, query, seen)))
+
+
+def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit: int = 5) -> list[tuple[Entry, float]]:
+    """Closest entries for a query that did not resolve: name similarity fused with search."""
+    if seen is None:
+        key = name_key(query)
+        seen = fuzzy_scores(index, key)[1] if key else _Scored()
+    pool = _Scored()
+    for entry_id, score in seen.ranked()[:20]:
+        if score >= SUGGESTION_FLOOR:
+            pool.add(entry_id, score / 100)
+    for rank, (doc, score) in enumerate(bm25(index, query)[:10]):
+        pool.add(index.entries[doc].id, min(0.95, 0.5 * score + 0.3 - 0.02 * rank))
+    by_id = index.glossary.by_id
+    return [(by_id[eid], round(s, 3)) for eid, s in pool.ranked()[:limit]]
+
+
+# -- full-text search --------------------------------------------------------
+def bm25(index: GlossaryIndex, text: str, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+    """(entry position, score normalised to the best hit = 1.0), best first, ties by position."""
+    scores: dict[int, float] = defaultdict(float)
+    for token in dict.fromkeys(search_tokens(text)):
+        idf = index.idf.get(token)
+        if idf is None:
+            continue
+        for doc, weight in index.postings[token]:
+            scores[doc] += idf * weight
+    if allowed is not None:
+        scores = {d: s for d, s in scores.items() if d in allowed}
+    if not scores:
+        return []
+    top = max(scores.values())
+    return sorted(((d, s / top) for d, s in scores.items()), key=lambda ds: (-ds[1], ds[0]))
+
+
+def search(index: GlossaryIndex, query: str, limit: int, category: str | None) -> list[tuple[Entry, float]]:
+    """Rank entries for a query: a resolved name first, then BM25F, fused."""
+    allowed = None
+    if category:
+        allowed = {index.position[eid] for eid in index.by_category.get(category, ())}
+    fused: dict[int, float] = defaultdict(float)
+    for doc, score in bm25(index, query, allowed):
+        fused[doc] += 0.8 * score
+    resolution = resolve(index, query)
+    if resolution.entry is not None:
+        doc = index.position[resolution.entry.id]
+        if allowed is None or doc in allowed:
+            fused[doc] += 1.0 + 0.2 * resolution.score
+    else:
+        for entry, score in resolution.ambiguous:
+            doc = index.position[entry.id]
+            if allowed is None or doc in allowed:
+                fused[doc] += 0.5 * score
+    if not fused:
+        return []
+    top = max(fused.values())
+    ranked = sorted(fused.items(), key=lambda ds: (-ds[1], ds[0]))[:limit]
+    return [(index.entries[doc], round(score / top, 3)) for doc, score in ranked]
+
+
+_SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
+
+
+def snippet(entry: Entry, query: str, width: int = 220) -> str:
+    """The definition sentence sharing the most stemmed words with the query."""
+    wanted = set(search_tokens(query))
+    sentences = [s.strip() for s in _SENTENCE.findall(entry.definition) if s.strip()] or [entry.definition]
+    best = max(sentences, key=lambda s: (len(wanted & set(search_tokens(s))), -sentences.index(s)))
+    return best if len(best) <= width else best[: width - 3].rstrip() + "..."
+
+
+# -- names in free text -------------------------------------------------------
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Spot:
+    entry_id: str
+    start: int
+    end: int
+
+
+def _surface_matches(surface: Surface, found: str) -> bool:
+    if not surface.case_sensitive:
+        return True
+    bare = re.sub(r"[\W_]+", "", found)
+    want = re.sub(r"[\W_]+", "", surface.text)
+    return bare == want or bare == want + "s"
+
+
+def spot_names(index: GlossaryIndex, text: str) -> list[Spot]:
+    """Every glossary name in `text`, longest match first, on word boundaries."""
+    tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+    kept = [(s, e, key_word(fold(w))) for s, e, w in tokens if not is_article(fold(w))]
+    spots: list[Spot] = []
+    i = 0
+    while i < len(kept):
+        matched = False
+        for length in range(min(10, len(kept) - i), 0, -1):
+            window = kept[i : i + length]
+            surfaces = index.phrases.get(tuple(w for _, _, w in window))
+            if not surfaces:
+                continue
+            start, end = window[0][0], window[-1][1]
+            found = text[start:end]
+            hits = [s for s in surfaces if _surface_matches(s, found)]
+            if hits:
+                spots.append(Spot(hits[0].entry_id, start, end))
+                i += length
+                matched = True
+                break
+        if not matched:
+            i += 1
+    return spots
+
+
+def definition_mentions(index: GlossaryIndex, entry: Entry) -> list[str]:
+    """Ids of other entries named in this entry's definition, in order of first mention."""
+    return list(dict.fromkeys(s.entry_id for s in spot_names(index, entry.definition) if s.entry_id != entry.id))
+
+
+__all__ = [
+    "Resolution",
+    "resolve",
+    "suggest",
+    "search",
+    "bm25",
+    "snippet",
+    "spot_names",
+    "definition_mentions",
+    "first_sentence",
+]

@@ -1,0 +1,96 @@
+"""Markdown renderings of the glossary, for resources and the human CLI.
+
+Resources are read by models and by people in client UIs, so each entry
+renders as a small self-contained page: definition first, then the formula
+with its legend and worked example, relations as `glossary://` links an
+agent can follow, and the source's read-more titles.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .glossary import Glossary, entry_uri, heading
+from .index import GlossaryIndex
+from .model import CATEGORIES, RELATION_PHRASES, Entry
+
+
+def entry_markdown(glossary: Glossary, entry: Entry) -> str:
+    lines = [f"# {heading(entry)}", ""]
+    meta = [f"**Category:** {CATEGORIES[entry.category]}", f"**Id:** `{entry.id}`",
+            f"**Pack:** {glossary.entry_pack[entry.id]}"]
+    lines += [" · ".join(meta), ""]
+    if entry.aliases:
+        lines += ["**Also known as:** " + ", ".join(entry.aliases), ""]
+    lines += [entry.definition, ""]
+    f = entry.formula
+    if f is not None:
+        lines += ["## Formula", "", "$$", f.latex, "$$", "", f"Plain text: `{f.text}`", ""]
+        if f.reading:
+            lines += [f.reading, ""]
+        lines += ["Where:", ""]
+        lines += [f"- **{v.symbol}** (`{v.latex}`): {v.meaning}" for v in f.variables]
+        lines += [f"- {note}" for note in f.notes]
+        lines.append("")
+        if f.example is not None:
+            lines += [
+                "### Worked example",
+                "",
+                f"Inputs: `{json.dumps(f.example.inputs, ensure_ascii=False)}`",
+                "",
+                f"Result: `{json.dumps(f.example.result, ensure_ascii=False)}`",
+                "",
+                f"Check it yourself with the `evaluate_formula` tool (term: `{entry.id}`).",
+                "",
+            ]
+    edges = glossary.edges.get(entry.id, ())
+    if edges:
+        lines += ["## Related", ""]
+        for edge in edges:
+            other = glossary.by_id[edge.target]
+            note = f": {edge.note}" if edge.note else ""
+            lines.append(f"- {RELATION_PHRASES[edge.relation]} [{other.term}]({entry_uri(other.id)}){note}")
+        lines.append("")
+    if entry.read_more:
+        lines += ["## Read more", ""]
+        lines += [f"- [{r.title}]({r.url})" if r.url else f"- {r.title}" for r in entry.read_more]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def index_markdown(index: GlossaryIndex) -> str:
+    by_id = index.glossary.by_id
+    lines = ["# Glossary index", "", f"{len(index.entries)} entries, grouped by letter.", ""]
+    for letter in sorted(index.letters):
+        lines += [f"## {letter}", ""]
+        lines += [f"- [{heading(by_id[i])}]({entry_uri(i)})" for i in index.letters[letter]]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def categories_markdown(index: GlossaryIndex) -> str:
+    by_id = index.glossary.by_id
+    lines = ["# Glossary categories", ""]
+    for cid, label in CATEGORIES.items():
+        ids = index.by_category.get(cid, ())
+        if not ids:
+            continue
+        lines += [f"## {label} (`{cid}`, {len(ids)})", ""]
+        lines += [f"- [{heading(by_id[i])}]({entry_uri(i)})" for i in ids]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def about(glossary: Glossary, version: str) -> dict:
+    """What an agent cites: server version, packs, counts and the content hash."""
+    return {
+        "server": {"name": "ai-glossary-mcp", "version": version},
+        "packs": [
+            {"name": p.pack.name, "title": p.pack.title, "version": p.pack.version, "source": p.pack.source,
+             "license": p.pack.license, "entries": p.entry_count}
+            for p in glossary.packs
+        ],
+        "counts": glossary.counts(),
+        "content_hash": glossary.content_hash,
+        "categories": CATEGORIES,
+    }

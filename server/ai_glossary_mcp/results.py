@@ -1,0 +1,205 @@
+"""Typed answers: what every tool returns, as pydantic models.
+
+The lookup core builds these and the MCP layer returns them unchanged, so the
+SDK derives each tool's `outputSchema` from the same class that produced the
+`structuredContent`, and the CLI prints the very same objects. Field
+descriptions here end up in the schemas an agent reads, so they are written
+for that reader.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MatchKind = Literal["exact", "acronym", "alias", "normalized", "fuzzy"]
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class EntryRef(_Result):
+    id: str
+    term: str
+
+
+class Suggestion(_Result):
+    id: str
+    term: str
+    score: float = Field(description="0-1, higher is closer.")
+
+
+class RelatedLink(_Result):
+    id: str
+    term: str
+    relation: str = Field(description="Relation type, from this entry's point of view (e.g. variant-of, uses).")
+    note: str | None = None
+
+
+class VariableOut(_Result):
+    symbol: str
+    latex: str
+    meaning: str
+
+
+class FormulaOut(_Result):
+    latex: str
+    text: str = Field(description="Plain-text Unicode rendering for clients that cannot render LaTeX.")
+    variables: list[VariableOut]
+    notes: list[str]
+    reading: str | None = Field(default=None, description="The formula walked through in words.")
+    mathml: str | None = Field(default=None, description="MathML rendering of the LaTeX (explain_formula only).")
+
+
+class ReadMoreOut(_Result):
+    title: str
+    url: str | None = None
+
+
+class EntryFull(_Result):
+    id: str
+    term: str
+    acronym: str | None
+    aliases: list[str]
+    category: str
+    tags: list[str]
+    definition: str
+    formula: FormulaOut | None
+    related: list[RelatedLink]
+    read_more: list[ReadMoreOut]
+    pack: str = Field(description="Name of the glossary pack the entry comes from.")
+    uri: str
+
+
+class EntryBrief(_Result):
+    id: str
+    term: str
+    acronym: str | None
+    definition: str
+    uri: str
+
+
+class MatchInfo(_Result):
+    kind: MatchKind = Field(description="Which rule resolved the query.")
+    score: float = Field(description="1.0 for exact rules; similarity 0-1 for fuzzy.")
+    query: str
+
+
+class DefineResult(_Result):
+    found: bool
+    entry: EntryFull | EntryBrief | None = None
+    match: MatchInfo | None = None
+    suggestions: list[Suggestion] = Field(default_factory=list, description="Closest entries when not found.")
+    ambiguous: list[Suggestion] = Field(
+        default_factory=list, description="Entries that fit the query equally well; ask which one was meant."
+    )
+
+
+class DefineManyResult(_Result):
+    results: list[DefineResult] = Field(description="One result per input term, in the same order.")
+
+
+class SearchHit(_Result):
+    id: str
+    term: str
+    acronym: str | None
+    score: float = Field(description="Relevance 0-1 relative to the best hit.")
+    snippet: str = Field(description="The passage of the definition that matched best.")
+    uri: str
+
+
+class SearchResult(_Result):
+    query: str
+    category: str | None = None
+    results: list[SearchHit]
+
+
+class ListItem(_Result):
+    id: str
+    term: str
+    acronym: str | None
+    category: str
+    pack: str
+    uri: str
+
+
+class ListResult(_Result):
+    terms: list[ListItem]
+    total: int = Field(description="Number of entries matching the filters (all pages).")
+    next_cursor: str = Field(description='Pass as `cursor` for the next page; "" when this is the last page.')
+
+
+class RelatedHit(_Result):
+    id: str
+    term: str
+    relation: str = Field(description="Curated relation type, or 'mentions' / 'mentioned-by' / 'same-category'.")
+    why: str = Field(description="One line explaining the connection.")
+    score: float
+
+
+class RelatedResult(_Result):
+    found: bool
+    entry: EntryRef | None = None
+    related: list[RelatedHit] = Field(default_factory=list)
+    suggestions: list[Suggestion] = Field(default_factory=list)
+
+
+class FormulaResult(_Result):
+    found: bool
+    entry: EntryRef | None = None
+    has_formula: bool = False
+    formula: FormulaOut | None = None
+    variable: VariableOut | None = Field(default=None, description="The legend entry matching `symbol`, if asked.")
+    formulas_available: list[EntryRef] = Field(
+        default_factory=list, description="Entries that do have a formula (when this one has none)."
+    )
+    suggestions: list[Suggestion] = Field(default_factory=list)
+
+
+class DirectRelation(_Result):
+    source: str
+    target: str
+    relation: str
+    why: str
+
+
+class CompareResult(_Result):
+    entries: list[EntryBrief]
+    categories: dict[str, str] = Field(description="Entry id -> category.")
+    relations: list[DirectRelation] = Field(description="Direct curated relations among the compared entries.")
+    shared_neighbours: list[EntryRef] = Field(description="Entries related to at least two of the compared ones.")
+    not_found: list[DefineResult] = Field(default_factory=list, description="Inputs that did not resolve.")
+
+
+class Mention(_Result):
+    id: str
+    term: str
+    start: int = Field(description="Start offset (Python string index) in the text.")
+    end: int = Field(description="End offset, exclusive.")
+    surface: str = Field(description="The text as it appears.")
+
+
+class MentionedEntry(_Result):
+    id: str
+    term: str
+    definition: str = Field(description="First sentence of the definition.")
+    uri: str
+
+
+class MentionsResult(_Result):
+    mentions: list[Mention]
+    entries: list[MentionedEntry]
+
+
+class Step(_Result):
+    name: str
+    value: Any
+
+
+class EvaluationResult(_Result):
+    entry: EntryRef
+    inputs: dict[str, Any]
+    steps: list[Step]
+    result: Any
