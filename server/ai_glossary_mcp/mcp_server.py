@@ -1,0 +1,470 @@
+"""The MCP adapter: tools, resources, prompts and completions over a GlossaryService.
+
+`create_server(service)` returns an `MCPServer` (mcp 2.x). It holds no
+glossary logic: every tool validates nothing itself and answers nothing
+itself, it calls the service and returns the service's typed result, so
+the SDK derives each `outputSchema` from the same pydantic class that fills
+`structuredContent`, and a compact JSON copy goes in the text content for
+clients that read only text.
+
+Resources are served from the current glossary on every call (listing and
+reading dispatch on the URI), so a reload needs no re-registration and can
+never leave a stale resource behind. Two SDK defaults are tightened in
+`GlossaryMCPServer`: an unknown tool or prompt is a JSON-RPC error (the
+spec's rule) rather than an `isError` result, and argument-validation
+failures come back as one readable line instead of pydantic's report.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import weakref
+from typing import Annotated, Any, Literal
+
+from mcp.server import MCPServer
+from mcp.server.caching import CacheHint
+from mcp.server.lowlevel.helper_types import ReadResourceContents
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
+from mcp.shared.exceptions import MCPError
+from mcp_types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    Completion,
+    PromptReference,
+    Resource as MCPResource,
+    ResourceTemplateReference,
+    TextContent,
+    ToolAnnotations,
+)
+from pydantic import BaseModel, Field, ValidationError
+
+from . import __version__, lookup
+from .errors import InvalidArgument
+from .glossary import URI_PREFIX, entry_uri
+from .model import CATEGORIES
+from .normalize import fold, name_key
+from .render import about, categories_markdown, entry_markdown, index_markdown
+from .results import (
+    CompareResult,
+    DefineManyResult,
+    DefineResult,
+    EvaluationResult,
+    FormulaResult,
+    ListResult,
+    MentionsResult,
+    RelatedResult,
+    SearchResult,
+)
+from .service import MAX_TERM_CHARS, MAX_TEXT_CHARS, GlossaryService, entry_full
+
+logger = logging.getLogger(__name__)
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+CACHE = CacheHint(ttl_ms=300_000, scope="public")
+TEMPLATE_URI = "glossary://terms/{id}"
+JSON_TEMPLATE_URI = "glossary://terms/{id}.json"
+MAX_COMPLETIONS = 100
+
+Term = Annotated[str, Field(description="A glossary term, acronym or alias, e.g. 'KV-Cache', 'DPO', 'rotary embeddings'.",
+                            max_length=MAX_TERM_CHARS)]
+
+
+def _answer(result: BaseModel) -> CallToolResult:
+    """Structured content plus its compact JSON copy as text."""
+    data = result.model_dump(mode="json")
+    return CallToolResult(
+        content=[TextContent(type="text", text=json.dumps(data, ensure_ascii=False, separators=(",", ":")))],
+        structured_content=data,
+    )
+
+
+def _call(fn, *args: Any) -> CallToolResult:
+    try:
+        return _answer(fn(*args))
+    except InvalidArgument as exc:
+        raise ToolError(str(exc)) from None
+
+
+def _validation_message(tool: str, exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(p) for p in err["loc"]) or "arguments"
+        parts.append(f"`{where}`: {err['msg']}")
+    return f"invalid arguments for {tool}: " + "; ".join(parts[:5]) + ". Check the tool's input schema and retry."
+
+
+def instructions_for(service: GlossaryService) -> str:
+    g = service.glossary
+    packs = ", ".join(f"{p.pack.name} {p.pack.version}" for p in g.packs)
+    return (
+        "A curated, reviewed AI & ML glossary. Ground definitions in it instead of recalling them.\n"
+        "- define_term: the definition of one term (also acronyms, aliases, typos); define_terms for a batch.\n"
+        "- search_terms: find entries from a description when you do not know the name.\n"
+        "- find_terms_in_text: spot glossary terms in a passage, with one-line definitions.\n"
+        "- find_related / compare_terms: typed relations between concepts, and how terms differ.\n"
+        "- explain_formula: LaTeX, plain text, legend and a reading of a formula; evaluate_formula computes it "
+        "on numbers with every intermediate step, so you never have to guess a result.\n"
+        "- list_terms: browse by letter or category (paginated).\n"
+        "A result with found=false is not an error: use its suggestions or search_terms. Cite entries by their "
+        "uri (glossary://terms/<id>); each is also a resource. "
+        f"Glossary: {packs}; {len(g)} entries; content hash {g.content_hash}; details at glossary://about."
+    )
+
+
+class GlossaryMCPServer(MCPServer):
+    """MCPServer with the glossary's resource dispatch and stricter error mapping."""
+
+    def __init__(self, service: GlossaryService, **kwargs: Any):
+        self.service = service
+        self.sessions: weakref.WeakSet[Any] = weakref.WeakSet()
+        super().__init__(**kwargs)
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        if self._tool_manager.get_tool(name) is None:
+            known = ", ".join(t.name for t in self._tool_manager.list_tools())
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name[:100]!r}; tools are: {known}")
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(_validation_message(name, exc.__cause__)) from exc.__cause__
+            # Our own messages already name the argument; the SDK's prefix adds nothing for the reader.
+            raise ToolError(str(exc).removeprefix(f"Error executing tool {name}: ")) from exc.__cause__
+
+    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None, context: Any = None) -> Any:
+        if self._prompt_manager.get_prompt(name) is None:
+            known = ", ".join(p.name for p in self._prompt_manager.list_prompts())
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name[:100]!r}; prompts are: {known}")
+        return await super().get_prompt(name, arguments, context)
+
+    async def list_resources(self) -> list[MCPResource]:
+        g = self.service.glossary
+        static = [
+            MCPResource(uri="glossary://about", name="about", title="About this glossary",
+                        description="Server version, packs, counts and the content hash to cite.",
+                        mime_type="application/json"),
+            MCPResource(uri="glossary://index", name="index", title="Glossary index",
+                        description="All terms grouped by letter, as links.", mime_type="text/markdown"),
+            MCPResource(uri="glossary://categories", name="categories", title="Glossary categories",
+                        description="Each category with its entries, as links.", mime_type="text/markdown"),
+        ]
+        return static + [
+            MCPResource(uri=entry_uri(e.id), name=e.id, title=e.term + (f" ({e.acronym})" if e.acronym else ""),
+                        description=lookup.first_sentence(e.definition), mime_type="text/markdown")
+            for e in g.entries
+        ]
+
+    async def read_resource(self, uri: Any, context: Any = None) -> list[ReadResourceContents]:
+        text = str(uri)
+        index = self.service.index
+        if text == "glossary://about":
+            body = json.dumps(about(index.glossary, __version__), ensure_ascii=False, indent=2)
+            return [ReadResourceContents(content=body, mime_type="application/json")]
+        if text == "glossary://index":
+            return [ReadResourceContents(content=index_markdown(index), mime_type="text/markdown")]
+        if text == "glossary://categories":
+            return [ReadResourceContents(content=categories_markdown(index), mime_type="text/markdown")]
+        if text.startswith(URI_PREFIX):
+            entry_id = text[len(URI_PREFIX) :]
+            as_json = entry_id.endswith(".json")
+            entry_id = entry_id[: -len(".json")] if as_json else entry_id
+            entry = index.glossary.by_id.get(entry_id)
+            if entry is not None:
+                if as_json:
+                    body = entry_full(index.glossary, entry).model_dump_json(indent=2)
+                    return [ReadResourceContents(content=body, mime_type="application/json")]
+                return [ReadResourceContents(content=entry_markdown(index.glossary, entry), mime_type="text/markdown")]
+        shown = text if len(text) <= 200 else text[:200] + "..."
+        raise ResourceNotFoundError(
+            f"Resource not found: {shown}. Entry URIs look like glossary://terms/<id> (ids from list_terms or "
+            "glossary://index); glossary://about, glossary://index and glossary://categories also exist."
+        )
+
+
+def _complete_names(service: GlossaryService, prefix: str, want: Literal["id", "term"]) -> list[str]:
+    """Ids or terms for a partial value: prefix matches first (by rank), then fuzzy ones."""
+    index = service.index
+    by_id = index.glossary.by_id
+    if len(prefix) > MAX_TERM_CHARS:
+        return []
+    folded = fold(prefix).strip()
+    if not folded:
+        ids = [e.id for e in index.entries]
+    else:
+        key = name_key(prefix)
+        scored: dict[str, float] = {}
+        for raw, nk in index.raw_names.items():
+            if raw.startswith(folded):
+                rank = 3.0 if nk.kind == "exact" else 2.5
+                scored[nk.entry_id] = max(scored.get(nk.entry_id, 0), rank - len(raw) / 1000)
+        if key:
+            _, seen = lookup.fuzzy_scores(index, key)
+            for entry_id, s in seen.best.items():
+                if s >= 60:
+                    scored[entry_id] = max(scored.get(entry_id, 0), s / 100)
+        ids = sorted(scored, key=lambda i: (-scored[i], i))
+    values = [i if want == "id" else by_id[i].term for i in ids]
+    return list(dict.fromkeys(values))
+
+
+def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth: Any = None,
+                  token_verifier: Any = None) -> GlossaryMCPServer:
+    server = GlossaryMCPServer(
+        service,
+        name="ai-glossary-mcp",
+        title="AI & ML Glossary",
+        description="Curated definitions, formulas and relations for AI & ML terms.",
+        version=__version__,
+        instructions=instructions_for(service),
+        log_level=log_level.upper(),  # type: ignore[arg-type]
+        auth=auth,
+        token_verifier=token_verifier,
+        cache_hints={m: CACHE for m in ("tools/list", "resources/list", "resources/templates/list",
+                                         "prompts/list", "resources/read")},  # type: ignore[misc]
+    )
+    async def track_session(ctx: Any, call_next: Any) -> Any:
+        # Remember live sessions so a reload can tell each one that the resource list changed.
+        session = getattr(ctx, "session", None)
+        if session is not None:
+            try:
+                server.sessions.add(session)
+            except TypeError:  # not weak-referenceable: nothing to notify later
+                pass
+        return await call_next(ctx)
+
+    server.middleware.append(track_session)
+    _register_tools(server, service)
+    _register_templates(server)
+    _register_prompts(server, service)
+    _register_completions(server, service)
+    return server
+
+
+def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None:
+    @server.tool(title="Define a term", annotations=READ_ONLY)
+    def define_term(
+        term: Term,
+        detail: Annotated[Literal["brief", "full"], Field(description="'full' (default): aliases, category, "
+                          "formula, relations, links. 'brief': id, term, acronym, definition, uri.")] = "full",
+    ) -> DefineResult:
+        """Look up the reviewed definition of ONE AI/ML term by name, acronym, alias or a misspelling
+        ("KV cache", "DPO", "rotary embeddings", "tranformer"). Use it whenever you are about to define or
+        rely on a term, instead of answering from memory. The result says which rule matched (exact,
+        acronym, alias, normalized, fuzzy). found=false is a normal answer: it comes with suggestions;
+        ambiguous lists entries that fit equally (ask which was meant). Do not use it to find a concept
+        from a description (use search_terms) or for several terms (use define_terms)."""
+        return _call(service.define, term, detail)  # type: ignore[return-value]
+
+    @server.tool(title="Define several terms", annotations=READ_ONLY)
+    def define_terms(
+        terms: Annotated[list[Term], Field(description="1 to 20 terms.", min_length=1, max_length=20)],
+    ) -> DefineManyResult:
+        """Define up to 20 terms in one round trip; returns one define_term result per input, in order.
+        Use it when a question or passage involves several glossary terms. For terms you have not identified
+        yet inside a passage, use find_terms_in_text instead."""
+        return _call(service.define_many, terms)  # type: ignore[return-value]
+
+    @server.tool(title="Search the glossary", annotations=READ_ONLY)
+    def search_terms(
+        query: Annotated[str, Field(description="Words describing the concept, e.g. 'model forgets the middle "
+                                    "of long prompts' or 'shrink weights to 4 bits'.", max_length=MAX_TERM_CHARS)],
+        limit: Annotated[int, Field(description="Number of results, 1-50.", ge=1, le=50)] = 5,
+        category: Annotated[str, Field(description="Optional category id to restrict to: "
+                                       + ", ".join(CATEGORIES) + ". Empty for all.")] = "",
+    ) -> SearchResult:
+        """Full-text search over names, aliases and definitions, ranked best first, each hit with the passage
+        that matched. Use it when you know what a concept does but not its name, or to find every entry about a
+        topic. If you already know the name, define_term is faster and exact."""
+        return _call(service.search, query, limit, category)  # type: ignore[return-value]
+
+    @server.tool(title="List terms", annotations=READ_ONLY)
+    def list_terms(
+        letter: Annotated[str, Field(description="Optional first letter A-Z ('#' for digits), empty for all.",
+                                     max_length=8)] = "",
+        category: Annotated[str, Field(description="Optional category id: " + ", ".join(CATEGORIES) + ".")] = "",
+        cursor: Annotated[str, Field(description="next_cursor from the previous page; empty for the first page.",
+                                     max_length=200)] = "",
+        limit: Annotated[int, Field(description="Page size, 1-200.", ge=1, le=200)] = 50,
+    ) -> ListResult:
+        """Browse the glossary alphabetically, optionally by letter or category, one page at a time; follow
+        next_cursor until it is empty. Use it to show what the glossary covers. Not for finding a specific
+        concept: use define_term or search_terms."""
+        return _call(service.list_terms, letter, category, cursor, limit)  # type: ignore[return-value]
+
+    @server.tool(title="Find related terms", annotations=READ_ONLY)
+    def find_related(
+        term: Term,
+        relation: Annotated[str, Field(description="Optional filter: a relation type such as variant-of, "
+                                       "builds-on, alternative-to, uses, part-of, contrasts-with, see-also, "
+                                       "mentions, same-category. Empty for all.")] = "",
+        limit: Annotated[int, Field(description="Number of results, 1-50.", ge=1, le=50)] = 10,
+    ) -> RelatedResult:
+        """Concepts connected to a term, best first: curated typed relations (variant-of, builds-on,
+        alternative-to, ...), then entries whose definitions mention each other, then neighbours in the same
+        category; each with a one-line why. Use it to explain context, prerequisites or alternatives. To
+        contrast specific terms you already have, use compare_terms."""
+        return _call(service.related, term, relation, limit)  # type: ignore[return-value]
+
+    @server.tool(title="Explain a formula", annotations=READ_ONLY)
+    def explain_formula(
+        term: Term,
+        symbol: Annotated[str, Field(description="Optional symbol to explain, as Unicode (β, π_θ), LaTeX "
+                                     "(\\beta) or a name (beta).", max_length=100)] = "",
+    ) -> FormulaResult:
+        """The formula of a term (DPO, GRPO, PPO/RLHF, RoPE, softmax, self-attention, cross-entropy loss,
+        scaling laws): LaTeX, MathML, plain text, a reading in words, and the legend of every symbol; with
+        `symbol`, that symbol's meaning. If the entry has no formula, has_formula=false and
+        formulas_available lists those that do: never invent one. To compute it on numbers, use
+        evaluate_formula."""
+        return _call(service.explain_formula, term, symbol)  # type: ignore[return-value]
+
+    @server.tool(title="Evaluate a formula", annotations=READ_ONLY)
+    def evaluate_formula(
+        term: Term,
+        inputs: Annotated[dict[str, Any], Field(description=_inputs_description())],
+    ) -> EvaluationResult:
+        """Compute a glossary formula on small inputs and return the result with every intermediate step, so
+        numbers in an explanation are computed, not guessed (e.g. GRPO advantages of rewards [1, 0, 0, 1]).
+        Use explain_formula first if you need the symbols. Invalid inputs (NaN, ragged matrices, unknown
+        names, oversize) come back as an error that lists what is accepted."""
+        return _call(service.evaluate, term, inputs)  # type: ignore[return-value]
+
+    @server.tool(title="Compare terms", annotations=READ_ONLY)
+    def compare_terms(
+        terms: Annotated[list[Term], Field(description="2 to 5 terms to compare.", min_length=2, max_length=5)],
+    ) -> CompareResult:
+        """Side-by-side brief definitions of 2-5 terms, the direct curated relations among them and the
+        entries they share as neighbours. Use it for "X vs Y" questions (DPO vs RLHF, GQA vs MQA vs MLA)."""
+        return _call(service.compare, terms)  # type: ignore[return-value]
+
+    @server.tool(title="Find glossary terms in text", annotations=READ_ONLY)
+    def find_terms_in_text(
+        text: Annotated[str, Field(description="The passage to scan, up to 20,000 characters.",
+                                   max_length=MAX_TEXT_CHARS)],
+    ) -> MentionsResult:
+        """Spot every glossary term, acronym or alias in a passage, with character offsets and one-line
+        definitions of the distinct entries. Use it to annotate or check a draft, or before answering a
+        question full of jargon. Short all-caps acronyms match case-sensitively ("MoE", not "moe")."""
+        return _call(service.find_in_text, text)  # type: ignore[return-value]
+
+
+def _inputs_description() -> str:
+    from .formula_eval import INPUT_DOCS
+
+    return "Input names and values by formula. " + " ".join(f"{k}: {v}" for k, v in INPUT_DOCS.items())
+
+
+def _register_templates(server: GlossaryMCPServer) -> None:
+    # Reading is dispatched by GlossaryMCPServer.read_resource; these register the templates so that
+    # resources/templates/list shows them and completion/complete can refer to them.
+    @server.resource(TEMPLATE_URI, name="term", title="Glossary entry (Markdown)", mime_type="text/markdown",
+                     description="One entry as Markdown: definition, formula and legend, relations as links.")
+    def _term(id: str) -> str:  # pragma: no cover - read_resource dispatches before templates
+        raise ResourceNotFoundError(id)
+
+    @server.resource(JSON_TEMPLATE_URI, name="term-json", title="Glossary entry (JSON)",
+                     mime_type="application/json", description="One entry as JSON (the define_term entry).")
+    def _term_json(id: str) -> str:  # pragma: no cover
+        raise ResourceNotFoundError(id)
+
+
+def _embedded(service: GlossaryService, term: str) -> tuple[dict, Any]:
+    result = service.define(term, "brief")
+    if not result.found or result.entry is None:
+        hint = ", ".join(s.term for s in (result.ambiguous or result.suggestions)) or "none"
+        raise MCPError(code=INVALID_PARAMS, message=f"No glossary entry for {term[:100]!r}; closest: {hint}")
+    entry = service.glossary.by_id[result.entry.id]
+    block = {"type": "resource", "resource": {"uri": entry_uri(entry.id), "mimeType": "text/markdown",
+                                              "text": entry_markdown(service.glossary, entry)}}
+    return block, entry
+
+
+AUDIENCE_STYLE = {
+    "beginner": "someone new to machine learning: plain words, one intuition or analogy, no unexplained jargon",
+    "practitioner": "a practitioner: what it is, when to use it, trade-offs and common pitfalls",
+    "expert": "an expert: precise, concise, with the mechanism, the math where it matters and the limits",
+}
+
+
+def _register_prompts(server: GlossaryMCPServer, service: GlossaryService) -> None:
+    @server.prompt(title="Explain a term")
+    def explain_term(
+        term: Annotated[str, Field(description="The glossary term to explain (name, acronym or alias).")],
+        audience: Annotated[str, Field(description="beginner, practitioner (default) or expert.")] = "practitioner",
+    ) -> list[dict]:
+        """Explain one glossary term for an audience, grounded in its reviewed entry."""
+        try:
+            term = service_check(term)
+        except InvalidArgument as exc:
+            raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
+        if audience not in AUDIENCE_STYLE:
+            raise MCPError(code=INVALID_PARAMS, message="audience must be beginner, practitioner or expert")
+        block, entry = _embedded(service, term)
+        formula_hint = (
+            " The entry has a formula: walk through it, and if you quote numbers, compute them with the "
+            f"evaluate_formula tool (term '{entry.id}') rather than by hand." if entry.formula else ""
+        )
+        text = (
+            f"Explain {entry.term} to {AUDIENCE_STYLE[audience]}. Ground the explanation in the glossary entry "
+            f"below, keep its definition's meaning, and cite it as {entry_uri(entry.id)}. Mention one or two "
+            f"related terms from the entry where they help.{formula_hint}"
+        )
+        return [{"role": "user", "content": block}, {"role": "user", "content": text}]
+
+    @server.prompt(title="Compare terms")
+    def compare_terms(
+        terms: Annotated[str, Field(description="Comma-separated terms, e.g. 'DPO, RLHF, GRPO' (2-5).")],
+    ) -> list[dict]:
+        """Compare 2-5 glossary terms side by side, grounded in their reviewed entries."""
+        names = [t.strip() for t in terms.split(",") if t.strip()]
+        if not 2 <= len(names) <= 5:
+            raise MCPError(code=INVALID_PARAMS, message="terms must be 2 to 5 comma-separated glossary terms")
+        blocks, entries = [], []
+        for name in names:
+            try:
+                name = service_check(name)
+            except InvalidArgument as exc:
+                raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
+            block, entry = _embedded(service, name)
+            blocks.append(block)
+            entries.append(entry)
+        listing = ", ".join(f"{e.term} ({entry_uri(e.id)})" for e in entries)
+        text = (
+            f"Compare {listing}. Using only the glossary entries above as ground truth, explain what each is, "
+            "how they relate, where they differ (goal, mechanism, cost, when to use which) and cite each entry's "
+            "URI. Finish with a short table."
+        )
+        return [{"role": "user", "content": b} for b in blocks] + [{"role": "user", "content": text}]
+
+
+def service_check(term: str) -> str:
+    from .service import check_text
+
+    return check_text(term, "term")
+
+
+def _register_completions(server: GlossaryMCPServer, service: GlossaryService) -> None:
+    @server.completion()
+    async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
+        value = argument.value or ""
+        if isinstance(ref, ResourceTemplateReference) and ref.uri in (TEMPLATE_URI, JSON_TEMPLATE_URI):
+            if argument.name != "id":
+                return None
+            values = _complete_names(service, value, "id")
+        elif isinstance(ref, PromptReference) and ref.name in ("explain_term", "compare_terms"):
+            if argument.name == "audience":
+                values = [a for a in AUDIENCE_STYLE if a.startswith(value.strip().lower())]
+            elif argument.name == "term":
+                values = _complete_names(service, value, "term")
+            elif argument.name == "terms":
+                head, _, last = value.rpartition(",")
+                prefix = head + ", " if head else ""
+                values = [prefix + t for t in _complete_names(service, last.strip(), "term")]
+            else:
+                return None
+        else:
+            return None
+        return Completion(values=values[:MAX_COMPLETIONS], total=len(values), has_more=len(values) > MAX_COMPLETIONS)
