@@ -36,6 +36,7 @@ class NameKey:
     entry_id: str
     kind: str  # "exact" (id or term), "acronym" or "alias"
     text: str  # the name as written
+    rank: int  # precedence when two names of one entry share a key: term, acronym, id, alias
 
 
 @dataclass(frozen=True)
@@ -87,19 +88,18 @@ class GlossaryIndex:
 
     # -- names -------------------------------------------------------------
     def _names_of(self, e: Entry) -> list[NameKey]:
-        names = [NameKey(e.id, "exact", e.term), NameKey(e.id, "exact", e.id)]
+        names = [NameKey(e.id, "exact", e.term, 0), NameKey(e.id, "exact", e.id, 2)]
         if e.acronym:
-            names.append(NameKey(e.id, "acronym", e.acronym))
-        names += [NameKey(e.id, "alias", a) for a in e.aliases]
+            names.append(NameKey(e.id, "acronym", e.acronym, 1))
+        names += [NameKey(e.id, "alias", a, 3) for a in e.aliases]
         return names
 
     def _build_names(self) -> None:
-        rank = {"exact": 0, "acronym": 1, "alias": 2}
         for e in self.entries:
             for nk in self._names_of(e):
                 for table, key in ((self.raw_names, fold(nk.text).strip()), (self.keys, name_key(nk.text))):
                     held = table.get(key)
-                    if held is None or (held.entry_id == nk.entry_id and rank[nk.kind] < rank[held.kind]):
+                    if held is None or (held.entry_id == nk.entry_id and nk.rank < held.rank):
                         table[key] = nk
         compact_owner: dict[str, set[str]] = defaultdict(set)
         for key, nk in self.keys.items():

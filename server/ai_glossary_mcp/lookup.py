@@ -198,7 +198,8 @@ def snippet(entry: Entry, query: str, width: int = 220) -> str:
 
 
 # -- names in free text -------------------------------------------------------
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_JOIN_GAP = re.compile(r"(?:[\s\-‐‑–—_/]|\b(?:a|an|the)\b)*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -220,11 +221,15 @@ def spot_names(index: GlossaryIndex, text: str) -> list[Spot]:
     """Every glossary name in `text`, longest match first, on word boundaries."""
     tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
     kept = [(s, e, key_word(fold(w))) for s, e, w in tokens if not is_article(fold(w))]
+    # A name may span spaces, hyphens, slashes and dropped articles, never a comma or a full stop.
+    joinable = [bool(_JOIN_GAP.fullmatch(text[kept[k][1] : kept[k + 1][0]])) for k in range(len(kept) - 1)]
     spots: list[Spot] = []
     i = 0
     while i < len(kept):
         matched = False
         for length in range(min(10, len(kept) - i), 0, -1):
+            if length > 1 and not all(joinable[i : i + length - 1]):
+                continue
             window = kept[i : i + length]
             surfaces = index.phrases.get(tuple(w for _, _, w in window))
             if not surfaces:
