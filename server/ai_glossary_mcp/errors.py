@@ -55,7 +55,9 @@ class InvalidArgument(GlossaryError):
 
 def display_path(path: Path) -> str:
     """A path as we print it in messages: relative to the working directory when under it."""
+    # Resolve the directories, not the file itself: a symlinked entry keeps its own name.
+    resolved = path.resolve() if path.name in ("", ".", "..") else path.parent.resolve() / path.name
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(resolved.relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)

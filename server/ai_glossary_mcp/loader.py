@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,7 @@ def _walk_nodes(root: yaml.Node, path_str: str, problems: list[Problem]) -> Posi
     """Map every key/item path to its line; refuse aliases and deep nesting."""
     positions: Positions = {(): root.start_mark.line + 1}
     seen: set[int] = set()
+    duplicates = False
     stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())]
     while stack:
         node, path = stack.pop()
@@ -93,13 +95,18 @@ def _walk_nodes(root: yaml.Node, path_str: str, problems: list[Problem]) -> Posi
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node)
+                if path + (key,) in positions:  # YAML would silently keep the last one
+                    problems.append(Problem(path_str, key_node.start_mark.line + 1,
+                                            f"duplicate key '{key}' (first at line {positions[path + (key,)]})"))
+                    duplicates = True
+                    continue
                 positions[path + (key,)] = key_node.start_mark.line + 1
                 stack.append((value_node, path + (key,)))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 positions[path + (index,)] = item.start_mark.line + 1
                 stack.append((item, path + (index,)))
-    return positions
+    return None if duplicates else positions
 
 
 def read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, Positions, bytes] | None:
@@ -142,8 +149,8 @@ def read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, Positions, byte
     except yaml.YAMLError as exc:
         problems.append(Problem(shown, 1, f"YAML error: {exc}"))
         return None
-    except RecursionError:
-        problems.append(Problem(shown, 1, f"nesting deeper than {MAX_NESTING} levels"))
+    except RecursionError:  # only the pure-Python parser recurses; report where it had got to
+        problems.append(Problem(shown, getattr(loader, "line", 0) + 1, f"nesting deeper than {MAX_NESTING} levels"))
         return None
     finally:
         loader.dispose()
@@ -164,15 +171,21 @@ def _schema_problems(exc: ValidationError, shown: str, positions: Positions) -> 
         yield Problem(shown, _line_for(positions, loc), message)
 
 
+# `\\` (a line break), `\{` and `\}` (literal braces) are not grouping braces.
+_NOT_GROUPING = re.compile(r"\\\\|\\[{}]")
+
+
 def _latex_problem(latex: str) -> str | None:
     from latex2mathml.converter import convert
 
-    if latex.count("{") != latex.count("}"):
+    grouping = _NOT_GROUPING.sub("", latex)
+    if grouping.count("{") != grouping.count("}"):
         return "formula.latex does not parse: unbalanced braces"
     try:
         convert(latex)
     except Exception as exc:  # latex2mathml raises many types; any of them means "does not parse"
-        return f"formula.latex does not parse: {type(exc).__name__}: {exc}"
+        detail = str(exc).strip()  # latex2mathml's exceptions carry no message
+        return f"formula.latex does not parse: {type(exc).__name__}" + (f": {detail}" if detail else "")
     return None
 
 
@@ -215,8 +228,11 @@ def _load_pack(directory: Path, problems: list[Problem], hasher: Any) -> tuple[P
         return None
     data, positions, raw = loaded
     hasher.update(b"pack\0" + raw + b"\0")
+    if not isinstance(data, dict):
+        problems.append(Problem(display_path(pack_path), 1, "a pack file must be a YAML mapping of fields"))
+        return None
     try:
-        pack = Pack.model_validate(data if isinstance(data, dict) else {})
+        pack = Pack.model_validate(data)
     except ValidationError as exc:
         problems.extend(_schema_problems(exc, display_path(pack_path), positions))
         return None

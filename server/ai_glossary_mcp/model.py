@@ -151,12 +151,52 @@ class Variable(BaseModel):
     meaning: str = Field(min_length=1, max_length=600, description="The legend bullet, verbatim.")
 
 
+class _FrozenList(list):
+    """A list that refuses changes, so a frozen model's nested data stays frozen.
+
+    It stays a real `list` (and `_FrozenDict` a real `dict`) so that JSON encoders,
+    numpy and equality with plain lists all keep working."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("glossary data is immutable")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse  # type: ignore[assignment]
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> Any:
+        return (_FrozenList, (list(self),))
+
+
+class _FrozenDict(dict):
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("glossary data is immutable")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> Any:
+        return (_FrozenDict, (dict(self),))
+
+
+def deep_freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _FrozenDict({k: deep_freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return _FrozenList(deep_freeze(v) for v in value)
+    return value
+
+
 class WorkedExample(BaseModel):
     """Inputs for `evaluate_formula` and the result it must reproduce."""
 
     model_config = _STRICT
     inputs: dict[str, Any]
     result: Any
+
+    @field_validator("inputs", "result", mode="after")
+    @classmethod
+    def _freeze(cls, v: Any) -> Any:
+        return deep_freeze(v)
 
 
 class Formula(BaseModel):
