@@ -39,7 +39,11 @@ BAD_RELATION = "Input should be " + ", ".join(repr(r) for r in _AUTHORED[:-1]) +
 LIBYAML = getattr(loader_module, "_SafeLoader", yaml.SafeLoader) is not yaml.SafeLoader
 MAPPING_VALUES = ("mapping values are not allowed in this context" if LIBYAML
                   else "mapping values are not allowed here")
-TOO_DEEP = "YAML syntax error: exceeded maximum nesting depth" if LIBYAML else "nesting deeper than 24 levels"
+# libyaml refuses deep nesting itself and says whether a flow [ or a block list went too deep.
+TOO_DEEP_FLOW = ("YAML syntax error: while increasing flow level; exceeded maximum nesting depth" if LIBYAML
+                 else "nesting deeper than 24 levels")
+TOO_DEEP_BLOCK = ("YAML syntax error: while increasing block level; exceeded maximum nesting depth" if LIBYAML
+                  else "nesting deeper than 24 levels")
 
 
 def shown(*parts: str) -> str:
@@ -267,7 +271,8 @@ def test_file_of_exactly_the_size_limit_is_read(tmp_path: Path):
 def test_truncated_mid_write_inside_a_quoted_string(tmp_path: Path):
     pack = make_pack(tmp_path, {"x.yaml": HEAD + b'"An unfinished sentence that was cu'})
     assert problems_of(pack) == [
-        f"{display_path(pack / 'x.yaml')}:4: YAML syntax error: found unexpected end of stream"
+        f"{display_path(pack / 'x.yaml')}:4: YAML syntax error: while scanning a quoted scalar; "
+        "found unexpected end of stream"
     ]
 
 
@@ -313,17 +318,17 @@ def test_ten_thousand_nested_lists_are_refused(tmp_path: Path):
     # Milliseconds with libyaml; PyYAML's pure-Python scanner is quadratic in flow depth within a line and
     # takes a few seconds here (no wall-clock bound: the suite's pytest-timeout catches a hang).
     pack = make_pack(tmp_path, {"x.yaml": b"[" * 10_000 + b"]" * 10_000 + b"\n"})
-    assert problems_of(pack) == [f"{display_path(pack / 'x.yaml')}:1: {TOO_DEEP}"]
+    assert problems_of(pack) == [f"{display_path(pack / 'x.yaml')}:1: {TOO_DEEP_FLOW}"]
 
 
 def test_ten_thousand_nested_block_lists_are_refused(tmp_path: Path):
     pack = make_pack(tmp_path, {"x.yaml": b"- " * 10_000 + b"x\n"})
-    assert problems_of(pack) == [f"{display_path(pack / 'x.yaml')}:1: {TOO_DEEP}"]
+    assert problems_of(pack) == [f"{display_path(pack / 'x.yaml')}:1: {TOO_DEEP_BLOCK}"]
 
 
 def test_deep_nesting_inside_an_entry_is_reported_at_its_line(tmp_path: Path):
     pack = make_pack(tmp_path, {"x.yaml": HEAD + b"ok\ntags:\n  " + b"- " * 10_000 + b"x\n"})
-    assert problems_of(pack) == [f"{display_path(pack / 'x.yaml')}:6: {TOO_DEEP}"]
+    assert problems_of(pack) == [f"{display_path(pack / 'x.yaml')}:6: {TOO_DEEP_BLOCK}"]
 
 
 def test_nesting_just_past_the_limit_is_refused_at_its_line(tmp_path: Path):

@@ -144,7 +144,8 @@ def read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, Positions, byte
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        problems.append(Problem(shown, line, f"YAML syntax error: {exc.problem or exc.context}"))
+        detail = "; ".join(part for part in (exc.context, exc.problem) if part)
+        problems.append(Problem(shown, line, f"YAML syntax error: {detail}"))
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(shown, 1, f"YAML error: {exc}"))
@@ -243,7 +244,8 @@ def _load_pack(directory: Path, problems: list[Problem], hasher: Any) -> tuple[P
         return None
     located: list[_Located] = []
     for name in names:
-        if name == PACK_FILE or not name.endswith((".yaml", ".yml")):
+        # Dotfiles are editor locks and OS metadata (".#x.yaml", "._x.yaml"), never entries.
+        if name == PACK_FILE or name.startswith(".") or not name.endswith((".yaml", ".yml")):
             continue
         item = _load_entry(directory / name, pack.name, problems, hasher)
         if item is not None:
