@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 from . import __version__
 from .config import CONFIG_ENV, LOG_LEVELS, Config, load_config
-from .errors import GlossaryError, InvalidArgument, PackValidationError
+from .errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
 from .loader import bundled_pack_dir, load_glossary
 
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
@@ -33,17 +33,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"ai-glossary-mcp: error: {message} (see --help)\n")
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", action="append", metavar="PACK_DIR", help="extra glossary pack directory (repeatable)")
-    p.add_argument("--no-bundled", action="store_true", default=None, help="do not serve the bundled ai-ml pack")
-    p.add_argument("--config", metavar="FILE", help=f"settings file (default: ${CONFIG_ENV} if set)")
-    p.add_argument("--log-level", choices=LOG_LEVELS, help="log level; logs go to stderr")
+def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
+    # On subcommands the default is SUPPRESS, so an option given before the subcommand
+    # (`ai-glossary-mcp --config FILE define x`) is not overwritten by the subcommand's default.
+    d = {"default": argparse.SUPPRESS} if sub else {}
+    p.add_argument("--data", action="append", metavar="PACK_DIR", help="extra glossary pack directory (repeatable)", **d)
+    p.add_argument("--no-bundled", action="store_true", help="do not serve the bundled ai-ml pack",
+                   **(d or {"default": None}))
+    p.add_argument("--config", metavar="FILE", help=f"settings file (default: ${CONFIG_ENV} if set)", **d)
+    p.add_argument("--log-level", choices=LOG_LEVELS, help="log level; logs go to stderr", **d)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ai-glossary-mcp", description="A curated AI & ML glossary for LLM agents, over MCP.")
     parser.add_argument("--version", action="version", version=f"ai-glossary-mcp {__version__}")
-    _common(parser)
+    _common(parser, sub=False)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the MCP server (stdio by default, or --transport http)")
@@ -104,6 +108,9 @@ def pack_dirs(config: Config, extra: Sequence[str] = ()) -> list[Path]:
         if key not in seen:
             seen.add(key)
             unique.append(d)
+    if not unique:
+        raise ConfigError("no glossary packs to serve: --no-bundled (bundled: false) needs at least one "
+                          "--data PACK_DIR (or `packs` in the config file)")
     return unique
 
 

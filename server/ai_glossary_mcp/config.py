@@ -81,7 +81,7 @@ def _coerce(setting: Setting, value: Any, source: str) -> Any:
             return value.strip().lower() in ("1", "true", "yes", "on")
         raise ConfigError(f"{where}: expected true or false, got {value!r}")
     if setting.kind == "int":
-        if isinstance(value, bool):
+        if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
             raise ConfigError(f"{where}: expected an integer, got {value!r}")
         try:
             number = int(value)
@@ -108,6 +108,8 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in data.items():
         name = f"{prefix}{key}"
+        if value is None and any(s.name.startswith(name + ".") for s in SETTINGS):
+            continue  # an empty section (`auth:` with every key commented out)
         if isinstance(value, dict) and not any(s.name == name for s in SETTINGS):
             flat.update(_flatten(value, name + "."))
         else:

@@ -117,7 +117,9 @@ class GlossaryMCPServer(MCPServer):
 
     def __init__(self, service: GlossaryService, **kwargs: Any):
         self.service = service
-        self.sessions: weakref.WeakSet[Any] = weakref.WeakSet()
+        # Live handshake-era connections (mcp.server.connection.Connection), to tell each one that the
+        # resource list changed. Not ServerSession: that is a per-request proxy, gone after the request.
+        self.connections: weakref.WeakSet[Any] = weakref.WeakSet()
         super().__init__(**kwargs)
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
@@ -227,10 +229,10 @@ def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth:
     )
     async def track_session(ctx: Any, call_next: Any) -> Any:
         # Remember live sessions so a reload can tell each one that the resource list changed.
-        session = getattr(ctx, "session", None)
-        if session is not None:
+        connection = getattr(getattr(ctx, "session", None), "_connection", None)
+        if connection is not None:
             try:
-                server.sessions.add(session)
+                server.connections.add(connection)
             except TypeError:  # not weak-referenceable: nothing to notify later
                 pass
         return await call_next(ctx)

@@ -25,6 +25,7 @@ from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.stdio import stdio_server
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.subscriptions import ResourcesListChanged
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -76,11 +77,13 @@ def is_loopback(host: str) -> bool:
 async def notify_list_changed(server: GlossaryMCPServer) -> None:
     """Tell every connected client that the resource list changed (legacy sessions and listeners)."""
     await server._subscriptions.publish(ResourcesListChanged())  # noqa: SLF001 - the SDK's fan-out seam
-    for session in list(server.sessions):
+    for connection in list(server.connections):
+        if connection.protocol_version in MODERN_PROTOCOL_VERSIONS:
+            continue  # 2026-07-28 clients hear about changes through subscriptions/listen (published above)
         try:
-            await session.send_resource_list_changed()
-        except Exception:  # a closed session is not our problem; others must still hear about it
-            logger.debug("could not notify a session", exc_info=True)
+            await connection.send_resource_list_changed()  # best-effort on the standalone stream
+        except Exception:  # a closed connection is not our problem; others must still hear about it
+            logger.debug("could not notify a connection", exc_info=True)
 
 
 def advertise_list_changed(server: GlossaryMCPServer) -> None:
@@ -154,7 +157,10 @@ async def serve_http(server: GlossaryMCPServer, config: Config, reloader: Any = 
     async with anyio.create_task_group() as tg:
         if reloader is not None:
             tg.start_soon(reloader.run)
-        await uv_server.serve()
+        try:
+            await uv_server.serve()
+        except SystemExit:  # uvicorn calls sys.exit() when it cannot start (port in use, bad address)
+            pass
         tg.cancel_scope.cancel()
     if not uv_server.started:
         raise OSError(f"could not listen on {config.get('host')}:{config.get('port')} (is the port in use?)")
