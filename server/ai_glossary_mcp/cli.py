@@ -22,6 +22,7 @@ from typing import Any, Sequence
 from . import __version__
 from .config import CONFIG_ENV, LOG_LEVELS, Config, load_config
 from .errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
+from .load_cache import load_index
 from .loader import bundled_pack_dir, load_glossary
 
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
@@ -275,7 +276,7 @@ def serve(config: Config) -> int:
     configure_logging(config.get("log_level"))
     log = logging.getLogger("ai_glossary_mcp")
     dirs = pack_dirs(config)
-    service = GlossaryService(load_glossary(dirs))
+    service = GlossaryService(load_index(dirs, use_cache=config.get("load_cache")))
     http = config.get("transport") == "http"
     auth, verifier = auth_settings(config) if http else (None, None)
     server = create_server(service, log_level=config.get("log_level"), auth=auth, token_verifier=verifier)
@@ -320,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_client_config(args)
         from .service import GlossaryService
 
-        service = GlossaryService(load_glossary(pack_dirs(config)))
+        service = GlossaryService(load_index(pack_dirs(config), use_cache=config.get("load_cache")))
         handler = {"define": cmd_define, "search": cmd_search, "related": cmd_related,
                    "formula": cmd_formula, "list": cmd_list}[command]
         return handler(service, args)

@@ -74,6 +74,10 @@ class Glossary:
         object.__setattr__(self, "entry_pack", MappingProxyType(dict(self.entry_pack)))
         object.__setattr__(self, "edges", MappingProxyType(dict(self.edges)))
 
+    def __reduce__(self) -> tuple:
+        # Read-only mapping proxies do not pickle; rebuild them from plain dicts (used by the load cache).
+        return (Glossary, (self.packs, self.entries, dict(self.entry_pack), dict(self.edges), self.content_hash))
+
     def __len__(self) -> int:
         return len(self.entries)
 

@@ -190,8 +190,8 @@ def _split_symbols(symbol: str) -> list[str]:
 
 
 class GlossaryService:
-    def __init__(self, glossary: Glossary):
-        self.index = GlossaryIndex(glossary)
+    def __init__(self, glossary: Glossary | GlossaryIndex):
+        self.index = glossary if isinstance(glossary, GlossaryIndex) else GlossaryIndex(glossary)
 
     @property
     def glossary(self) -> Glossary:

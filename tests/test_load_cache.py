@@ -1,0 +1,90 @@
+"""The load cache: reused while pack files are unchanged, rebuilt the moment one changes, never required."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ai_glossary_mcp import load_cache
+from ai_glossary_mcp.errors import PackValidationError
+from ai_glossary_mcp.loader import bundled_pack_dir
+
+PACKS = Path(__file__).resolve().parent / "fixtures" / "packs"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv(load_cache.CACHE_ENV, str(directory))
+    return directory
+
+
+@pytest.fixture
+def pack(tmp_path) -> Path:
+    target = tmp_path / "pack"
+    shutil.copytree(PACKS / "valid", target)
+    return target
+
+
+def test_second_load_comes_from_the_cache(cache, pack):
+    first = load_cache.load_index([pack])
+    files = list(cache.glob("glossary-*.pickle"))
+    assert len(files) == 1
+    assert oct(cache.stat().st_mode & 0o777) == oct(0o700)
+    second = load_cache.load_index([pack])
+    assert second is not first
+    assert second.glossary.content_hash == first.glossary.content_hash
+    assert [e.id for e in second.entries] == [e.id for e in first.entries]
+    assert second.glossary.edges == first.glossary.edges
+
+
+def test_a_changed_file_is_never_served_from_the_cache(cache, pack):
+    before = load_cache.load_index([pack])
+    path = next(p for p in pack.glob("*.yaml") if p.name != "pack.yaml")
+    text = path.read_text(encoding="utf-8")
+    entry_id = path.stem
+    old = before.glossary.by_id[entry_id].definition
+    path.write_text(text.replace(old, "A brand new definition."), encoding="utf-8")
+    after = load_cache.load_index([pack])
+    assert after.glossary.by_id[entry_id].definition == "A brand new definition."
+    assert after.glossary.content_hash != before.glossary.content_hash
+
+
+def test_an_invalid_pack_is_reported_not_cached(cache, pack):
+    load_cache.load_index([pack])
+    (pack / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(PackValidationError):
+        load_cache.load_index([pack])
+    assert len(list(cache.glob("glossary-*.pickle"))) == 1
+
+
+def test_a_corrupt_cache_file_is_ignored_and_replaced(cache, pack):
+    first = load_cache.load_index([pack])
+    (path,) = cache.glob("glossary-*.pickle")
+    path.write_bytes(b"not a pickle")
+    again = load_cache.load_index([pack])
+    assert again.glossary.content_hash == first.glossary.content_hash
+    assert path.read_bytes() != b"not a pickle"
+
+
+def test_a_cache_directory_others_can_write_is_not_used(cache, pack):
+    cache.mkdir(mode=0o777)
+    os.chmod(cache, 0o777)
+    load_cache.load_index([pack])
+    assert list(cache.glob("glossary-*.pickle")) == []
+
+
+def test_disabled_cache_writes_nothing(cache, pack):
+    load_cache.load_index([pack], use_cache=False)
+    assert not cache.exists() or list(cache.iterdir()) == []
+
+
+def test_bundled_glossary_round_trips_through_the_cache(cache):
+    built = load_cache.load_index([bundled_pack_dir()])
+    cached = load_cache.load_index([bundled_pack_dir()])
+    assert len(cached.glossary) == 101
+    assert cached.glossary.by_id["grpo"].formula.example.result == [1, -1, -1, 1]
+    assert cached.keys == built.keys and cached.postings == built.postings
