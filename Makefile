@@ -44,8 +44,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 stress: $(STAMP)
-	$(BIN)/python -m pytest -q -m stress -p no:randomly
-	$(BIN)/python tests/stress/summary.py
+	@status=0; $(BIN)/python -m pytest -q -m stress || status=$$?; \
+	$(BIN)/python tests/stress/summary.py || status=1; exit $$status
 
 conformance: $(STAMP)
 	bash tests/conformance/run.sh

@@ -65,6 +65,7 @@ CACHE = CacheHint(ttl_ms=300_000, scope="public")
 TEMPLATE_URI = "glossary://terms/{id}"
 JSON_TEMPLATE_URI = "glossary://terms/{id}.json"
 MAX_COMPLETIONS = 100
+MAX_COMPLETION_INPUT = 5 * (MAX_TERM_CHARS + 2)  # five terms and their separators
 
 Term = Annotated[str, Field(description="A glossary term, acronym or alias, e.g. 'KV-Cache', 'DPO', 'rotary embeddings'.",
                             max_length=MAX_TERM_CHARS)]
@@ -137,9 +138,19 @@ class GlossaryMCPServer(MCPServer):
             raise ToolError(str(exc).removeprefix(f"Error executing tool {name}: ")) from exc.__cause__
 
     async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None, context: Any = None) -> Any:
-        if self._prompt_manager.get_prompt(name) is None:
+        prompt = self._prompt_manager.get_prompt(name)
+        if prompt is None:
             known = ", ".join(p.name for p in self._prompt_manager.list_prompts())
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name[:100]!r}; prompts are: {known}")
+        declared = {a.name: a for a in (prompt.arguments or [])}
+        given = dict(arguments or {})
+        missing = [n for n, a in declared.items() if a.required and n not in given]
+        unknown = [n for n in given if n not in declared]
+        if missing or unknown:
+            parts = ([f"missing required argument(s): {', '.join(missing)}"] if missing else []) + (
+                [f"unknown argument(s): {', '.join(repr(n[:40]) for n in unknown[:5])}"] if unknown else [])
+            raise MCPError(code=INVALID_PARAMS, message=f"invalid arguments for prompt {name}: " + "; ".join(parts)
+                           + f". Its arguments are: {', '.join(declared) or 'none'}")
         return await super().get_prompt(name, arguments, context)
 
     async def list_resources(self) -> list[MCPResource]:
@@ -275,7 +286,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
                                     "of long prompts' or 'shrink weights to 4 bits'.", max_length=MAX_TERM_CHARS)],
         limit: Annotated[int, Field(description="Number of results, 1-50.", ge=1, le=50)] = 5,
         category: Annotated[str, Field(description="Optional category id to restrict to: "
-                                       + ", ".join(CATEGORIES) + ". Empty for all.")] = "",
+                                       + ", ".join(CATEGORIES) + ". Empty for all.", max_length=100)] = "",
     ) -> SearchResult:
         """Full-text search over names, aliases and definitions, ranked best first, each hit with the passage
         that matched. Use it when you know what a concept does but not its name, or to find every entry about a
@@ -286,7 +297,8 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
     def list_terms(
         letter: Annotated[str, Field(description="Optional first letter A-Z ('#' for digits), empty for all.",
                                      max_length=8)] = "",
-        category: Annotated[str, Field(description="Optional category id: " + ", ".join(CATEGORIES) + ".")] = "",
+        category: Annotated[str, Field(description="Optional category id: " + ", ".join(CATEGORIES) + ".",
+                                       max_length=100)] = "",
         cursor: Annotated[str, Field(description="next_cursor from the previous page; empty for the first page.",
                                      max_length=200)] = "",
         limit: Annotated[int, Field(description="Page size, 1-200.", ge=1, le=200)] = 50,
@@ -301,7 +313,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         term: Term,
         relation: Annotated[str, Field(description="Optional filter: a relation type such as variant-of, "
                                        "builds-on, alternative-to, uses, part-of, contrasts-with, see-also, "
-                                       "mentions, same-category. Empty for all.")] = "",
+                                       "mentions, same-category. Empty for all.", max_length=100)] = "",
         limit: Annotated[int, Field(description="Number of results, 1-50.", ge=1, le=50)] = 10,
     ) -> RelatedResult:
         """Concepts connected to a term, best first: curated typed relations (variant-of, builds-on,
@@ -452,6 +464,8 @@ def _register_completions(server: GlossaryMCPServer, service: GlossaryService) -
     @server.completion()
     async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
         value = argument.value or ""
+        if len(value) > MAX_COMPLETION_INPUT:  # each value echoes the input: never amplify a huge one
+            return Completion(values=[], total=0, has_more=False)
         if isinstance(ref, ResourceTemplateReference) and ref.uri in (TEMPLATE_URI, JSON_TEMPLATE_URI):
             if argument.name != "id":
                 return None

@@ -95,11 +95,20 @@ def words(text: str) -> list[str]:
     return text.split()
 
 
-@lru_cache(maxsize=65536)
+CACHED_CHARS = 100  # longer inputs are computed, never cached: a cache keyed by raw input must stay small
+
+
+def _name_key(text: str) -> str:
+    return " ".join(key_word(w) for w in words(text) if w not in _ARTICLES)
+
+
+_name_key_cached = lru_cache(maxsize=16384)(_name_key)
+
+
 def name_key(text: str) -> str:
     """The lookup key of a name: folded, separators unified, articles dropped,
     British spelling and plurals folded. Empty when nothing word-like remains."""
-    return " ".join(key_word(w) for w in words(text) if w not in _ARTICLES)
+    return _name_key_cached(text) if len(text) <= CACHED_CHARS else _name_key(text)
 
 
 def key_word(word: str) -> str:
@@ -119,9 +128,12 @@ def compact_key(text: str) -> str:
 _SUFFIXES = ("ational", "ization", "ations", "ation", "ness", "ments", "ment", "ings", "ing", "ed", "ies", "es", "s")
 
 
-@lru_cache(maxsize=131072)
 def stem(word: str) -> str:
     """A light suffix-stripping stemmer for full-text search (not for names)."""
+    return _stem_cached(word) if len(word) <= 40 else _stem(word)
+
+
+def _stem(word: str) -> str:
     word = _americanise(word)
     if len(word) <= 4 or not word.isalpha():
         return word
@@ -132,6 +144,9 @@ def stem(word: str) -> str:
                 return base + "y"
             return base
     return word
+
+
+_stem_cached = lru_cache(maxsize=32768)(_stem)
 
 
 STOP_WORDS = frozenset(

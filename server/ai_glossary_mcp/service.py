@@ -97,11 +97,15 @@ def check_category(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidArgument("`category` must be a string")
-    key = fold(value).strip().replace(" ", "-").replace("_", "-")
+    valid = ", ".join(CATEGORIES)
+    if len(value) > 100:
+        raise InvalidArgument(f"unknown category {value[:60]!r}...; use one of: {valid} (or '' for all)")
+    folded = fold(value).strip()
+    key = folded.replace(" ", "-").replace("_", "-")
     if key in CATEGORIES:
         return key
     for cid, label in CATEGORIES.items():
-        if fold(label) == fold(value).strip():
+        if fold(label) == folded:
             return cid
     valid = ", ".join(CATEGORIES)
     raise InvalidArgument(f"unknown category {value[:60]!r}; use one of: {valid} (or '' for all)")
