@@ -83,6 +83,8 @@ def _singular(word: str) -> str:
 
 def fold(text: str) -> str:
     """Unicode-fold and lower-case text; drop control and format characters."""
+    if text.isascii() and text.isprintable():
+        return text.lower()  # the common case: NFKC is the identity, casefold is lower, nothing to drop
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
     return text.casefold()
