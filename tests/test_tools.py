@@ -54,7 +54,7 @@ async def test_server_identity_and_instructions(client, glossary):
 
 
 async def test_define_term_exact_full_entry(client):
-    r = await call(client, "define_term", {"term": "Direct Preference Optimization"})
+    r = await call(client, "define_term", {"term": "Direct Preference Optimization", "detail": "full"})
     data = r.structured_content
     assert data["found"] and data["match"]["kind"] == "exact"
     e = data["entry"]
@@ -140,7 +140,7 @@ async def test_search_respects_limit_and_category(client):
     ids = {h["id"] for h in data["results"]}
     categories = {id_: None for id_ in ids}
     for id_ in categories:
-        entry = (await call(client, "define_term", {"term": id_})).structured_content["entry"]
+        entry = (await call(client, "define_term", {"term": id_, "detail": "full"})).structured_content["entry"]
         assert entry["category"] == "attention"
     text = await error_text(client, "search_terms", {"query": "x", "category": "cooking"})
     assert "unknown category" in text and "attention" in text

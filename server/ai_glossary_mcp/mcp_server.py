@@ -44,6 +44,7 @@ from .errors import InvalidArgument
 from .glossary import URI_PREFIX, entry_uri
 from .model import CATEGORIES
 from .normalize import fold, name_key
+from .output_schemas import compact_schema
 from .render import about, categories_markdown, entry_markdown, index_markdown
 from .results import (
     CompareResult,
@@ -73,10 +74,9 @@ Term = Annotated[str, Field(description="A glossary term, acronym or alias, e.g.
 
 def _answer(result: BaseModel) -> CallToolResult:
     """Structured content plus its compact JSON copy as text."""
-    data = result.model_dump(mode="json")
     return CallToolResult(
-        content=[TextContent(type="text", text=json.dumps(data, ensure_ascii=False, separators=(",", ":")))],
-        structured_content=data,
+        content=[TextContent(type="text", text=result.model_dump_json())],
+        structured_content=result.model_dump(mode="json"),
     )
 
 
@@ -250,6 +250,9 @@ def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth:
 
     server.middleware.append(track_session)
     _register_tools(server, service)
+    for tool in server._tool_manager.list_tools():  # noqa: SLF001 - the SDK reads these fields live
+        if tool.fn_metadata.output_schema is not None:
+            tool.fn_metadata.output_schema = compact_schema(tool.fn_metadata.output_schema)
     _register_templates(server)
     _register_prompts(server, service)
     _register_completions(server, service)
@@ -260,8 +263,8 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
     @server.tool(title="Define a term", annotations=READ_ONLY)
     def define_term(
         term: Term,
-        detail: Annotated[Literal["brief", "full"], Field(description="'full' (default): aliases, category, "
-                          "formula, relations, links. 'brief': id, term, acronym, definition, uri.")] = "full",
+        detail: Annotated[Literal["brief", "full"], Field(description="'brief' (default): id, term, acronym, "
+                          "definition, uri. 'full' adds aliases, category, formula, relations and links.")] = "brief",
     ) -> DefineResult:
         """Look up the reviewed definition of ONE AI/ML term by name, acronym, alias or a misspelling
         ("KV cache", "DPO", "rotary embeddings", "tranformer"). Use it whenever you are about to define or

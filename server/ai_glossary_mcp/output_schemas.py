@@ -1,0 +1,87 @@
+"""Output schemas that clients can check cheaply, with the same meaning as pydantic's.
+
+Clients validate `structuredContent` against a tool's `outputSchema` on every
+call (the Python SDK does, with the `jsonschema` package), so the published
+schema's shape is a per-call cost paid by every caller. pydantic emits `$ref`
+into `$defs` for every nested model and `anyOf: [X, {"type": "null"}]` for
+every optional field; resolving references and trying alternatives is most of
+that cost. `compact_schema` rewrites a schema into an equivalent one without
+either: references are inlined (the result models are not recursive) and an
+optional X becomes X with `"null"` added to its `type`, which JSON Schema
+defines to mean the same thing, since `properties`, `required` and `items`
+only constrain instances of their own type. Titles pydantic derives from field
+names are dropped; descriptions stay.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+_NULL = {"type": "null"}
+# Keywords whose value maps names to subschemas, and those whose value is a subschema or a list of them.
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_VALUES = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames")
+_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+
+
+class _Recursive(Exception):
+    pass
+
+
+def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """An equivalent schema without $ref (when not recursive), nullable anyOfs or derived titles."""
+    defs = schema.get("$defs", {})
+    try:
+        out = _walk(schema, defs, ())
+    except _Recursive:
+        return schema
+    out.pop("$defs", None)
+    return out
+
+
+def _walk(node: Any, defs: dict[str, Any], stack: tuple[str, ...]) -> Any:
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref.removeprefix("#/$defs/")
+        if name in stack or name not in defs:
+            raise _Recursive(name)
+        merged = {**defs[name], **{k: v for k, v in node.items() if k != "$ref"}}
+        return _walk(merged, defs, stack + (name,))
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "title":
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _walk(sub, defs, stack) for name, sub in value.items()} if key != "$defs" else value
+        elif key in _SCHEMA_VALUES and isinstance(value, dict):
+            out[key] = _walk(value, defs, stack)
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_walk(sub, defs, stack) for sub in value]
+        else:
+            out[key] = copy.deepcopy(value)
+    return _nullable(out)
+
+
+def _nullable(node: dict[str, Any]) -> dict[str, Any]:
+    """{"anyOf": [X, {"type": "null"}], ...} -> X with "null" added to its type, when X has one type."""
+    options = node.get("anyOf")
+    if not isinstance(options, list) or len(options) != 2 or _NULL not in options:
+        return node
+    other = options[0] if options[1] == _NULL else options[1]
+    kind = other.get("type")
+    if not isinstance(kind, str) or kind == "null" or "const" in other:
+        return node
+    merged = {k: v for k, v in node.items() if k != "anyOf"}
+    clash = set(merged) & set(other)
+    if clash - {"description", "default"}:
+        return node
+    merged = {**other, **merged, "type": [kind, "null"]}
+    if "enum" in other:
+        merged["enum"] = list(other["enum"]) + [None]
+    return merged
+
+
+__all__ = ["compact_schema"]
