@@ -31,14 +31,14 @@ def pack(tmp_path) -> Path:
 
 def test_second_load_comes_from_the_cache(cache, pack):
     first = load_cache.load_index([pack])
-    files = list(cache.glob("glossary-*.pickle"))
+    files = list(cache.glob("glossary-*.sqlite"))
     assert len(files) == 1
     assert oct(cache.stat().st_mode & 0o777) == oct(0o700)
     second = load_cache.load_index([pack])
     assert second is not first
     assert second.glossary.content_hash == first.glossary.content_hash
     assert [e.id for e in second.entries] == [e.id for e in first.entries]
-    assert second.glossary.edges == first.glossary.edges
+    assert dict(second.glossary.edges) == dict(first.glossary.edges)
 
 
 def test_a_changed_file_is_never_served_from_the_cache(cache, pack):
@@ -58,23 +58,23 @@ def test_an_invalid_pack_is_reported_not_cached(cache, pack):
     (pack / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
     with pytest.raises(PackValidationError):
         load_cache.load_index([pack])
-    assert len(list(cache.glob("glossary-*.pickle"))) == 1
+    assert len(list(cache.glob("glossary-*.sqlite"))) == 1
 
 
 def test_a_corrupt_cache_file_is_ignored_and_replaced(cache, pack):
     first = load_cache.load_index([pack])
-    (path,) = cache.glob("glossary-*.pickle")
-    path.write_bytes(b"not a pickle")
+    (path,) = cache.glob("glossary-*.sqlite")
+    path.write_bytes(b"not a database")
     again = load_cache.load_index([pack])
     assert again.glossary.content_hash == first.glossary.content_hash
-    assert path.read_bytes() != b"not a pickle"
+    assert path.read_bytes() != b"not a database"
 
 
 def test_a_cache_directory_others_can_write_is_not_used(cache, pack):
     cache.mkdir(mode=0o777)
     os.chmod(cache, 0o777)
     load_cache.load_index([pack])
-    assert list(cache.glob("glossary-*.pickle")) == []
+    assert list(cache.glob("glossary-*.sqlite")) == []
 
 
 def test_disabled_cache_writes_nothing(cache, pack):
@@ -82,9 +82,26 @@ def test_disabled_cache_writes_nothing(cache, pack):
     assert not cache.exists() or list(cache.iterdir()) == []
 
 
-def test_bundled_glossary_round_trips_through_the_cache(cache):
-    built = load_cache.load_index([bundled_pack_dir()])
-    cached = load_cache.load_index([bundled_pack_dir()])
-    assert len(cached.glossary) == 101
-    assert cached.glossary.by_id["grpo"].formula.example.result == [1, -1, -1, 1]
-    assert cached.keys == built.keys and cached.postings == built.postings
+def test_bundled_glossary_round_trips_through_the_store(cache):
+    from ai_glossary_mcp.index import GlossaryIndex
+    from ai_glossary_mcp.loader import load_glossary
+    from ai_glossary_mcp.store import StoredIndex
+
+    built = GlossaryIndex(load_glossary([bundled_pack_dir()]))
+    load_cache.load_index([bundled_pack_dir()])
+    stored = load_cache.load_index([bundled_pack_dir()])
+    assert isinstance(stored, StoredIndex)
+    assert len(stored.glossary) == 101 and stored.glossary.counts() == built.glossary.counts()
+    assert stored.glossary.by_id["grpo"].formula.example.result == [1, -1, -1, 1]
+    assert list(stored.entries) == list(built.entries)
+    assert {k: stored.glossary.edges[k] for k in built.glossary.edges} == dict(built.glossary.edges)
+    for table in ("raw_names", "keys", "compact_keys"):
+        assert dict(getattr(stored, table)) == getattr(built, table)
+    assert stored.keys_at(range(len(built.key_list))) == built.keys_at(range(len(built.key_list)))
+    for token, posting in built.postings.items():
+        got = stored.posting(token)
+        assert (got.idf, list(got.docs), list(got.weights)) == (posting.idf, list(posting.docs), list(posting.weights))
+    assert [dict(stored.forward(i)) for i in range(101)] == built.forwards
+    assert dict(stored.phrases) == built.phrases and dict(stored.phrase_starts) == built.phrase_starts
+    assert dict(stored.by_category) == built.by_category and dict(stored.letters) == built.letters
+    assert stored.max_name_words == built.max_name_words

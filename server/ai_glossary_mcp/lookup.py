@@ -16,14 +16,16 @@ query that names an entry puts it first.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from .index import GlossaryIndex, Surface, first_sentence, trigrams
+from .index import GlossaryIndex, Posting, Surface, first_sentence, trigrams
 from .model import Entry
 from .normalize import fold, is_article, key_word, name_key, search_tokens
 
@@ -56,12 +58,10 @@ class _Scored:
 
 def _candidate_keys(index: GlossaryIndex, key: str) -> list[int]:
     """Keys sharing the most trigrams with `key`, rarest trigrams counted first."""
-    grams = sorted(trigrams(key), key=lambda g: len(index.key_trigrams.get(g, ())))
+    grams = trigrams(key)
+    postings = sorted(index.gram_postings(grams).values(), key=len)
     hits: dict[int, int] = defaultdict(int)
-    for gram in grams:
-        posting = index.key_trigrams.get(gram)
-        if not posting:
-            continue
+    for posting in postings:
         if len(hits) >= MAX_CANDIDATES and len(posting) > MAX_CANDIDATES:
             break
         for key_index in posting:
@@ -93,9 +93,7 @@ def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: 
 def fuzzy_scores(index: GlossaryIndex, query_key: str) -> tuple[_Scored, _Scored]:
     """(accepted fuzzy matches, all candidate similarities) per entry, 0-100."""
     accepted, seen = _Scored(), _Scored()
-    for key_index in _candidate_keys(index, query_key):
-        key = index.key_list[key_index]
-        nk = index.keys[key]
+    for key, nk in index.keys_at(_candidate_keys(index, query_key)):
         ratio, distance = _similarity(query_key, key)
         token_ratio = fuzz.token_set_ratio(query_key, key)
         seen.add(nk.entry_id, max(ratio, token_ratio * 0.9))
@@ -104,18 +102,21 @@ def fuzzy_scores(index: GlossaryIndex, query_key: str) -> tuple[_Scored, _Scored
     return accepted, seen
 
 
-def resolve(index: GlossaryIndex, query: str) -> Resolution:
-    """Resolve a (validated) name to one entry, or explain why not."""
+def resolve(index: GlossaryIndex, query: str, with_suggestions: bool = True) -> Resolution:
+    """Resolve a (validated) name to one entry, or explain why not (with suggestions unless the
+    caller ranks candidates itself, as search does)."""
     by_id = index.glossary.by_id
     raw = index.raw_names.get(fold(query).strip())
     if raw is not None:
         return Resolution(by_id[raw.entry_id], raw.kind, 1.0)
     key = name_key(query)
     if not key:
-        return Resolution(None, suggestions=tuple(suggest(index, query)))
+        return Resolution(None, suggestions=tuple(suggest(index, query)) if with_suggestions else ())
     nk = index.keys.get(key) or index.compact_keys.get(key.replace(" ", ""))
     if nk is not None:
         return Resolution(by_id[nk.entry_id], "normalized", 1.0)
+    if key.count(" ") > index.max_name_words:  # longer than any name by two words: no typo can explain it
+        return Resolution(None, suggestions=tuple(suggest(index, query)) if with_suggestions else ())
     accepted, seen = fuzzy_scores(index, key)
     ranked = accepted.ranked()
     if ranked:
@@ -125,40 +126,98 @@ def resolve(index: GlossaryIndex, query: str) -> Resolution:
             tied = [(by_id[best_id], best / 100)] + [(by_id[eid], s / 100) for eid, s in rivals[:4]]
             return Resolution(None, ambiguous=tuple(tied), suggestions=tuple(tied))
         return Resolution(by_id[best_id], "fuzzy", round(best / 100, 3))
-    return Resolution(None, suggestions=tuple(suggest(index, query, seen)))
+    return Resolution(None, suggestions=tuple(suggest(index, query, seen)) if with_suggestions else ())
 
 
 def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit: int = 5) -> list[tuple[Entry, float]]:
     """Closest entries for a query that did not resolve: name similarity fused with search."""
     if seen is None:
         key = name_key(query)
-        seen = fuzzy_scores(index, key)[1] if key else _Scored()
+        seen = fuzzy_scores(index, key)[1] if key and key.count(" ") <= index.max_name_words else _Scored()
     pool = _Scored()
     for entry_id, score in seen.ranked()[:20]:
         if score >= SUGGESTION_FLOOR:
             pool.add(entry_id, score / 100)
-    for rank, (doc, score) in enumerate(bm25(index, query)[:10]):
+    for rank, (doc, score) in enumerate(bm25(index, query, top=10)):
         pool.add(index.entries[doc].id, min(0.95, 0.5 * score + 0.3 - 0.02 * rank))
     by_id = index.glossary.by_id
     return [(by_id[eid], round(s, 3)) for eid, s in pool.ranked()[:limit]]
 
 
 # -- full-text search --------------------------------------------------------
-def bm25(index: GlossaryIndex, text: str, allowed: set[int] | None = None) -> list[tuple[int, float]]:
-    """(entry position, score normalised to the best hit = 1.0), best first, ties by position."""
-    scores: dict[int, float] = defaultdict(float)
-    for token in dict.fromkeys(search_tokens(text)):
-        idf = index.idf.get(token)
-        if idf is None:
-            continue
-        for doc, weight in index.postings[token]:
-            scores[doc] += idf * weight
-    if allowed is not None:
-        scores = {d: s for d, s in scores.items() if d in allowed}
+EXHAUSTIVE_POSTINGS = 20_000  # up to this many postings in all, a query simply adds them all up
+FIRST_DEPTH = 64
+
+
+def _order(ds: tuple[int, float]) -> tuple[float, int]:
+    return (-ds[1], ds[0])
+
+
+def bm25(index: GlossaryIndex, text: str, allowed: set[int] | None = None,
+         top: int | None = None) -> list[tuple[int, float]]:
+    """(entry position, score normalised to the best hit = 1.0), best first, ties by position;
+    only the best `top` when given."""
+    lists = [(t, p) for t in dict.fromkeys(search_tokens(text)) if (p := index.posting(t)) is not None]
+    if top is not None and sum(len(p.docs) for _, p in lists) > EXHAUSTIVE_POSTINGS:
+        scores = _top_scores(index, lists, allowed, top)
+    else:
+        scores = defaultdict(float)
+        for _, (idf, docs, weights) in lists:
+            for doc, weight in zip(docs, weights):
+                scores[doc] += idf * weight
+        if allowed is not None:
+            scores = {d: s for d, s in scores.items() if d in allowed}
     if not scores:
         return []
-    top = max(scores.values())
-    return sorted(((d, s / top) for d, s in scores.items()), key=lambda ds: (-ds[1], ds[0]))
+    best = max(scores.values())
+    if top is not None and top < len(scores):
+        ranked = heapq.nsmallest(top, scores.items(), key=_order)
+    else:
+        ranked = sorted(scores.items(), key=_order)
+    return [(d, s / best) for d, s in ranked]
+
+
+def _top_scores(index: GlossaryIndex, lists: list[tuple[str, Posting]], allowed: set[int] | None,
+                top: int) -> dict[int, float]:
+    """Exact scores of a set of entries that contains the best `top`, without reading long lists whole.
+
+    Postings are ordered by weight, so after reading each list to some depth, an entry not seen yet
+    scores at most the sum of the weights at the cut (`frontier`), and a seen entry at most its partial
+    sum plus the cut weights of the lists it was not seen in. Reading deepens (x4) until the top-th best
+    partial sum beats every unseen entry; then the entries that could still reach it are scored exactly
+    from their own token weights, adding in the same order as the exhaustive sum, so results are identical."""
+    depth, read = FIRST_DEPTH, [0] * len(lists)
+    partial: dict[int, float] = defaultdict(float)
+    seen_in: dict[int, int] = defaultdict(int)
+    while True:
+        frontier = []
+        for i, (_, (idf, docs, weights)) in enumerate(lists):
+            end = min(depth, len(docs))
+            for j in range(read[i], end):
+                doc = docs[j]
+                if allowed is None or doc in allowed:
+                    partial[doc] += idf * weights[j]
+                    seen_in[doc] |= 1 << i
+            read[i] = end
+            frontier.append(idf * weights[end] if end < len(docs) else 0.0)
+        unseen_bound = sum(frontier)
+        kth = heapq.nlargest(top, partial.values())[-1] if len(partial) >= top else 0.0
+        if unseen_bound == 0.0 or (len(partial) >= top and unseen_bound < kth):
+            break
+        depth *= 4
+    floor = kth - 1e-9 * kth  # partial sums add in another order: allow for rounding at a tie
+    candidates = [d for d, s in partial.items()
+                  if s + sum(f for i, f in enumerate(frontier) if not seen_in[d] >> i & 1) >= floor]
+    exact: dict[int, float] = {}
+    for doc in candidates:
+        weights_of = index.forward(doc)
+        score = 0.0
+        for token, posting in lists:
+            w = weights_of.get(token)
+            if w is not None:
+                score += posting.idf * w
+        exact[doc] = score
+    return exact
 
 
 def search(index: GlossaryIndex, query: str, limit: int, category: str | None) -> list[tuple[Entry, float]]:
@@ -167,9 +226,10 @@ def search(index: GlossaryIndex, query: str, limit: int, category: str | None) -
     if category:
         allowed = {index.position[eid] for eid in index.by_category.get(category, ())}
     fused: dict[int, float] = defaultdict(float)
-    for doc, score in bm25(index, query, allowed):
+    # At most five entries get a name boost below, so the best limit + 5 text hits hold the fused top `limit`.
+    for doc, score in bm25(index, query, allowed, top=limit + 5):
         fused[doc] += 0.8 * score
-    resolution = resolve(index, query)
+    resolution = resolve(index, query, with_suggestions=False)
     if resolution.entry is not None:
         doc = index.position[resolution.entry.id]
         if allowed is None or doc in allowed:
@@ -189,11 +249,21 @@ def search(index: GlossaryIndex, query: str, limit: int, category: str | None) -
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
 
 
+@lru_cache(maxsize=2048)
+def _sentences(definition: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """A definition's sentences with their stemmed words (cached: the same hits come back often)."""
+    sentences = [s.strip() for s in _SENTENCE.findall(definition) if s.strip()] or [definition]
+    return tuple((s, frozenset(search_tokens(s))) for s in sentences)
+
+
 def snippet(entry: Entry, query: str, width: int = 220) -> str:
-    """The definition sentence sharing the most stemmed words with the query."""
+    """The definition sentence sharing the most stemmed words with the query (the first on ties)."""
     wanted = set(search_tokens(query))
-    sentences = [s.strip() for s in _SENTENCE.findall(entry.definition) if s.strip()] or [entry.definition]
-    best = max(sentences, key=lambda s: (len(wanted & set(search_tokens(s))), -sentences.index(s)))
+    best, most = "", -1
+    for sentence, tokens in _sentences(entry.definition):
+        shared = len(wanted & tokens)
+        if shared > most:
+            best, most = sentence, shared
     return best if len(best) <= width else best[: width - 3].rstrip() + "..."
 
 
@@ -227,7 +297,8 @@ def spot_names(index: GlossaryIndex, text: str) -> list[Spot]:
     i = 0
     while i < len(kept):
         matched = False
-        for length in range(min(10, len(kept) - i), 0, -1):
+        longest = index.phrase_starts.get(kept[i][2], 0)  # no name starts with most words
+        for length in range(min(longest, len(kept) - i), 0, -1):
             if length > 1 and not all(joinable[i : i + length - 1]):
                 continue
             window = kept[i : i + length]

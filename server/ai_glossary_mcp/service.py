@@ -195,7 +195,7 @@ def _split_symbols(symbol: str) -> list[str]:
 
 class GlossaryService:
     def __init__(self, glossary: Glossary | GlossaryIndex):
-        self.index = glossary if isinstance(glossary, GlossaryIndex) else GlossaryIndex(glossary)
+        self.index = GlossaryIndex(glossary) if isinstance(glossary, Glossary) else glossary
 
     @property
     def glossary(self) -> Glossary:
@@ -343,10 +343,10 @@ class GlossaryService:
             hits.append(RelatedHit(id=other.id, term=other.term, relation=kind, why=why,
                                    score=0.8 if both else 0.7))
             taken.add(other_id)
-        same = {index.position[i] for i in index.by_category.get(entry.category, ()) if i not in taken}
+        same = set(index.category_positions(entry.category)) - {index.position[i] for i in taken}
         label = CATEGORIES[entry.category]
         wanted = set(search_tokens(entry.term + " " + entry.definition))
-        for doc, sim in lookup.bm25(index, entry.term + " " + entry.definition, same)[:10]:
+        for doc, sim in lookup.bm25(index, entry.term + " " + entry.definition, same, top=10):
             other = index.entries[doc]
             shared = [t for t in dict.fromkeys(search_tokens(other.definition)) if t in wanted][:4]
             why = f"Also in {label}" + (f"; both discuss {', '.join(shared)}" if shared else "")
@@ -360,12 +360,15 @@ class GlossaryService:
         names = [entry.term] + ([entry.acronym] if entry.acronym else []) + list(entry.aliases)
         candidates: set[int] = set()
         for name in names:
-            tokens = list(dict.fromkeys(search_tokens(name)))
-            if not tokens or any(t not in index.postings for t in tokens):
+            postings = [index.posting(t) for t in dict.fromkeys(search_tokens(name))]
+            if not postings or any(p is None for p in postings):
                 continue
-            docs = set(d for d, _ in index.postings[min(tokens, key=lambda t: len(index.postings[t]))])
-            for t in tokens:
-                docs &= {d for d, _ in index.postings[t]} if len(docs) > 0 else set()
+            postings.sort(key=lambda p: len(p.docs))
+            docs = set(postings[0].docs)
+            for p in postings[1:]:
+                if not docs:
+                    break
+                docs.intersection_update(p.docs)
             candidates |= docs
         found = []
         for doc in sorted(candidates)[:500]:

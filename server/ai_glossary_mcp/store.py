@@ -1,0 +1,330 @@
+"""The compiled glossary: a built index written to one SQLite file, and served from it.
+
+Building an index means parsing and validating every YAML file and computing
+name keys, trigrams and BM25F weights: seconds for a thousand entries,
+minutes for a hundred thousand, and far more memory than serving needs. So a
+built `GlossaryIndex` is written once to an SQLite file (`write_store`) and
+later runs open that file (`open_store`), which takes a millisecond at any
+size. `StoredIndex` and `StoredGlossary` answer exactly the questions
+lookup.py, service.py and the MCP layer ask of `GlossaryIndex` and `Glossary`
+(the same attributes and methods, the same values), reading rows on demand:
+entries are decoded when first asked for and a few thousand are kept in small
+LRU caches, so memory stays flat whatever the glossary's size.
+
+SQLite is in the standard library, does indexed lookups in microseconds and
+holds long posting lists as compact arrays (`array` bytes); nothing here
+needs a server or an extension. The file is written under a temporary name
+and renamed into place, opened read-only and treated as immutable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+import threading
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from .glossary import Edge, PackInfo, heading
+from .index import GlossaryIndex, NameKey, Posting, Surface, letter_of
+from .model import CATEGORIES, Entry, Pack
+
+FORMAT = 1
+NAME_TABLES = ("raw", "normalized", "compact")
+_SEP = "\x1f"  # joins the words of a phrase key
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE entries (pos INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, pack TEXT NOT NULL,
+                      category TEXT NOT NULL, letter TEXT NOT NULL, formula INTEGER NOT NULL,
+                      data TEXT NOT NULL, edges TEXT NOT NULL, forward TEXT NOT NULL);
+CREATE INDEX entries_by_category ON entries (category, pos);
+CREATE INDEX entries_by_letter ON entries (letter, pos);
+CREATE TABLE names (tbl INTEGER NOT NULL, key TEXT NOT NULL, entry_id TEXT NOT NULL, kind TEXT NOT NULL,
+                    text TEXT NOT NULL, rank INTEGER NOT NULL, PRIMARY KEY (tbl, key)) WITHOUT ROWID;
+CREATE TABLE name_keys (kid INTEGER PRIMARY KEY, key TEXT NOT NULL, entry_id TEXT NOT NULL, kind TEXT NOT NULL,
+                        text TEXT NOT NULL, rank INTEGER NOT NULL);
+CREATE TABLE grams (gram TEXT PRIMARY KEY, kids BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE postings (token TEXT PRIMARY KEY, idf REAL NOT NULL, docs BLOB NOT NULL,
+                       weights BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE phrases (key TEXT PRIMARY KEY, surfaces TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE phrase_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+
+# -- writing ---------------------------------------------------------------------
+def write_store(index: GlossaryIndex, path: Path) -> None:
+    """Write `index` to `path` atomically (a temporary file renamed into place)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".sqlite")
+    os.close(fd)
+    try:
+        db = sqlite3.connect(tmp)
+        try:
+            db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+            with db:
+                _fill(db, index)
+            db.execute("VACUUM")
+        finally:
+            db.close()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
+    g = index.glossary
+    meta = {
+        "format": FORMAT,
+        "content_hash": g.content_hash,
+        "packs": [{"pack": p.pack.model_dump(mode="json"), "directory": p.directory, "entry_count": p.entry_count}
+                  for p in g.packs],
+        "counts": g.counts(),
+        "entry_count": len(g.entries),
+        "max_name_words": index.max_name_words,
+        "categories": sorted(index.by_category),
+        "letters": sorted(index.letters),
+    }
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
+    db.executemany(
+        "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((pos, e.id, g.entry_pack[e.id], e.category, letter_of(heading(e)), e.formula is not None,
+          e.model_dump_json(), json.dumps([[x.target, x.relation, x.note, x.inferred] for x in g.edges.get(e.id, ())]),
+          json.dumps(index.forward(pos)))
+         for pos, e in enumerate(g.entries)),
+    )
+    for tbl, table in enumerate((index.raw_names, index.keys, index.compact_keys)):
+        db.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?, ?)",
+                       ((tbl, key, nk.entry_id, nk.kind, nk.text, nk.rank) for key, nk in table.items()))
+    db.executemany("INSERT INTO name_keys VALUES (?, ?, ?, ?, ?, ?)",
+                   ((kid, key, nk.entry_id, nk.kind, nk.text, nk.rank)
+                    for kid, (key, nk) in enumerate(index.keys_at(range(len(index.key_list))))))
+    db.executemany("INSERT INTO grams VALUES (?, ?)",
+                   ((gram, array("i", kids).tobytes()) for gram, kids in index.key_trigrams.items()))
+    db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)",
+                   ((t, p.idf, array("i", p.docs).tobytes(), array("d", p.weights).tobytes())
+                    for t, p in index.postings.items()))
+    db.executemany("INSERT INTO phrases VALUES (?, ?)",
+                   ((_SEP.join(key), json.dumps([[s.entry_id, s.text, s.case_sensitive] for s in surfaces]))
+                    for key, surfaces in index.phrases.items()))
+    db.executemany("INSERT INTO phrase_starts VALUES (?, ?)", index.phrase_starts.items())
+
+
+# -- reading ---------------------------------------------------------------------
+class _Db:
+    """One read-only connection shared by the threads that serve requests."""
+
+    def __init__(self, path: Path):
+        uri = Path(path).resolve().as_uri() + "?mode=ro&immutable=1"
+        self.con = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self.lock = threading.Lock()
+
+    def one(self, sql: str, args: Sequence[Any] = ()) -> tuple | None:
+        with self.lock:
+            return self.con.execute(sql, args).fetchone()
+
+    def all(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+        with self.lock:
+            return self.con.execute(sql, args).fetchall()
+
+    def meta(self, key: str) -> Any:
+        row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
+        if row is None:
+            raise KeyError(key)
+        return json.loads(row[0])
+
+
+class _Lookup(Mapping):
+    """A read-only mapping whose items are rows: `get` is one indexed query, cached."""
+
+    def __init__(self, fetch: Callable[[Any], Any], keys: Callable[[], list], cache: int = 8192):
+        self._fetch = lru_cache(maxsize=cache)(fetch)  # returns None for a missing key
+        self._keys = keys
+
+    def __getitem__(self, key: Any) -> Any:
+        value = self._fetch(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        value = self._fetch(key)
+        return default if value is None else value
+
+    def __contains__(self, key: object) -> bool:
+        return self._fetch(key) is not None
+
+    def __iter__(self) -> Iterator:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+
+class _Entries(Sequence):
+    """All entries in glossary order, decoded on demand."""
+
+    def __init__(self, db: _Db, count: int):
+        self._db = db
+        self._count = count
+        self.at = lru_cache(maxsize=4096)(self._load)
+
+    def _load(self, pos: int) -> Entry:
+        row = self._db.one("SELECT data FROM entries WHERE pos = ?", (pos,))
+        if row is None:
+            raise IndexError(pos)
+        return Entry.model_validate_json(row[0])
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, pos: Any) -> Any:
+        if isinstance(pos, slice):
+            return [self.at(i) for i in range(*pos.indices(self._count))]
+        if pos < 0:
+            pos += self._count
+        if not 0 <= pos < self._count:
+            raise IndexError(pos)
+        return self.at(pos)
+
+    def __iter__(self) -> Iterator[Entry]:
+        for start in range(0, self._count, 512):
+            for pos in range(start, min(start + 512, self._count)):
+                yield self.at(pos)
+
+
+class StoredGlossary:
+    """What `Glossary` offers, read from the store."""
+
+    def __init__(self, db: _Db):
+        self._db = db
+        self.content_hash: str = db.meta("content_hash")
+        self._counts: dict[str, int] = db.meta("counts")
+        self.packs: tuple[PackInfo, ...] = tuple(
+            PackInfo(Pack.model_validate(p["pack"]), p["directory"], p["entry_count"]) for p in db.meta("packs"))
+        self.entries = _Entries(db, db.meta("entry_count"))
+        ids = lambda: [r[0] for r in db.all("SELECT id FROM entries ORDER BY pos")]  # noqa: E731
+        self.position = _Lookup(lambda i: _first(db.one("SELECT pos FROM entries WHERE id = ?", (i,))), ids)
+        self.by_id = _Lookup(lambda i: self._entry_by_id(i), ids)
+        self.entry_pack = _Lookup(lambda i: _first(db.one("SELECT pack FROM entries WHERE id = ?", (i,))), ids)
+        self.edges = _Lookup(self._edges, ids, cache=4096)
+
+    def _entry_by_id(self, entry_id: Any) -> Entry | None:
+        pos = self.position.get(entry_id)
+        return None if pos is None else self.entries.at(pos)
+
+    def _edges(self, entry_id: Any) -> tuple[Edge, ...] | None:
+        row = self._db.one("SELECT edges FROM entries WHERE id = ?", (entry_id,))
+        if row is None:
+            return None
+        return tuple(Edge(entry_id, target, relation, note, inferred)
+                     for target, relation, note, inferred in json.loads(row[0]))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def formula_entries(self) -> tuple[Entry, ...]:
+        return tuple(self.entries.at(r[0]) for r in self._db.all("SELECT pos FROM entries WHERE formula ORDER BY pos"))
+
+    def counts(self) -> dict[str, int]:
+        return dict(self._counts)
+
+
+class StoredIndex:
+    """What `GlossaryIndex` offers (attributes and read methods), read from the store."""
+
+    def __init__(self, path: Path):
+        db = self._db = _Db(path)
+        if db.meta("format") != FORMAT:
+            raise ValueError(f"{path}: store format {db.meta('format')}, expected {FORMAT}")
+        self.path = Path(path)
+        self.glossary = StoredGlossary(db)
+        self.entries = self.glossary.entries
+        self.position = self.glossary.position
+        self.max_name_words: int = db.meta("max_name_words")
+        self.raw_names, self.keys, self.compact_keys = (self._names(tbl) for tbl in range(len(NAME_TABLES)))
+        categories, letters = db.meta("categories"), db.meta("letters")
+        self.by_category = _Lookup(lambda c: self._ids("category", c), lambda: categories, cache=64)
+        self.letters = _Lookup(lambda c: self._ids("letter", c), lambda: letters, cache=64)
+        self._category_positions = lru_cache(maxsize=64)(
+            lambda c: frozenset(r[0] for r in db.all("SELECT pos FROM entries WHERE category = ?", (c,))))
+        self.phrases = _Lookup(self._phrase, lambda: [tuple(r[0].split(_SEP)) for r in db.all("SELECT key FROM phrases")])
+        self.phrase_starts = _Lookup(
+            lambda w: _first(db.one("SELECT longest FROM phrase_starts WHERE word = ?", (w,))),
+            lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")], cache=16384)
+        self.posting = lru_cache(maxsize=128)(self._posting)
+        self.forward = lru_cache(maxsize=4096)(self._forward)
+
+    @property
+    def categories(self) -> Mapping[str, str]:
+        return CATEGORIES
+
+    def _names(self, tbl: int) -> _Lookup:
+        def fetch(key: Any) -> NameKey | None:
+            row = self._db.one("SELECT entry_id, kind, text, rank FROM names WHERE tbl = ? AND key = ?", (tbl, key))
+            return None if row is None else NameKey(*row)
+
+        return _Lookup(fetch, lambda: [r[0] for r in self._db.all("SELECT key FROM names WHERE tbl = ?", (tbl,))])
+
+    def _ids(self, column: str, value: Any) -> tuple[str, ...] | None:
+        rows = self._db.all(f"SELECT id FROM entries WHERE {column} = ? ORDER BY pos", (value,))  # noqa: S608
+        return tuple(r[0] for r in rows) or None
+
+    def _phrase(self, key: Any) -> list[Surface] | None:
+        row = self._db.one("SELECT surfaces FROM phrases WHERE key = ?", (_SEP.join(key),))
+        return None if row is None else [Surface(eid, text, bool(cs)) for eid, text, cs in json.loads(row[0])]
+
+    def category_positions(self, category: str) -> frozenset[int]:
+        return self._category_positions(category)
+
+    def gram_postings(self, grams: Iterable[str]) -> dict[str, Sequence[int]]:
+        grams = list(grams)
+        rows = self._db.all(f"SELECT gram, kids FROM grams WHERE gram IN ({','.join('?' * len(grams))})", grams)
+        return {gram: _ints(kids) for gram, kids in rows}
+
+    def keys_at(self, key_ids: Sequence[int]) -> list[tuple[str, NameKey]]:
+        key_ids = list(key_ids)
+        found: dict[int, tuple[str, NameKey]] = {}
+        for start in range(0, len(key_ids), 500):
+            chunk = key_ids[start : start + 500]
+            rows = self._db.all("SELECT kid, key, entry_id, kind, text, rank FROM name_keys "
+                                f"WHERE kid IN ({','.join('?' * len(chunk))})", chunk)
+            for kid, key, *nk in rows:
+                found[kid] = (key, NameKey(*nk))
+        return [found[k] for k in key_ids if k in found]
+
+    def _posting(self, token: str) -> Posting | None:
+        row = self._db.one("SELECT idf, docs, weights FROM postings WHERE token = ?", (token,))
+        if row is None:
+            return None
+        weights = array("d")
+        weights.frombytes(row[2])
+        return Posting(row[0], _ints(row[1]), weights)
+
+    def _forward(self, doc: int) -> Mapping[str, float]:
+        row = self._db.one("SELECT forward FROM entries WHERE pos = ?", (doc,))
+        return {} if row is None else json.loads(row[0])
+
+
+def _first(row: tuple | None) -> Any:
+    return None if row is None else row[0]
+
+
+def _ints(blob: bytes) -> array:
+    out = array("i")
+    out.frombytes(blob)
+    return out
+
+
+def open_store(path: Path) -> StoredIndex:
+    """Open a store written by `write_store`; raises sqlite3.Error or ValueError if it is unusable."""
+    return StoredIndex(path)
+
+
+__all__ = ["FORMAT", "StoredGlossary", "StoredIndex", "open_store", "write_store"]

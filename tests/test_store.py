@@ -1,0 +1,57 @@
+"""The SQLite store answers exactly like the in-memory index it was written from.
+
+Servers started from the CLI serve the store (load_cache.py); the in-process
+tests mostly use the in-memory index. Every query of the quality set, plus
+find_related and find_terms_in_text for every entry, must come back identical
+from both, and the top-k search that reads postings only partly (used when the
+lists are long) must rank exactly like adding them all up.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ai_glossary_mcp import lookup
+from ai_glossary_mcp.index import GlossaryIndex
+from ai_glossary_mcp.service import GlossaryService
+from ai_glossary_mcp.store import open_store, write_store
+from tests.quality.evaluate import load_queries
+
+
+@pytest.fixture(scope="module")
+def pair(glossary, tmp_path_factory):
+    memory = GlossaryIndex(glossary)
+    path = tmp_path_factory.mktemp("store") / "glossary.sqlite"
+    write_store(memory, path)
+    return GlossaryService(memory), GlossaryService(open_store(path))
+
+
+def test_every_quality_query_gets_the_same_answer(pair):
+    memory, stored = pair
+    for q in load_queries():
+        if q.kind == "search":
+            assert stored.search(q.query, 10).model_dump() == memory.search(q.query, 10).model_dump(), q.query
+        else:
+            for detail in ("brief", "full"):
+                assert stored.define(q.query, detail).model_dump() == memory.define(q.query, detail).model_dump(), q
+    assert stored.list_terms(limit=200).model_dump() == memory.list_terms(limit=200).model_dump()
+    assert stored.list_terms(category="attention").model_dump() == memory.list_terms(category="attention").model_dump()
+
+
+def test_related_and_mentions_are_the_same_for_every_entry(pair, glossary):
+    memory, stored = pair
+    for entry in glossary.entries:
+        assert stored.related(entry.id, limit=50).model_dump() == memory.related(entry.id, limit=50).model_dump()
+        text = entry.definition
+        assert stored.find_in_text(text).model_dump() == memory.find_in_text(text).model_dump()
+
+
+@pytest.mark.parametrize("top", [1, 3, 10])
+def test_partial_reading_ranks_exactly_like_the_full_sum(pair, glossary, monkeypatch, top):
+    memory, _ = pair
+    queries = [q.query for q in load_queries() if q.kind == "search"] + [e.definition for e in glossary.entries]
+    full = {q: lookup.bm25(memory.index, q, top=top) for q in queries}
+    monkeypatch.setattr(lookup, "EXHAUSTIVE_POSTINGS", 0)
+    monkeypatch.setattr(lookup, "FIRST_DEPTH", 2)
+    partial = {q: lookup.bm25(memory.index, q, top=top) for q in queries}
+    assert partial == full
