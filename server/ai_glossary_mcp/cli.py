@@ -23,7 +23,7 @@ from . import __version__
 from .config import CONFIG_ENV, LOG_LEVELS, Config, load_config
 from .errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
 from .load_cache import load_index
-from .loader import bundled_pack_dir, load_glossary
+from .bundled import bundled_pack_dir
 
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
 EXIT_USAGE = 2
@@ -228,6 +228,8 @@ def cmd_validate(config: Config, args: argparse.Namespace) -> int:
         # A team pack is validated together with the bundled one it is served with (ids, overrides).
         dirs = [bundled_pack_dir()] + dirs
     try:
+        from .loader import load_glossary  # YAML is imported only where packs are parsed
+
         glossary = load_glossary(dirs)
     except PackValidationError as exc:
         for problem in exc.problems:

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from .errors import ConfigError
 
 ENV_PREFIX = "AI_GLOSSARY_MCP_"
@@ -126,6 +124,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"config file {path} is not UTF-8 text") from None
+    import yaml  # only for config files; a plain start needs none
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -221,6 +221,8 @@ def default_config_yaml() -> str:
 
 
 def _yaml_value(value: Any) -> str:
+    import yaml
+
     return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("\n...").removesuffix(" ...")
 
 

@@ -29,6 +29,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .bundled import PACK_FILE, bundled_pack_dir  # noqa: F401 - re-exported
+
 from .errors import PackValidationError, Problem, display_path
 from .glossary import Edge, Glossary, PackInfo, sort_key
 from .model import RELATION_INVERSES, Entry, Pack
@@ -39,7 +41,6 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_NESTING = 24
-PACK_FILE = "pack.yaml"
 
 Positions = dict[tuple[Any, ...], int]
 
@@ -55,15 +56,6 @@ class _Located:
 
     def line(self, *path: Any) -> int:
         return _line_for(self.positions, path)
-
-
-def bundled_pack_dir() -> Path:
-    """The ai-ml pack shipped with the package (inside the wheel, or the repo in a checkout)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "glossary_data" / "ai-ml", here.parents[1] / "glossary_data" / "ai-ml"):
-        if (candidate / PACK_FILE).is_file():
-            return candidate
-    raise FileNotFoundError("the bundled glossary pack (glossary_data/ai-ml) is missing from this installation")
 
 
 def _line_for(positions: Positions, path: Sequence[Any]) -> int:
