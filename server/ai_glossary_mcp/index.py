@@ -5,10 +5,8 @@
 - a trigram index over the normalised keys, so fuzzy matching scores a few
   dozen candidates instead of every name;
 - BM25F statistics for full-text search: per token, the entries it occurs in
-  with a field-weighted, length-normalised, saturated weight already applied,
-  ordered by that weight (highest first) so a top-k query can stop reading a
-  long list early; and per entry, its tokens' weights, to score a candidate
-  exactly without reading whole lists;
+  (as compact arrays) with a field-weighted, length-normalised, saturated
+  weight already applied, so a query only adds up posting lists;
 - a phrase table for spotting glossary names in free text.
 
 The index is immutable and built from one Glossary; a reload builds a new one.
@@ -56,7 +54,7 @@ class Surface:
 
 
 class Posting(NamedTuple):
-    """One token's entries, highest weight first (ties by position)."""
+    """One token's entries (by position) and their weights."""
 
     idf: float
     docs: Sequence[int]
@@ -96,7 +94,6 @@ class GlossaryIndex:
         self.max_name_words: int = max((k.count(" ") + 1 for k in self.key_list), default=0)
         self.key_trigrams: dict[str, list[int]] = self._build_trigrams()
         self.postings: dict[str, Posting] = {}
-        self.forwards: list[dict[str, float]] = []
         self._build_bm25()
         self.phrases: dict[tuple[str, ...], list[Surface]] = self._build_phrases()
         self.phrase_starts: dict[str, int] = {}
@@ -165,13 +162,9 @@ class GlossaryIndex:
                     counts[t] += 1
                 for t, c in counts.items():
                     weighted[t] += FIELD_WEIGHTS[f] * c / norm
-            forward = {}
             for t, w in weighted.items():
-                forward[t] = w / (K1 + w)
-                tf_tilde[t].append((doc, forward[t]))
-            self.forwards.append(forward)
+                tf_tilde[t].append((doc, w / (K1 + w)))
         for t, hits in tf_tilde.items():
-            hits.sort(key=lambda dw: (-dw[1], dw[0]))
             idf = math.log(1.0 + (n - len(hits) + 0.5) / (len(hits) + 0.5))
             self.postings[t] = Posting(idf, array("i", [d for d, _ in hits]), array("d", [w for _, w in hits]))
 
@@ -219,9 +212,6 @@ class GlossaryIndex:
     def posting(self, token: str) -> Posting | None:
         return self.postings.get(token)
 
-    def forward(self, doc: int) -> Mapping[str, float]:
-        """An entry's tokens and their weights (the same numbers as in the postings)."""
-        return self.forwards[doc]
 
 
 def letter_of(term: str) -> str:

@@ -19,6 +19,7 @@ the server answers; a directory writable by others is not used.
 from __future__ import annotations
 
 import hashlib
+from array import array
 import logging
 import os
 import sqlite3
@@ -60,13 +61,27 @@ def cache_key(pack_dirs: Sequence[Path]) -> str | None:
     h = hashlib.sha256(code_fingerprint().encode())
     for directory in pack_dirs:
         try:
-            with os.scandir(directory) as it:
-                listing = sorted((e.name, e.stat()) for e in it)
+            names, stats = _listing(directory)
         except OSError:
             return None
         h.update(os.path.realpath(directory).encode() + b"\0")
-        h.update("".join(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0" for name, st in listing).encode())
+        h.update("\0".join(names).encode("utf-8", "surrogateescape") + b"\0")
+        h.update(array("q", [v for st in stats for v in (st.st_size, st.st_mtime_ns)]).tobytes())
     return h.hexdigest()
+
+
+def _listing(directory: Path) -> tuple[list[str], list[os.stat_result]]:
+    """Every file name in a directory (sorted) and its stat, as fast as Python allows:
+    stat relative to an open directory skips building and resolving 100,000 full paths."""
+    if os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY"):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            names = sorted(os.listdir(fd))
+            return names, [os.stat(name, dir_fd=fd) for name in names]
+        finally:
+            os.close(fd)
+    names = sorted(os.listdir(directory))
+    return names, [os.stat(os.path.join(directory, name)) for name in names]
 
 
 def _private_dir(path: Path) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -145,24 +146,23 @@ def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit
 
 
 # -- full-text search --------------------------------------------------------
-EXHAUSTIVE_POSTINGS = 20_000  # up to this many postings in all, a query simply adds them all up
-FIRST_DEPTH = 64
+DENSE_POSTINGS = 20_000  # above this many postings in all, numpy adds them up
 
 
 def _order(ds: tuple[int, float]) -> tuple[float, int]:
     return (-ds[1], ds[0])
 
 
-def bm25(index: GlossaryIndex, text: str, allowed: set[int] | None = None,
+def bm25(index: GlossaryIndex, text: str, allowed: set[int] | frozenset[int] | None = None,
          top: int | None = None) -> list[tuple[int, float]]:
     """(entry position, score normalised to the best hit = 1.0), best first, ties by position;
     only the best `top` when given."""
-    lists = [(t, p) for t in dict.fromkeys(search_tokens(text)) if (p := index.posting(t)) is not None]
-    if top is not None and sum(len(p.docs) for _, p in lists) > EXHAUSTIVE_POSTINGS:
-        scores = _top_scores(index, lists, allowed, top)
+    lists = [p for t in dict.fromkeys(search_tokens(text)) if (p := index.posting(t)) is not None]
+    if top is not None and sum(len(p.docs) for p in lists) > DENSE_POSTINGS:
+        scores = _dense_top(len(index.entries), lists, allowed, top)
     else:
         scores = defaultdict(float)
-        for _, (idf, docs, weights) in lists:
+        for idf, docs, weights in lists:
             for doc, weight in zip(docs, weights):
                 scores[doc] += idf * weight
         if allowed is not None:
@@ -177,47 +177,30 @@ def bm25(index: GlossaryIndex, text: str, allowed: set[int] | None = None,
     return [(d, s / best) for d, s in ranked]
 
 
-def _top_scores(index: GlossaryIndex, lists: list[tuple[str, Posting]], allowed: set[int] | None,
-                top: int) -> dict[int, float]:
-    """Exact scores of a set of entries that contains the best `top`, without reading long lists whole.
+def _dense_top(n: int, lists: list[Posting], allowed: set[int] | frozenset[int] | None,
+               top: int) -> dict[int, float]:
+    """The same sums as the loop in bm25, in C: one float64 accumulator per entry, posting lists added
+    token by token (so each entry's additions happen in the same order and give the same doubles), then
+    only the entries tied with or above the top-th best score come back to Python. numpy is imported
+    here, on the first long query, so small glossaries never pay for it."""
+    import numpy as np
 
-    Postings are ordered by weight, so after reading each list to some depth, an entry not seen yet
-    scores at most the sum of the weights at the cut (`frontier`), and a seen entry at most its partial
-    sum plus the cut weights of the lists it was not seen in. Reading deepens (x4) until the top-th best
-    partial sum beats every unseen entry; then the entries that could still reach it are scored exactly
-    from their own token weights, adding in the same order as the exhaustive sum, so results are identical."""
-    depth, read = FIRST_DEPTH, [0] * len(lists)
-    partial: dict[int, float] = defaultdict(float)
-    seen_in: dict[int, int] = defaultdict(int)
-    while True:
-        frontier = []
-        for i, (_, (idf, docs, weights)) in enumerate(lists):
-            end = min(depth, len(docs))
-            for j in range(read[i], end):
-                doc = docs[j]
-                if allowed is None or doc in allowed:
-                    partial[doc] += idf * weights[j]
-                    seen_in[doc] |= 1 << i
-            read[i] = end
-            frontier.append(idf * weights[end] if end < len(docs) else 0.0)
-        unseen_bound = sum(frontier)
-        kth = heapq.nlargest(top, partial.values())[-1] if len(partial) >= top else 0.0
-        if unseen_bound == 0.0 or (len(partial) >= top and unseen_bound < kth):
-            break
-        depth *= 4
-    floor = kth - 1e-9 * kth  # partial sums add in another order: allow for rounding at a tie
-    candidates = [d for d, s in partial.items()
-                  if s + sum(f for i, f in enumerate(frontier) if not seen_in[d] >> i & 1) >= floor]
-    exact: dict[int, float] = {}
-    for doc in candidates:
-        weights_of = index.forward(doc)
-        score = 0.0
-        for token, posting in lists:
-            w = weights_of.get(token)
-            if w is not None:
-                score += posting.idf * w
-        exact[doc] = score
-    return exact
+    acc = np.zeros(n)
+    matched = np.zeros(n, dtype=bool)
+    for idf, docs, weights in lists:
+        at = np.frombuffer(docs, dtype=np.int32) if isinstance(docs, array) else np.asarray(docs, dtype=np.int64)
+        acc[at] += idf * np.asarray(weights, dtype=np.float64)  # each entry occurs once per list
+        matched[at] = True
+    if allowed is not None:
+        keep = np.zeros(n, dtype=bool)
+        keep[np.fromiter(allowed, dtype=np.int64, count=len(allowed))] = True
+        matched &= keep
+    found = np.flatnonzero(matched)
+    values = acc[found]
+    if len(found) > top:
+        kth = np.partition(values, len(values) - top)[len(values) - top]
+        found, values = found[values >= kth], values[values >= kth]
+    return dict(zip(found.tolist(), values.tolist()))
 
 
 def search(index: GlossaryIndex, query: str, limit: int, category: str | None) -> list[tuple[Entry, float]]:

@@ -42,7 +42,7 @@ _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE entries (pos INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, pack TEXT NOT NULL,
                       category TEXT NOT NULL, letter TEXT NOT NULL, formula INTEGER NOT NULL,
-                      data TEXT NOT NULL, edges TEXT NOT NULL, forward TEXT NOT NULL);
+                      data TEXT NOT NULL, edges TEXT NOT NULL);
 CREATE INDEX entries_by_category ON entries (category, pos);
 CREATE INDEX entries_by_letter ON entries (letter, pos);
 CREATE TABLE names (tbl INTEGER NOT NULL, key TEXT NOT NULL, entry_id TEXT NOT NULL, kind TEXT NOT NULL,
@@ -92,10 +92,9 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
     }
     db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
     db.executemany(
-        "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         ((pos, e.id, g.entry_pack[e.id], e.category, letter_of(heading(e)), e.formula is not None,
-          e.model_dump_json(), json.dumps([[x.target, x.relation, x.note, x.inferred] for x in g.edges.get(e.id, ())]),
-          json.dumps(index.forward(pos)))
+          e.model_dump_json(), json.dumps([[x.target, x.relation, x.note, x.inferred] for x in g.edges.get(e.id, ())]))
          for pos, e in enumerate(g.entries)),
     )
     for tbl, table in enumerate((index.raw_names, index.keys, index.compact_keys)):
@@ -259,7 +258,6 @@ class StoredIndex:
             lambda w: _first(db.one("SELECT longest FROM phrase_starts WHERE word = ?", (w,))),
             lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")], cache=16384)
         self.posting = lru_cache(maxsize=128)(self._posting)
-        self.forward = lru_cache(maxsize=4096)(self._forward)
 
     @property
     def categories(self) -> Mapping[str, str]:
@@ -306,10 +304,6 @@ class StoredIndex:
         weights = array("d")
         weights.frombytes(row[2])
         return Posting(row[0], _ints(row[1]), weights)
-
-    def _forward(self, doc: int) -> Mapping[str, float]:
-        row = self._db.one("SELECT forward FROM entries WHERE pos = ?", (doc,))
-        return {} if row is None else json.loads(row[0])
 
 
 def _first(row: tuple | None) -> Any:
