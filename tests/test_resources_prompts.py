@@ -21,6 +21,24 @@ async def test_every_entry_is_a_listed_resource(client, glossary):
     assert listing.cache_scope == "public" and listing.ttl_ms > 0
 
 
+async def test_resource_list_is_paginated_and_complete(client, server, glossary):
+    whole = [r.uri for r in (await client.list_resources()).resources]
+    assert len(whole) == len(glossary) + 3
+    server.resource_page_size = 40
+    pages, cursor = [], None
+    while True:
+        page = await client.list_resources(cursor=cursor, cache_mode="bypass")
+        pages.append([r.uri for r in page.resources])
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert [len(p) for p in pages] == [40, 40, 24]
+    assert [uri for p in pages for uri in p] == whole
+    with pytest.raises(MCPError) as info:
+        await client.list_resources(cursor="not-a-cursor", cache_mode="bypass")
+    assert info.value.error.code == -32602 and "cursor" in info.value.error.message
+
+
 async def test_entry_markdown_has_definition_formula_relations_and_links(client, glossary):
     contents = (await client.read_resource("glossary://terms/dpo")).contents
     assert len(contents) == 1 and contents[0].mime_type == "text/markdown"

@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .index import GlossaryIndex, Posting, Surface, first_sentence, trigrams
@@ -32,7 +32,7 @@ from .normalize import fold, is_article, key_word, name_key, search_tokens
 
 FUZZY_MIN_RATIO = 86.0  # for keys of 8+ characters
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
-MAX_CANDIDATES = 400
+MAX_CANDIDATES = 150
 SUGGESTION_FLOOR = 45.0
 
 
@@ -72,9 +72,12 @@ def _candidate_keys(index: GlossaryIndex, key: str) -> list[int]:
     return ranked[:MAX_CANDIDATES]
 
 
-def _similarity(query_key: str, key: str) -> tuple[float, int]:
-    """(ratio 0-100 on the keys, OSA edit distance on the space-free keys)."""
-    return fuzz.ratio(query_key, key), OSA.distance(query_key.replace(" ", ""), key.replace(" ", ""))
+def _scores(query: str, choices: list[str], scorer) -> list[float]:
+    """scorer(query, choice) for every choice, computed in rapidfuzz's C++ loop."""
+    out = [0.0] * len(choices)
+    for _, score, i in process.extract(query, choices, scorer=scorer, processor=None, limit=None):
+        out[i] = score
+    return out
 
 
 def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: int) -> bool:
@@ -94,11 +97,19 @@ def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: 
 def fuzzy_scores(index: GlossaryIndex, query_key: str) -> tuple[_Scored, _Scored]:
     """(accepted fuzzy matches, all candidate similarities) per entry, 0-100."""
     accepted, seen = _Scored(), _Scored()
-    for key, nk in index.keys_at(_candidate_keys(index, query_key)):
-        ratio, distance = _similarity(query_key, key)
-        token_ratio = fuzz.token_set_ratio(query_key, key)
+    candidates = index.keys_at(_candidate_keys(index, query_key))
+    if not candidates:
+        return accepted, seen
+    keys = [key for key, _ in candidates]
+    ratios = _scores(query_key, keys, fuzz.ratio)
+    token_ratios = _scores(query_key, keys, fuzz.token_set_ratio)
+    # Edit distance on the space-free keys: "kvcache" is one edit from "kv cache", not two.
+    distances = _scores(query_key.replace(" ", ""), [key.replace(" ", "") for key in keys], OSA.distance)
+    most_edits = max(1, len(query_key.replace(" ", "")) // 7)  # no accepting rule allows more edits than this
+    for (key, nk), ratio, token_ratio, distance in zip(candidates, ratios, token_ratios, distances):
         seen.add(nk.entry_id, max(ratio, token_ratio * 0.9))
-        if _fuzzy_accepts(query_key, key, nk.kind, ratio, distance):
+        if (distance <= most_edits or ratio >= FUZZY_MIN_RATIO) and _fuzzy_accepts(
+                query_key, key, nk.kind, ratio, int(distance)):
             accepted.add(nk.entry_id, ratio)
     return accepted, seen
 
@@ -146,7 +157,7 @@ def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit
 
 
 # -- full-text search --------------------------------------------------------
-DENSE_POSTINGS = 20_000  # above this many postings in all, numpy adds them up
+DENSE_POSTINGS = 4_000  # above this many postings in all, numpy adds them up (faster from a few thousand)
 
 
 def _order(ds: tuple[int, float]) -> tuple[float, int]:

@@ -17,6 +17,8 @@ failures come back as one readable line instead of pydantic's report.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import weakref
@@ -31,6 +33,8 @@ from mcp_types import (
     INVALID_PARAMS,
     CallToolResult,
     Completion,
+    ListResourcesResult,
+    PaginatedRequestParams,
     PromptReference,
     Resource as MCPResource,
     ResourceTemplateReference,
@@ -63,6 +67,7 @@ logger = logging.getLogger(__name__)
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 CACHE = CacheHint(ttl_ms=300_000, scope="public")
+STATIC_RESOURCES = ("glossary://about", "glossary://index", "glossary://categories")
 TEMPLATE_URI = "glossary://terms/{id}"
 JSON_TEMPLATE_URI = "glossary://terms/{id}.json"
 MAX_COMPLETIONS = 100
@@ -116,6 +121,8 @@ def instructions_for(service: GlossaryService) -> str:
 class GlossaryMCPServer(MCPServer):
     """MCPServer with the glossary's resource dispatch and stricter error mapping."""
 
+    resource_page_size = 1000
+
     def __init__(self, service: GlossaryService, **kwargs: Any):
         self.service = service
         # Live handshake-era connections (mcp.server.connection.Connection), to tell each one that the
@@ -153,7 +160,23 @@ class GlossaryMCPServer(MCPServer):
                            + f". Its arguments are: {', '.join(declared) or 'none'}")
         return await super().get_prompt(name, arguments, context)
 
-    async def list_resources(self) -> list[MCPResource]:
+    async def _handle_list_resources(self, ctx: Any, params: PaginatedRequestParams | None) -> ListResourcesResult:
+        """resources/list in pages of `resource_page_size`, so a 100,000-entry glossary is not one 20 MB reply."""
+        cursor = params.cursor if params is not None else None
+        offset = 0
+        if cursor:
+            try:
+                offset = int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("resources:"))
+            except (ValueError, UnicodeError, binascii.Error):
+                raise MCPError(code=INVALID_PARAMS, message="invalid cursor: send the nextCursor of the previous "
+                                                            "resources/list reply, or none for the first page") from None
+        resources = await self.list_resources(offset, self.resource_page_size)
+        end = offset + len(resources)
+        more = end < len(self.service.glossary) + len(STATIC_RESOURCES)
+        token = base64.urlsafe_b64encode(f"resources:{end}".encode()).decode() if more else None
+        return ListResourcesResult(resources=resources, next_cursor=token)
+
+    async def list_resources(self, offset: int = 0, limit: int | None = None) -> list[MCPResource]:
         g = self.service.glossary
         static = [
             MCPResource(uri="glossary://about", name="about", title="About this glossary",
@@ -164,10 +187,16 @@ class GlossaryMCPServer(MCPServer):
             MCPResource(uri="glossary://categories", name="categories", title="Glossary categories",
                         description="Each category with its entries, as links.", mime_type="text/markdown"),
         ]
-        return static + [
+        total = len(static) + len(g)
+        stop = total if limit is None else min(total, offset + limit)
+        if offset < 0 or offset >= stop:
+            return []
+        head = static[offset:stop]
+        first, last = max(0, offset - len(static)), stop - len(static)
+        return head + [
             MCPResource(uri=entry_uri(e.id), name=e.id, title=e.term + (f" ({e.acronym})" if e.acronym else ""),
                         description=lookup.first_sentence(e.definition), mime_type="text/markdown")
-            for e in g.entries
+            for e in g.entries[first:last]
         ]
 
     async def read_resource(self, uri: Any, context: Any = None) -> list[ReadResourceContents]:
