@@ -33,6 +33,7 @@ from .normalize import fold, is_article, key_word, name_key, search_tokens
 FUZZY_MIN_RATIO = 86.0  # for keys of 8+ characters
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
 MAX_CANDIDATES = 150
+DENSE_POSTINGS = 4_000  # above this many postings in all, numpy does the counting and adding (faster from there)
 SUGGESTION_FLOOR = 45.0
 
 
@@ -58,18 +59,29 @@ class _Scored:
 
 
 def _candidate_keys(index: GlossaryIndex, key: str) -> list[int]:
-    """Keys sharing the most trigrams with `key`, rarest trigrams counted first."""
+    """The MAX_CANDIDATES keys sharing the most trigrams with `key` (ties by key id), among those sharing
+    at least a quarter of them. Every posting is counted: skipping common trigrams loses names made of
+    common words, which is most names in a large glossary. Long postings are counted by numpy."""
     grams = trigrams(key)
-    postings = sorted(index.gram_postings(grams).values(), key=len)
+    postings = list(index.gram_postings(grams).values())
+    need = max(1, len(grams) // 4)
+    if sum(len(p) for p in postings) > DENSE_POSTINGS:
+        import numpy as np
+
+        counts = np.bincount(np.concatenate([_int_array(np, p) for p in postings]))
+        ids = np.flatnonzero(counts >= need)
+        ids = ids[np.lexsort((ids, -counts[ids]))][:MAX_CANDIDATES]
+        return ids.tolist()
     hits: dict[int, int] = defaultdict(int)
     for posting in postings:
-        if len(hits) >= MAX_CANDIDATES and len(posting) > MAX_CANDIDATES:
-            break
         for key_index in posting:
             hits[key_index] += 1
-    need = max(1, len(grams) // 4)
-    ranked = sorted((k for k, c in hits.items() if c >= need), key=lambda k: -hits[k])
+    ranked = sorted((k for k, c in hits.items() if c >= need), key=lambda k: (-hits[k], k))
     return ranked[:MAX_CANDIDATES]
+
+
+def _int_array(np, values):  # noqa: ANN001 - numpy is imported lazily
+    return np.frombuffer(values, dtype=np.int32) if isinstance(values, array) else np.asarray(values, dtype=np.int64)
 
 
 def _scores(query: str, choices: list[str], scorer) -> list[float]:
@@ -157,7 +169,6 @@ def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit
 
 
 # -- full-text search --------------------------------------------------------
-DENSE_POSTINGS = 4_000  # above this many postings in all, numpy adds them up (faster from a few thousand)
 
 
 def _order(ds: tuple[int, float]) -> tuple[float, int]:
@@ -199,7 +210,7 @@ def _dense_top(n: int, lists: list[Posting], allowed: set[int] | frozenset[int] 
     acc = np.zeros(n)
     matched = np.zeros(n, dtype=bool)
     for idf, docs, weights in lists:
-        at = np.frombuffer(docs, dtype=np.int32) if isinstance(docs, array) else np.asarray(docs, dtype=np.int64)
+        at = _int_array(np, docs)
         acc[at] += idf * np.asarray(weights, dtype=np.float64)  # each entry occurs once per list
         matched[at] = True
     if allowed is not None:
