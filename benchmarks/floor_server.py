@@ -1,4 +1,4 @@
-"""The floor: the smallest MCPServer there is, one `echo(text: str) -> str` tool.
+"""The floor: the smallest MCPServer there is, one `async echo(text: str) -> str` tool.
 
     python benchmarks/floor_server.py                     # stdio
     python benchmarks/floor_server.py --http --port P     # streamable HTTP, stateless, JSON responses
@@ -24,7 +24,7 @@ def build():
     server = MCPServer(name="floor", version="0.0.0", log_level="WARNING")
 
     @server.tool()
-    def echo(text: str) -> str:
+    async def echo(text: str) -> str:  # async: no worker-thread hop, the cheapest tool call the SDK serves
         """Return the text unchanged."""
         return text
 

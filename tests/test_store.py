@@ -36,6 +36,22 @@ def test_every_quality_query_gets_the_same_answer(pair):
                 assert stored.define(q.query, detail).model_dump() == memory.define(q.query, detail).model_dump(), q
     assert stored.list_terms(limit=200).model_dump() == memory.list_terms(limit=200).model_dump()
     assert stored.list_terms(category="attention").model_dump() == memory.list_terms(category="attention").model_dump()
+    for letter, category in [("S", ""), ("", "training"), ("R", "alignment"), ("Q", "attention")]:
+        first = memory.list_terms(letter, category, limit=3)
+        assert stored.list_terms(letter, category, limit=3).model_dump() == first.model_dump()
+        if first.next_cursor:
+            again = stored.list_terms(letter, category, first.next_cursor, 3).model_dump()
+            assert again == memory.list_terms(letter, category, first.next_cursor, 3).model_dump()
+
+
+def test_completions_are_the_same(pair):
+    from ai_glossary_mcp.mcp_server import _complete_names
+
+    memory, stored = pair
+    for prefix in ["", "k", "KV", "flash", "rot", "sp", "dpo", "lo", "xyz", "mixture of", "grp"]:
+        for want in ("id", "term"):
+            assert _complete_names(stored, prefix, want) == _complete_names(memory, prefix, want), (prefix, want)
+    assert _complete_names(stored, "", "id")[1] == 101
 
 
 def test_related_and_mentions_are_the_same_for_every_entry(pair, glossary):

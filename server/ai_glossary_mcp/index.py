@@ -21,7 +21,9 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from dataclasses import dataclass
 from typing import Mapping, NamedTuple
 
@@ -205,6 +207,31 @@ class GlossaryIndex:
 
     def keys_at(self, key_ids: Sequence[int]) -> list[tuple[str, NameKey]]:
         return [(self.key_list[k], self.keys[self.key_list[k]]) for k in key_ids]
+
+    def ids_page(self, letter: str | None, category: str | None, offset: int, limit: int) -> tuple[list[str], int]:
+        """One page of entry ids in glossary order, filtered by index letter and category, and the total."""
+        ids = self._filtered_ids(letter, category)
+        return list(ids[offset : offset + limit]), len(ids)
+
+    def _filtered_ids(self, letter: str | None, category: str | None) -> tuple[str, ...]:
+        ids = self.letters.get(letter, ()) if letter else tuple(e.id for e in self.entries)
+        if category:
+            ids = tuple(i for i in ids if self.glossary.by_id[i].category == category)
+        return ids
+
+    @cached_property
+    def _raw_sorted(self) -> list[str]:
+        return sorted(self.raw_names)
+
+    def names_with_prefix(self, prefix: str, limit: int) -> list[tuple[str, NameKey]]:
+        """Raw (case-folded) names starting with `prefix`, in key order, at most `limit`."""
+        keys = self._raw_sorted
+        out = []
+        for i in range(bisect_left(keys, prefix), len(keys)):
+            if len(out) >= limit or not keys[i].startswith(prefix):
+                break
+            out.append((keys[i], self.raw_names[keys[i]]))
+        return out
 
     def category_positions(self, category: str) -> frozenset[int]:
         return frozenset(self.position[i] for i in self.by_category.get(category, ()))

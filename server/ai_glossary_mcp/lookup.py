@@ -33,6 +33,8 @@ from .normalize import fold, is_article, key_word, name_key, search_tokens
 FUZZY_MIN_RATIO = 86.0  # for keys of 8+ characters
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
 MAX_CANDIDATES = 150
+STOP_GRAM = 2_000  # trigram postings longer than this are skipped once the rarer half is counted
+SEARCH_FUZZY_WORDS = 4  # search_terms tries typo-tolerant name matching only for queries this short
 DENSE_POSTINGS = 4_000  # above this many postings in all, numpy does the counting and adding (faster from there)
 SUGGESTION_FLOOR = 45.0
 
@@ -60,18 +62,24 @@ class _Scored:
 
 def _candidate_keys(index: GlossaryIndex, key: str) -> list[int]:
     """The MAX_CANDIDATES keys sharing the most trigrams with `key` (ties by key id), among those sharing
-    at least a quarter of them. Every posting is counted: skipping common trigrams loses names made of
-    common words, which is most names in a large glossary. Long postings are counted by numpy."""
+    at least a quarter of them. Trigrams are counted rarest first and all of the rarer half always count:
+    stopping early loses names made of common words (most names in a large glossary). Beyond that half,
+    trigrams held by more than STOP_GRAM keys (" co", "ion") are left out: they say little and are most of
+    the work. Long postings are counted by numpy."""
     grams = trigrams(key)
-    postings = list(index.gram_postings(grams).values())
+    postings = sorted(index.gram_postings(grams).values(), key=len)
+    half = (len(postings) + 1) // 2
+    postings = [p for i, p in enumerate(postings) if i < half or len(p) <= STOP_GRAM]
     need = max(1, len(grams) // 4)
     if sum(len(p) for p in postings) > DENSE_POSTINGS:
         import numpy as np
 
         counts = np.bincount(np.concatenate([_int_array(np, p) for p in postings]))
         ids = np.flatnonzero(counts >= need)
-        ids = ids[np.lexsort((ids, -counts[ids]))][:MAX_CANDIDATES]
-        return ids.tolist()
+        if len(ids) > MAX_CANDIDATES:  # keep the best counts (and every id tied with the last) before sorting
+            shared = counts[ids]
+            ids = ids[shared >= np.partition(shared, len(ids) - MAX_CANDIDATES)[len(ids) - MAX_CANDIDATES]]
+        return ids[np.lexsort((ids, -counts[ids]))][:MAX_CANDIDATES].tolist()
     hits: dict[int, int] = defaultdict(int)
     for posting in postings:
         for key_index in posting:
@@ -126,7 +134,7 @@ def fuzzy_scores(index: GlossaryIndex, query_key: str) -> tuple[_Scored, _Scored
     return accepted, seen
 
 
-def resolve(index: GlossaryIndex, query: str, with_suggestions: bool = True) -> Resolution:
+def resolve(index: GlossaryIndex, query: str, with_suggestions: bool = True, fuzzy: bool = True) -> Resolution:
     """Resolve a (validated) name to one entry, or explain why not (with suggestions unless the
     caller ranks candidates itself, as search does)."""
     by_id = index.glossary.by_id
@@ -139,7 +147,8 @@ def resolve(index: GlossaryIndex, query: str, with_suggestions: bool = True) -> 
     nk = index.keys.get(key) or index.compact_keys.get(key.replace(" ", ""))
     if nk is not None:
         return Resolution(by_id[nk.entry_id], "normalized", 1.0)
-    if key.count(" ") > index.max_name_words:  # longer than any name by two words: no typo can explain it
+    # Longer than any name by two words: no typo can explain it.
+    if not fuzzy or key.count(" ") > index.max_name_words:
         return Resolution(None, suggestions=tuple(suggest(index, query)) if with_suggestions else ())
     accepted, seen = fuzzy_scores(index, key)
     ranked = accepted.ranked()
@@ -207,34 +216,31 @@ def _dense_top(n: int, lists: list[Posting], allowed: set[int] | frozenset[int] 
     here, on the first long query, so small glossaries never pay for it."""
     import numpy as np
 
-    acc = np.zeros(n)
-    matched = np.zeros(n, dtype=bool)
-    for idf, docs, weights in lists:
-        at = _int_array(np, docs)
-        acc[at] += idf * np.asarray(weights, dtype=np.float64)  # each entry occurs once per list
-        matched[at] = True
+    # bincount adds the weights in array order, i.e. token by token for each entry, from 0.0.
+    docs = np.concatenate([_int_array(np, p.docs) for p in lists])
+    weights = np.concatenate([p.idf * np.asarray(p.weights, dtype=np.float64) for p in lists])
+    acc = np.bincount(docs, weights=weights, minlength=n)
     if allowed is not None:
         keep = np.zeros(n, dtype=bool)
         keep[np.fromiter(allowed, dtype=np.int64, count=len(allowed))] = True
-        matched &= keep
-    found = np.flatnonzero(matched)
-    values = acc[found]
-    if len(found) > top:
-        kth = np.partition(values, len(values) - top)[len(values) - top]
-        found, values = found[values >= kth], values[values >= kth]
-    return dict(zip(found.tolist(), values.tolist()))
+        acc[~keep] = 0.0
+    # Every weight and idf is positive, so a matched entry scores above 0; keep the top-th best and ties.
+    k = min(top, n)
+    kth = np.partition(acc, n - k)[n - k] if k else 0.0
+    found = np.flatnonzero(acc >= kth) if kth > 0 else np.flatnonzero(acc > 0)
+    return dict(zip(found.tolist(), acc[found].tolist()))
 
 
 def search(index: GlossaryIndex, query: str, limit: int, category: str | None) -> list[tuple[Entry, float]]:
     """Rank entries for a query: a resolved name first, then BM25F, fused."""
-    allowed = None
-    if category:
-        allowed = {index.position[eid] for eid in index.by_category.get(category, ())}
+    allowed = index.category_positions(category) if category else None
     fused: dict[int, float] = defaultdict(float)
     # At most five entries get a name boost below, so the best limit + 5 text hits hold the fused top `limit`.
     for doc, score in bm25(index, query, allowed, top=limit + 5):
         fused[doc] += 0.8 * score
-    resolution = resolve(index, query, with_suggestions=False)
+    # A description of several words is a search, not a misspelled name: typo matching is for short queries.
+    short = len(query.split()) <= SEARCH_FUZZY_WORDS
+    resolution = resolve(index, query, with_suggestions=False, fuzzy=short)
     if resolution.entry is not None:
         doc = index.position[resolution.entry.id]
         if allowed is None or doc in allowed:

@@ -71,6 +71,7 @@ STATIC_RESOURCES = ("glossary://about", "glossary://index", "glossary://categori
 TEMPLATE_URI = "glossary://terms/{id}"
 JSON_TEMPLATE_URI = "glossary://terms/{id}.json"
 MAX_COMPLETIONS = 100
+MAX_PREFIX_NAMES = 2000
 MAX_COMPLETION_INPUT = 5 * (MAX_TERM_CHARS + 2)  # five terms and their separators
 
 Term = Annotated[str, Field(description="A glossary term, acronym or alias, e.g. 'KV-Cache', 'DPO', 'rotary embeddings'.",
@@ -226,30 +227,32 @@ class GlossaryMCPServer(MCPServer):
         )
 
 
-def _complete_names(service: GlossaryService, prefix: str, want: Literal["id", "term"]) -> list[str]:
-    """Ids or terms for a partial value: prefix matches first (by rank), then fuzzy ones."""
+def _complete_names(service: GlossaryService, prefix: str, want: Literal["id", "term"]) -> tuple[list[str], int]:
+    """Ids or terms for a partial value (prefix matches first, by rank, then fuzzy ones), and how many
+    there are in all (for an empty value: every entry, of which the first MAX_COMPLETIONS come back)."""
     index = service.index
     by_id = index.glossary.by_id
     if len(prefix) > MAX_TERM_CHARS:
-        return []
+        return [], 0
     folded = fold(prefix).strip()
+    total = None
     if not folded:
-        ids = [e.id for e in index.entries]
+        ids, total = index.ids_page(None, None, 0, MAX_COMPLETIONS)
     else:
         key = name_key(prefix)
         scored: dict[str, float] = {}
-        for raw, nk in index.raw_names.items():
-            if raw.startswith(folded):
-                rank = 3.0 if nk.kind == "exact" else 2.5
-                scored[nk.entry_id] = max(scored.get(nk.entry_id, 0), rank - len(raw) / 1000)
+        # Names in key order: the first MAX_PREFIX_NAMES are enough to fill a completion list.
+        for raw, nk in index.names_with_prefix(folded, MAX_PREFIX_NAMES):
+            rank = 3.0 if nk.kind == "exact" else 2.5
+            scored[nk.entry_id] = max(scored.get(nk.entry_id, 0), rank - len(raw) / 1000)
         if key:
             _, seen = lookup.fuzzy_scores(index, key)
             for entry_id, s in seen.best.items():
                 if s >= 60:
                     scored[entry_id] = max(scored.get(entry_id, 0), s / 100)
         ids = sorted(scored, key=lambda i: (-scored[i], i))
-    values = [i if want == "id" else by_id[i].term for i in ids]
-    return list(dict.fromkeys(values))
+    values = list(dict.fromkeys(i if want == "id" else by_id[i].term for i in ids))
+    return values, len(values) if total is None else total
 
 
 def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth: Any = None,
@@ -289,8 +292,12 @@ def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth:
 
 
 def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None:
+    # Lookups that take microseconds are `async def`: they run on the event loop and skip the SDK's hop to a
+    # worker thread, which costs more than the lookup. Those that can take milliseconds on a large glossary
+    # (find_related, compare_terms, find_terms_in_text) stay plain functions, run in a worker thread, so the
+    # loop keeps serving other requests meanwhile.
     @server.tool(title="Define a term", annotations=READ_ONLY)
-    def define_term(
+    async def define_term(
         term: Term,
         detail: Annotated[Literal["brief", "full"], Field(description="'brief' (default): id, term, acronym, "
                           "definition, uri. 'full' adds aliases, category, formula, relations and links.")] = "brief",
@@ -304,7 +311,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         return _call(service.define, term, detail)  # type: ignore[return-value]
 
     @server.tool(title="Define several terms", annotations=READ_ONLY)
-    def define_terms(
+    async def define_terms(
         terms: Annotated[list[Term], Field(description="1 to 20 terms.", min_length=1, max_length=20)],
     ) -> DefineManyResult:
         """Define up to 20 terms in one round trip; returns one define_term result per input, in order.
@@ -313,7 +320,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         return _call(service.define_many, terms)  # type: ignore[return-value]
 
     @server.tool(title="Search the glossary", annotations=READ_ONLY)
-    def search_terms(
+    async def search_terms(
         query: Annotated[str, Field(description="Words describing the concept, e.g. 'model forgets the middle "
                                     "of long prompts' or 'shrink weights to 4 bits'.", max_length=MAX_TERM_CHARS)],
         limit: Annotated[int, Field(description="Number of results, 1-50.", ge=1, le=50)] = 5,
@@ -326,7 +333,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         return _call(service.search, query, limit, category)  # type: ignore[return-value]
 
     @server.tool(title="List terms", annotations=READ_ONLY)
-    def list_terms(
+    async def list_terms(
         letter: Annotated[str, Field(description="Optional first letter A-Z ('#' for digits), empty for all.",
                                      max_length=8)] = "",
         category: Annotated[str, Field(description="Optional category id: " + ", ".join(CATEGORIES) + ".",
@@ -355,7 +362,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         return _call(service.related, term, relation, limit)  # type: ignore[return-value]
 
     @server.tool(title="Explain a formula", annotations=READ_ONLY)
-    def explain_formula(
+    async def explain_formula(
         term: Term,
         symbol: Annotated[str, Field(description="Optional symbol to explain, as Unicode (β, π_θ), LaTeX "
                                      "(\\beta) or a name (beta).", max_length=100)] = "",
@@ -368,7 +375,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         return _call(service.explain_formula, term, symbol)  # type: ignore[return-value]
 
     @server.tool(title="Evaluate a formula", annotations=READ_ONLY)
-    def evaluate_formula(
+    async def evaluate_formula(
         term: Term,
         inputs: Annotated[dict[str, Any], Field(description=_inputs_description())],
     ) -> EvaluationResult:
@@ -501,18 +508,20 @@ def _register_completions(server: GlossaryMCPServer, service: GlossaryService) -
         if isinstance(ref, ResourceTemplateReference) and ref.uri in (TEMPLATE_URI, JSON_TEMPLATE_URI):
             if argument.name != "id":
                 return None
-            values = _complete_names(service, value, "id")
+            values, total = _complete_names(service, value, "id")
         elif isinstance(ref, PromptReference) and ref.name in ("explain_term", "compare_terms"):
             if argument.name == "audience":
                 values = [a for a in AUDIENCE_STYLE if a.startswith(value.strip().lower())]
+                total = len(values)
             elif argument.name == "term":
-                values = _complete_names(service, value, "term")
+                values, total = _complete_names(service, value, "term")
             elif argument.name == "terms":
                 head, _, last = value.rpartition(",")
                 prefix = head + ", " if head else ""
-                values = [prefix + t for t in _complete_names(service, last.strip(), "term")]
+                names, total = _complete_names(service, last.strip(), "term")
+                values = [prefix + t for t in names]
             else:
                 return None
         else:
             return None
-        return Completion(values=values[:MAX_COMPLETIONS], total=len(values), has_more=len(values) > MAX_COMPLETIONS)
+        return Completion(values=values[:MAX_COMPLETIONS], total=total, has_more=total > MAX_COMPLETIONS)

@@ -258,12 +258,9 @@ class GlossaryService:
         cat = check_category(category)
         n = check_limit(limit, "limit", 1, 200)
         index = self.index
-        ids = index.letters.get(letter, ()) if letter else tuple(e.id for e in index.entries)
-        if cat:
-            ids = tuple(i for i in ids if index.glossary.by_id[i].category == cat)
         signature = f"{letter}|{cat or ''}"
         offset = self._decode_cursor(cursor, signature)
-        page = ids[offset : offset + n]
+        page, total = index.ids_page(letter or None, cat, offset, n)
         nxt = offset + n
         by_id = index.glossary.by_id
         return ListResult(
@@ -272,8 +269,8 @@ class GlossaryService:
                          pack=index.glossary.entry_pack[i], uri=entry_uri(i))
                 for i in page
             ],
-            total=len(ids),
-            next_cursor=self._encode_cursor(nxt, signature) if nxt < len(ids) else "",
+            total=total,
+            next_cursor=self._encode_cursor(nxt, signature) if nxt < total else "",
         )
 
     @staticmethod

@@ -25,6 +25,7 @@ import sqlite3
 import tempfile
 import threading
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +36,7 @@ from .index import GlossaryIndex, NameKey, Posting, Surface, letter_of
 from .model import CATEGORIES, Entry, Pack
 
 FORMAT = 1
+GRAM_CACHE = 4096  # decoded trigram postings kept (a query has 10-40 trigrams)
 NAME_TABLES = ("raw", "normalized", "compact")
 _SEP = "\x1f"  # joins the words of a phrase key
 
@@ -258,6 +260,8 @@ class StoredIndex:
             lambda w: _first(db.one("SELECT longest FROM phrase_starts WHERE word = ?", (w,))),
             lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")], cache=16384)
         self.posting = lru_cache(maxsize=128)(self._posting)
+        self._grams: OrderedDict[str, array | None] = OrderedDict()
+        self._grams_lock = threading.Lock()
 
     @property
     def categories(self) -> Mapping[str, str]:
@@ -278,13 +282,52 @@ class StoredIndex:
         row = self._db.one("SELECT surfaces FROM phrases WHERE key = ?", (_SEP.join(key),))
         return None if row is None else [Surface(eid, text, bool(cs)) for eid, text, cs in json.loads(row[0])]
 
+    def ids_page(self, letter: str | None, category: str | None, offset: int, limit: int) -> tuple[list[str], int]:
+        """One page of entry ids in glossary order, filtered by index letter and category, and the total."""
+        where, args = [], []
+        if letter:
+            where.append("letter = ?")
+            args.append(letter)
+        if category:
+            where.append("category = ?")
+            args.append(category)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        total = self._db.one(f"SELECT count(*) FROM entries{clause}", args)[0]  # noqa: S608 - fixed columns
+        rows = self._db.all(f"SELECT id FROM entries{clause} ORDER BY pos LIMIT ? OFFSET ?",  # noqa: S608
+                            [*args, limit, offset])
+        return [r[0] for r in rows], total
+
+    def names_with_prefix(self, prefix: str, limit: int) -> list[tuple[str, NameKey]]:
+        """Raw (case-folded) names starting with `prefix`, in key order, at most `limit` (a range scan)."""
+        rows = self._db.all("SELECT key, entry_id, kind, text, rank FROM names WHERE tbl = 0 AND key >= ? "
+                            "ORDER BY key LIMIT ?", (prefix, limit))
+        return [(key, NameKey(*nk)) for key, *nk in rows if key.startswith(prefix)]
+
     def category_positions(self, category: str) -> frozenset[int]:
         return self._category_positions(category)
 
     def gram_postings(self, grams: Iterable[str]) -> dict[str, Sequence[int]]:
-        grams = list(grams)
-        rows = self._db.all(f"SELECT gram, kids FROM grams WHERE gram IN ({','.join('?' * len(grams))})", grams)
-        return {gram: _ints(kids) for gram, kids in rows}
+        """Like GlossaryIndex.gram_postings; decoded lists are kept in an LRU (common trigrams recur in
+        every query and are the long ones)."""
+        with self._grams_lock:
+            return self._gram_postings(list(grams))
+
+    def _gram_postings(self, grams: list[str]) -> dict[str, Sequence[int]]:
+        cache = self._grams
+        found = {g: cache[g] for g in grams if g in cache}
+        missing = [g for g in grams if g not in found]
+        if missing:
+            rows = self._db.all(f"SELECT gram, kids FROM grams WHERE gram IN ({','.join('?' * len(missing))})",
+                                missing)
+            for gram, kids in rows:
+                found[gram] = cache[gram] = _ints(kids)
+            for gram in set(missing) - set(found):
+                cache[gram] = None
+            while len(cache) > GRAM_CACHE:
+                cache.popitem(last=False)
+        for gram in found:
+            cache.move_to_end(gram)
+        return {g: p for g, p in found.items() if p is not None}
 
     def keys_at(self, key_ids: Sequence[int]) -> list[tuple[str, NameKey]]:
         key_ids = list(key_ids)
