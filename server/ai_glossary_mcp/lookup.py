@@ -23,9 +23,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
-
 from .index import GlossaryIndex, Posting, Surface, first_sentence, trigrams
 from .model import Entry
 from .normalize import fold, is_article, key_word, name_key, search_tokens
@@ -94,6 +91,8 @@ def _int_array(np, values):  # noqa: ANN001 - numpy is imported lazily
 
 def _scores(query: str, choices: list[str], scorer) -> list[float]:
     """scorer(query, choice) for every choice, computed in rapidfuzz's C++ loop."""
+    from rapidfuzz import process
+
     out = [0.0] * len(choices)
     for _, score, i in process.extract(query, choices, scorer=scorer, processor=None, limit=None):
         out[i] = score
@@ -120,6 +119,9 @@ def fuzzy_scores(index: GlossaryIndex, query_key: str) -> tuple[_Scored, _Scored
     candidates = index.keys_at(_candidate_keys(index, query_key))
     if not candidates:
         return accepted, seen
+    from rapidfuzz import fuzz  # imported on the first fuzzy lookup: a start needs none of it
+    from rapidfuzz.distance import OSA
+
     keys = [key for key, _ in candidates]
     ratios = _scores(query_key, keys, fuzz.ratio)
     token_ratios = _scores(query_key, keys, fuzz.token_set_ratio)
