@@ -378,8 +378,60 @@ class CallStats:
     case: CallCase
     ours: list[float] = field(default_factory=list)
     floor: list[float] = field(default_factory=list)
+    raw_ours: list[float] = field(default_factory=list)  # raw JSON-RPC client: the servers' side only
+    raw_floor: list[float] = field(default_factory=list)
     errors: int = 0
     outcome: str = ""
+
+
+class RawStdio:
+    """A bare JSON-RPC client over a child's stdio: one line out, lines in until the reply's id.
+
+    No SDK client, no output-schema validation, no pydantic: what it measures is the server's side of a
+    round trip (reading, dispatch, the tool, serialising, writing) plus two pipe hops, the same for both
+    servers. The SDK client rows add what a Python client does with the reply (parsing it and checking
+    structuredContent against outputSchema with jsonschema), which grows with the size of the answer."""
+
+    def __init__(self, params) -> None:
+        self.params = params
+        self.proc: asyncio.subprocess.Process | None = None
+        self.next_id = 0
+
+    async def __aenter__(self) -> "RawStdio":
+        env = self.params.env if self.params.env is not None else None
+        self.proc = await asyncio.create_subprocess_exec(
+            self.params.command, *self.params.args, cwd=self.params.cwd, env=env, limit=1 << 24,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        await self.rpc("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                                      "clientInfo": {"name": "bench-raw", "version": "0"}})
+        await self._send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        assert self.proc is not None
+        self.proc.stdin.close()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 10)
+        except asyncio.TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+        await self.proc.stdin.drain()
+
+    async def rpc(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        assert self.proc is not None and self.proc.stdout is not None
+        self.next_id += 1
+        await self._send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        while True:
+            line = await self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"{self.params.command} closed stdout")
+            message = json.loads(line)
+            if message.get("id") == self.next_id:
+                return message
 
 
 def _outcome(result: Any) -> str:
@@ -440,6 +492,27 @@ async def per_call(pack: Path | None, q: dict[str, Any], mode: str, calls: int, 
             log(f"    {s.case.label[:60]:<60} n={n:<4} ours p50 {1000 * statistics.median(s.ours):8.2f} ms"
                 f"  floor p50 {1000 * statistics.median(s.floor):6.2f} ms  [{s.outcome}]")
         rss_ours, rss_floor = vm_hwm_mb(ours_pid), vm_hwm_mb(floor_pid)
+    log("  the servers' side only (raw JSON-RPC client, no schema validation) ...")
+    async with RawStdio(params_ours(pack)) as raw_ours, RawStdio(params_floor()) as raw_floor:
+        for _ in range(warmup):
+            await raw_floor.rpc("tools/call", {"name": "echo", "arguments": {"text": "warm"}})
+        for s in stats:
+            call = {"name": s.case.tool, "arguments": s.case.args}
+            for _ in range(warmup):
+                await raw_ours.rpc("tools/call", call)
+            for i in range(len(s.ours)):
+                order = (raw_ours, raw_floor) if i % 2 == 0 else (raw_floor, raw_ours)
+                for who in order:
+                    t = time.perf_counter()
+                    if who is raw_ours:
+                        reply = await raw_ours.rpc("tools/call", call)
+                        s.raw_ours.append(time.perf_counter() - t)
+                        s.errors += "error" in reply or bool(reply["result"].get("isError"))
+                    else:
+                        await raw_floor.rpc("tools/call", {"name": "echo", "arguments": {"text": "ping"}})
+                        s.raw_floor.append(time.perf_counter() - t)
+            log(f"    {s.case.label[:60]:<60} raw ours p50 {1000 * statistics.median(s.raw_ours):8.2f} ms"
+                f"  floor p50 {1000 * statistics.median(s.raw_floor):6.2f} ms")
     return stats, rss_ours, rss_floor, starts
 
 
@@ -632,8 +705,17 @@ def add_section(table: Table, label: str, section: str, probe_r: dict[str, Any],
         note = f" [{s.outcome}]" + (f" **{s.errors} errors**" if s.errors else "")
         table.add(label, f"{s.case.label}{note} p50 / p95", len(s.ours), f"{ms(o50)} / {ms(o95)}",
                   f"{ms(f50)} / {ms(f95)} (echo)", f"{r50:.2f}x / {o95 / f95:.2f}x", tgt, st)
-        summary["calls"].append({"label": s.case.label, "outcome": s.outcome, "errors": s.errors,
-                                 "ours_p50": o50, "ours_p95": o95, "floor_p50": f50, "floor_p95": f95})
+        call = {"label": s.case.label, "outcome": s.outcome, "errors": s.errors,
+                "ours_p50": o50, "ours_p95": o95, "floor_p50": f50, "floor_p95": f95}
+        if s.raw_ours:
+            ro50, ro95 = statistics.median(s.raw_ours), pct(s.raw_ours, 95)
+            rf50, rf95 = statistics.median(s.raw_floor), pct(s.raw_floor, 95)
+            tgt, st = status(section, s.case.key, ro50 / rf50)
+            table.add(label, f"↳ same call, servers' side only (raw JSON-RPC client) p50 / p95", len(s.raw_ours),
+                      f"{ms(ro50)} / {ms(ro95)}", f"{ms(rf50)} / {ms(rf95)} (echo)",
+                      f"{ro50 / rf50:.2f}x / {ro95 / rf95:.2f}x", tgt, st)
+            call.update(raw_ours_p50=ro50, raw_ours_p95=ro95, raw_floor_p50=rf50, raw_floor_p95=rf95)
+        summary["calls"].append(call)
     tgt, st = status(section, "rss_mb", rss[0])
     table.add(label, "server peak RSS (VmHWM)", 1, f"{rss[0]:.0f} MB", f"{rss[1]:.0f} MB",
               f"{rss[0] / rss[1]:.2f}x", tgt, st)
@@ -700,7 +782,10 @@ async def bench(args: argparse.Namespace) -> int:
           f"total {elapsed / 60:.1f} min\n")
     print(table.render())
     print("\nRatios are ours/floor measured interleaved in this run; per-call ratios divide by the floor's echo "
-          "round trip sampled alternately with each row. [..] is what the call returned (match rule / hits).")
+          "round trip sampled alternately with each row. [..] is what the call returned (match rule / hits). "
+          "Per-call rows use the SDK's mcp.Client, which also parses each reply and validates structuredContent "
+          "against the tool's outputSchema (jsonschema); the ↳ rows repeat the call with a raw JSON-RPC line "
+          "client, so they show the servers' side alone.")
     raw["elapsed_s"] = elapsed
     if args.json:
         Path(args.json).write_text(json.dumps(raw, indent=2, default=str))

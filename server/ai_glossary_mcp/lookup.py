@@ -182,10 +182,6 @@ def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit
 # -- full-text search --------------------------------------------------------
 
 
-def _order(ds: tuple[int, float]) -> tuple[float, int]:
-    return (-ds[1], ds[0])
-
-
 def bm25(index: GlossaryIndex, text: str, allowed: set[int] | frozenset[int] | None = None,
          top: int | None = None) -> list[tuple[int, float]]:
     """(entry position, score normalised to the best hit = 1.0), best first, ties by position;
@@ -203,11 +199,9 @@ def bm25(index: GlossaryIndex, text: str, allowed: set[int] | frozenset[int] | N
     if not scores:
         return []
     best = max(scores.values())
-    if top is not None and top < len(scores):
-        ranked = heapq.nsmallest(top, scores.items(), key=_order)
-    else:
-        ranked = sorted(scores.items(), key=_order)
-    return [(d, s / best) for d, s in ranked]
+    keyed = [(-s, d) for d, s in scores.items()]  # best score first, ties by position
+    ranked = heapq.nsmallest(top, keyed) if top is not None and top < len(keyed) else sorted(keyed)
+    return [(d, -s / best) for s, d in ranked]
 
 
 def _dense_top(n: int, lists: list[Posting], allowed: set[int] | frozenset[int] | None,
@@ -269,9 +263,10 @@ def _sentences(definition: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((s, frozenset(search_tokens(s))) for s in sentences)
 
 
-def snippet(entry: Entry, query: str, width: int = 220) -> str:
-    """The definition sentence sharing the most stemmed words with the query (the first on ties)."""
-    wanted = set(search_tokens(query))
+def snippet(entry: Entry, query: str, width: int = 220, wanted: set[str] | None = None) -> str:
+    """The definition sentence sharing the most stemmed words with the query (the first on ties);
+    `wanted` is the query's search tokens, when the caller has them already."""
+    wanted = set(search_tokens(query)) if wanted is None else wanted
     best, most = "", -1
     for sentence, tokens in _sentences(entry.definition):
         shared = len(wanted & tokens)

@@ -239,12 +239,13 @@ class GlossaryService:
         n = check_limit(limit, "limit", 1, 50)
         cat = check_category(category)
         hits = lookup.search(self.index, q, n, cat)
+        wanted = set(search_tokens(q))
         return SearchResult(
             query=q,
             category=cat,
             results=[
-                SearchHit(id=e.id, term=e.term, acronym=e.acronym, score=s, snippet=lookup.snippet(e, q),
-                          uri=entry_uri(e.id))
+                SearchHit(id=e.id, term=e.term, acronym=e.acronym, score=s,
+                          snippet=lookup.snippet(e, q, wanted=wanted), uri=entry_uri(e.id))
                 for e, s in hits
             ],
         )
