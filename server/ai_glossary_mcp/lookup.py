@@ -19,9 +19,10 @@ from __future__ import annotations
 import heapq
 import re
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 from .index import GlossaryIndex, Posting, Surface, first_sentence, trigrams
 from .model import Entry
@@ -29,7 +30,7 @@ from .normalize import fold, is_article, key_word, name_key, search_tokens
 
 FUZZY_MIN_RATIO = 86.0  # for keys of 8+ characters
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
-MAX_CANDIDATES = 150
+MAX_CANDIDATES = 64
 STOP_GRAM = 2_000  # trigram postings longer than this are skipped once the rarer half is counted
 SEARCH_FUZZY_WORDS = 4  # search_terms tries typo-tolerant name matching only for queries this short
 DENSE_POSTINGS = 4_000  # above this many postings in all, numpy does the counting and adding (faster from there)
@@ -77,12 +78,8 @@ def _candidate_keys(index: GlossaryIndex, key: str) -> list[int]:
             shared = counts[ids]
             ids = ids[shared >= np.partition(shared, len(ids) - MAX_CANDIDATES)[len(ids) - MAX_CANDIDATES]]
         return ids[np.lexsort((ids, -counts[ids]))][:MAX_CANDIDATES].tolist()
-    hits: dict[int, int] = defaultdict(int)
-    for posting in postings:
-        for key_index in posting:
-            hits[key_index] += 1
-    ranked = sorted((k for k, c in hits.items() if c >= need), key=lambda k: (-hits[k], k))
-    return ranked[:MAX_CANDIDATES]
+    hits = Counter(chain.from_iterable(postings))  # counted in C
+    return [k for _, k in heapq.nsmallest(MAX_CANDIDATES, [(-c, k) for k, c in hits.items() if c >= need])]
 
 
 def _int_array(np, values):  # noqa: ANN001 - numpy is imported lazily
