@@ -105,4 +105,5 @@ def test_numpy_paths_answer_like_the_loops_from_memory_and_store(big, monkeypatc
     dense = answers(memory)
     assert answers(stored) == dense
     monkeypatch.setattr(lookup, "DENSE_POSTINGS", 10**9)
+    monkeypatch.setattr(lookup, "DENSE_GRAM_POSTINGS", 10**9)
     assert answers(memory) == dense and answers(stored) == dense

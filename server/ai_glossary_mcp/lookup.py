@@ -33,7 +33,8 @@ FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
 MAX_CANDIDATES = 64
 STOP_GRAM = 2_000  # trigram postings longer than this are skipped once the rarer half is counted
 SEARCH_FUZZY_WORDS = 4  # search_terms tries typo-tolerant name matching only for queries this short
-DENSE_POSTINGS = 4_000  # above this many postings in all, numpy does the counting and adding (faster from there)
+DENSE_POSTINGS = 4_000  # above this many postings in all, numpy adds up BM25 weights (faster from there)
+DENSE_GRAM_POSTINGS = 1_000  # and counts shared trigrams
 SUGGESTION_FLOOR = 45.0
 
 
@@ -69,7 +70,7 @@ def _candidate_keys(index: GlossaryIndex, key: str) -> list[int]:
     half = (len(postings) + 1) // 2
     postings = [p for i, p in enumerate(postings) if i < half or len(p) <= STOP_GRAM]
     need = max(1, len(grams) // 4)
-    if sum(len(p) for p in postings) > DENSE_POSTINGS:
+    if sum(len(p) for p in postings) > DENSE_GRAM_POSTINGS:
         import numpy as np
 
         counts = np.bincount(np.concatenate([_int_array(np, p) for p in postings]))
