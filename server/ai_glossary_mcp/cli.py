@@ -22,7 +22,7 @@ from typing import Any, Sequence
 from . import __version__
 from .config import CONFIG_ENV, LOG_LEVELS, Config, load_config
 from .errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
-from .load_cache import load_index
+from .load_cache import load_index, open_service
 from .bundled import bundled_pack_dir
 
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
@@ -271,17 +271,19 @@ def serve(config: Config) -> int:
 
     from .mcp_server import create_server
     from .reload import Reloader
-    from .service import GlossaryService
     from .transports import (advertise_list_changed, auth_settings, configure_logging, is_loopback,
                              notify_list_changed, serve_http, serve_stdio)
 
     configure_logging(config.get("log_level"))
     log = logging.getLogger("ai_glossary_mcp")
     dirs = pack_dirs(config)
-    service = GlossaryService(load_index(dirs, use_cache=config.get("load_cache")))
+    service, pending_check = open_service(dirs, use_cache=config.get("load_cache"))
     http = config.get("transport") == "http"
     auth, verifier = auth_settings(config) if http else (None, None)
     server = create_server(service, log_level=config.get("log_level"), auth=auth, token_verifier=verifier)
+    if pending_check is not None:  # a large pack set served from its store while its files are confirmed
+        server.glossary_ready = pending_check.done
+        pending_check.start()
     reloader = None
     if config.get("watch"):
         advertise_list_changed(server)

@@ -10,6 +10,17 @@ file changes its mtime, and adding, removing or renaming a file changes the
 listing, so a stale store cannot be served. A store that is missing,
 corrupt or unwritable is simply rebuilt; it is never required.
 
+Checking 100,000 files takes about half a second of `stat` calls, most of a
+large glossary's start. So when a pack set holds more than DEFER_FILES files and
+its directories look unchanged (same modification time and file count, which
+any added, removed or renamed file changes), `open_service` opens the store
+the last start used for them at once and confirms every file's size and mtime
+in a background thread; the MCP layer holds every request that reads the
+glossary until that check is done. If a file was edited in place, the packs
+are loaded again first (and if they no longer validate, the last good
+glossary keeps serving, as a failed reload does), so no answer ever comes
+from a stale store.
+
 The cache lives in a directory only the current user can write
 ($AI_GLOSSARY_MCP_CACHE_DIR, else $XDG_CACHE_HOME/ai-glossary-mcp, else
 ~/.cache/ai-glossary-mcp), because whoever can write the store decides what
@@ -25,6 +36,8 @@ import os
 import sqlite3
 import stat
 import sys
+import tempfile
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +49,7 @@ from .store import FORMAT, StoredIndex, open_store, write_store
 logger = logging.getLogger("ai_glossary_mcp.cache")
 CACHE_ENV = "AI_GLOSSARY_MCP_CACHE_DIR"
 KEEP = 8  # newest stores kept (several pack sets may be in use)
+DEFER_FILES = 2_000  # above this many pack files, a start confirms them in the background
 
 
 def cache_dir() -> Path:
@@ -84,6 +98,93 @@ def _listing(directory: Path) -> tuple[list[str], list[os.stat_result]]:
     return names, [os.stat(os.path.join(directory, name)) for name in names]
 
 
+def quick_key(pack_dirs: Sequence[Path]) -> tuple[str, int] | None:
+    """(a key for how the pack directories look, how many files they hold): their modification times
+    and file counts, which change whenever a file is added, removed or renamed, but not when one is
+    edited in place. Only ever used to find the store to confirm in the background."""
+    h = hashlib.sha256(code_fingerprint().encode())
+    files = 0
+    for directory in pack_dirs:
+        try:
+            st = os.stat(directory)
+            count = len(os.listdir(directory))
+        except OSError:
+            return None
+        files += count
+        h.update(f"{os.path.realpath(directory)}\0{st.st_mtime_ns}\0{count}\0".encode())
+    return h.hexdigest(), files
+
+
+def _remember(pack_dirs: Sequence[Path], key: str) -> None:
+    """Note which store these pack directories were last served from."""
+    quick = quick_key(pack_dirs)
+    directory = cache_dir()
+    if quick is None or not _private_dir(directory):
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        os.replace(tmp, directory / f"latest-{quick[0]}")
+    except OSError:
+        logger.info("could not remember the store for these packs", exc_info=True)
+
+
+def _remembered(quick: str) -> str | None:
+    try:
+        key = (cache_dir() / f"latest-{quick}").read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return key if len(key) == 64 and all(c in "0123456789abcdef" for c in key) else None
+
+
+class DeferredCheck:
+    """Confirms, off the event loop, that the pack files are exactly those the open store was built from;
+    if not, loads them again and swaps the service's index before `done` is set."""
+
+    def __init__(self, service, pack_dirs: Sequence[Path], expected_key: str):  # noqa: ANN001
+        self.service = service
+        self.pack_dirs = list(pack_dirs)
+        self.expected_key = expected_key
+        self.done = threading.Event()
+        self.reloaded = False
+
+    def start(self) -> None:
+        threading.Thread(target=self.run, name="pack-file-check", daemon=True).start()
+
+    def run(self) -> None:
+        from .errors import GlossaryError
+
+        try:
+            if cache_key(self.pack_dirs) != self.expected_key:
+                logger.warning("pack files changed since the glossary store was built; loading them again")
+                try:
+                    self.service.replace_index(load_index(self.pack_dirs))
+                    self.reloaded = True
+                except GlossaryError as exc:
+                    logger.error("the changed packs do not validate; still serving the last good glossary (%s). %s",
+                                 self.service.glossary.content_hash, exc)
+        except Exception:  # a bug here must not hold every request forever
+            logger.exception("checking the pack files failed; serving the glossary as opened")
+        finally:
+            self.done.set()
+
+
+def open_service(pack_dirs: Sequence[Path], use_cache: bool = True):  # noqa: ANN201
+    """(GlossaryService, DeferredCheck or None) for a server: the store is opened at once when the packs are
+    large and look unchanged (the check then runs in the background); otherwise as load_index does."""
+    from .service import GlossaryService
+
+    quick = quick_key(pack_dirs) if use_cache else None
+    if quick is not None and quick[1] > DEFER_FILES and _private_dir(cache_dir()):
+        key = _remembered(quick[0])
+        stored = _open(cache_dir() / f"glossary-{key}.sqlite") if key else None
+        if stored is not None:
+            service = GlossaryService(stored)
+            return service, DeferredCheck(service, pack_dirs, key)
+    return GlossaryService(load_index(pack_dirs, use_cache)), None
+
+
 def _private_dir(path: Path) -> bool:
     try:
         st = path.stat()
@@ -122,6 +223,9 @@ def _prune(directory: Path, keep: Path) -> None:
             old.unlink(missing_ok=True)
     for stale in directory.glob("glossary-*.pickle"):  # the previous cache format
         stale.unlink(missing_ok=True)
+    notes = sorted(directory.glob("latest-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in notes[4 * KEEP :]:
+        old.unlink(missing_ok=True)
 
 
 def load_index(pack_dirs: Sequence[Path], use_cache: bool = True) -> GlossaryIndex | StoredIndex:
@@ -136,8 +240,12 @@ def load_index(pack_dirs: Sequence[Path], use_cache: bool = True) -> GlossaryInd
     if path is not None and _private_dir(directory):
         stored = _open(path)
         if stored is not None:
+            _remember(pack_dirs, key)
             return stored
     index = GlossaryIndex(load_glossary(pack_dirs))
     if path is not None and cache_key(pack_dirs) == key:  # unchanged while we loaded it
-        return _write(path, index) or index
+        stored = _write(path, index)
+        if stored is not None:
+            _remember(pack_dirs, key)
+            return stored
     return index

@@ -21,9 +21,11 @@ import base64
 import binascii
 import json
 import logging
+import threading
 import weakref
 from typing import Annotated, Any, Literal
 
+import anyio
 from mcp.server import MCPServer
 from mcp.server.caching import CacheHint
 from mcp.server.lowlevel.helper_types import ReadResourceContents
@@ -123,6 +125,14 @@ class GlossaryMCPServer(MCPServer):
     """MCPServer with the glossary's resource dispatch and stricter error mapping."""
 
     resource_page_size = 1000
+    # Set while load_cache.DeferredCheck confirms the pack files behind an already opened store: every
+    # request that reads the glossary waits for it (the handshake and the tool/prompt lists do not).
+    glossary_ready: threading.Event | None = None
+
+    async def wait_for_glossary(self) -> None:
+        ready = self.glossary_ready
+        if ready is not None and not ready.is_set():
+            await anyio.to_thread.run_sync(ready.wait)
 
     def __init__(self, service: GlossaryService, **kwargs: Any):
         self.service = service
@@ -135,6 +145,7 @@ class GlossaryMCPServer(MCPServer):
         if self._tool_manager.get_tool(name) is None:
             known = ", ".join(t.name for t in self._tool_manager.list_tools())
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name[:100]!r}; tools are: {known}")
+        await self.wait_for_glossary()
         try:
             return await super().call_tool(name, arguments, context)
         except UnexpectedToolError:
@@ -150,6 +161,7 @@ class GlossaryMCPServer(MCPServer):
         if prompt is None:
             known = ", ".join(p.name for p in self._prompt_manager.list_prompts())
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name[:100]!r}; prompts are: {known}")
+        await self.wait_for_glossary()
         declared = {a.name: a for a in (prompt.arguments or [])}
         given = dict(arguments or {})
         missing = [n for n, a in declared.items() if a.required and n not in given]
@@ -163,6 +175,7 @@ class GlossaryMCPServer(MCPServer):
 
     async def _handle_list_resources(self, ctx: Any, params: PaginatedRequestParams | None) -> ListResourcesResult:
         """resources/list in pages of `resource_page_size`, so a 100,000-entry glossary is not one 20 MB reply."""
+        await self.wait_for_glossary()
         cursor = params.cursor if params is not None else None
         offset = 0
         if cursor:
@@ -201,6 +214,7 @@ class GlossaryMCPServer(MCPServer):
         ]
 
     async def read_resource(self, uri: Any, context: Any = None) -> list[ReadResourceContents]:
+        await self.wait_for_glossary()
         text = str(uri)
         index = self.service.index
         if text == "glossary://about":
@@ -502,6 +516,7 @@ def service_check(term: str) -> str:
 def _register_completions(server: GlossaryMCPServer, service: GlossaryService) -> None:
     @server.completion()
     async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
+        await server.wait_for_glossary()
         value = argument.value or ""
         if len(value) > MAX_COMPLETION_INPUT:  # each value echoes the input: never amplify a huge one
             return Completion(values=[], total=0, has_more=False)

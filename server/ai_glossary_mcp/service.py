@@ -205,6 +205,10 @@ class GlossaryService:
         """Swap in a new glossary; the index is built before the one-step swap."""
         self.index = GlossaryIndex(glossary)
 
+    def replace_index(self, index: Any) -> None:
+        """Swap in an index already built (or a store already opened), in one step."""
+        self.index = index
+
     # -- define -------------------------------------------------------------
     def _define(self, index: GlossaryIndex, term: str, detail: Detail) -> DefineResult:
         query = check_text(term, "term")
