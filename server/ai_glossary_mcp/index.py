@@ -240,7 +240,6 @@ class GlossaryIndex:
         return self.postings.get(token)
 
 
-
 def letter_of(term: str) -> str:
     """The index letter of a term: its first letter, or '#' for digits and symbols."""
     for ch in fold(term):

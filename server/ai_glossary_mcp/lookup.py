@@ -134,22 +134,30 @@ def fuzzy_scores(index: GlossaryIndex, query_key: str) -> tuple[_Scored, _Scored
     return accepted, seen
 
 
+def _typo_reachable(index: GlossaryIndex, key: str) -> bool:
+    """Whether any name could be `key` misspelt: not when it is longer than every name by two words."""
+    return bool(key) and key.count(" ") <= index.max_name_words
+
+
 def resolve(index: GlossaryIndex, query: str, with_suggestions: bool = True, fuzzy: bool = True) -> Resolution:
     """Resolve a (validated) name to one entry, or explain why not (with suggestions unless the
     caller ranks candidates itself, as search does)."""
+
+    def not_found(seen: _Scored | None = None) -> Resolution:
+        return Resolution(None, suggestions=tuple(suggest(index, query, seen)) if with_suggestions else ())
+
     by_id = index.glossary.by_id
     raw = index.raw_names.get(fold(query).strip())
     if raw is not None:
         return Resolution(by_id[raw.entry_id], raw.kind, 1.0)
     key = name_key(query)
     if not key:
-        return Resolution(None, suggestions=tuple(suggest(index, query)) if with_suggestions else ())
+        return not_found()
     nk = index.keys.get(key) or index.compact_keys.get(key.replace(" ", ""))
     if nk is not None:
         return Resolution(by_id[nk.entry_id], "normalized", 1.0)
-    # Longer than any name by two words: no typo can explain it.
-    if not fuzzy or key.count(" ") > index.max_name_words:
-        return Resolution(None, suggestions=tuple(suggest(index, query)) if with_suggestions else ())
+    if not fuzzy or not _typo_reachable(index, key):
+        return not_found()
     accepted, seen = fuzzy_scores(index, key)
     ranked = accepted.ranked()
     if ranked:
@@ -159,14 +167,14 @@ def resolve(index: GlossaryIndex, query: str, with_suggestions: bool = True, fuz
             tied = [(by_id[best_id], best / 100)] + [(by_id[eid], s / 100) for eid, s in rivals[:4]]
             return Resolution(None, ambiguous=tuple(tied), suggestions=tuple(tied))
         return Resolution(by_id[best_id], "fuzzy", round(best / 100, 3))
-    return Resolution(None, suggestions=tuple(suggest(index, query, seen)) if with_suggestions else ())
+    return not_found(seen)
 
 
 def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit: int = 5) -> list[tuple[Entry, float]]:
     """Closest entries for a query that did not resolve: name similarity fused with search."""
     if seen is None:
         key = name_key(query)
-        seen = fuzzy_scores(index, key)[1] if key and key.count(" ") <= index.max_name_words else _Scored()
+        seen = fuzzy_scores(index, key)[1] if _typo_reachable(index, key) else _Scored()
     pool = _Scored()
     for entry_id, score in seen.ranked()[:20]:
         if score >= SUGGESTION_FLOOR:
@@ -178,8 +186,6 @@ def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit
 
 
 # -- full-text search --------------------------------------------------------
-
-
 def bm25(index: GlossaryIndex, text: str, allowed: set[int] | frozenset[int] | None = None,
          top: int | None = None) -> list[tuple[int, float]]:
     """(entry position, score normalised to the best hit = 1.0), best first, ties by position;
