@@ -116,10 +116,11 @@ def quick_key(pack_dirs: Sequence[Path]) -> tuple[str, int] | None:
 
 
 def _remember(pack_dirs: Sequence[Path], key: str) -> None:
-    """Note which store these pack directories were last served from."""
+    """Note which store these pack directories were last served from: only for pack sets large enough
+    for open_service to use the note, and only when it changed (a start writes nothing otherwise)."""
     quick = quick_key(pack_dirs)
     directory = cache_dir()
-    if quick is None or not _private_dir(directory):
+    if quick is None or quick[1] <= DEFER_FILES or _remembered(quick[0]) == key or not _private_dir(directory):
         return
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
