@@ -17,8 +17,6 @@ failures come back as one readable line instead of pydantic's report.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
 import threading
@@ -63,13 +61,14 @@ from .results import (
     RelatedResult,
     SearchResult,
 )
-from .service import MAX_TERM_CHARS, MAX_TEXT_CHARS, GlossaryService, entry_full
+from .service import MAX_TERM_CHARS, MAX_TEXT_CHARS, GlossaryService, decode_cursor, encode_cursor, entry_full
 
 logger = logging.getLogger(__name__)
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 CACHE = CacheHint(ttl_ms=300_000, scope="public")
 STATIC_RESOURCES = ("glossary://about", "glossary://index", "glossary://categories")
+RESOURCES_LISTING = "resources/list"  # the listing a resources/list cursor belongs to
 TEMPLATE_URI = "glossary://terms/{id}"
 JSON_TEMPLATE_URI = "glossary://terms/{id}.json"
 MAX_COMPLETIONS = 100
@@ -176,19 +175,15 @@ class GlossaryMCPServer(MCPServer):
     async def _handle_list_resources(self, ctx: Any, params: PaginatedRequestParams | None) -> ListResourcesResult:
         """resources/list in pages of `resource_page_size`, so a 100,000-entry glossary is not one 20 MB reply."""
         await self.wait_for_glossary()
-        cursor = params.cursor if params is not None else None
-        offset = 0
-        if cursor:
-            try:
-                offset = int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("resources:"))
-            except (ValueError, UnicodeError, binascii.Error):
-                raise MCPError(code=INVALID_PARAMS, message="invalid cursor: send the nextCursor of the previous "
-                                                            "resources/list reply, or none for the first page") from None
+        try:
+            offset = decode_cursor(params.cursor if params is not None else None, RESOURCES_LISTING)
+        except InvalidArgument as exc:
+            raise MCPError(code=INVALID_PARAMS, message=f"invalid resources/list cursor: {exc}") from None
         resources = await self.list_resources(offset, self.resource_page_size)
         end = offset + len(resources)
         more = end < len(self.service.glossary) + len(STATIC_RESOURCES)
-        token = base64.urlsafe_b64encode(f"resources:{end}".encode()).decode() if more else None
-        return ListResourcesResult(resources=resources, next_cursor=token)
+        return ListResourcesResult(resources=resources,
+                                   next_cursor=encode_cursor(end, RESOURCES_LISTING) if more else None)
 
     async def list_resources(self, offset: int = 0, limit: int | None = None) -> list[MCPResource]:
         g = self.service.glossary

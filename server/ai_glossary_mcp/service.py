@@ -111,6 +111,33 @@ def check_category(value: Any) -> str | None:
     raise InvalidArgument(f"unknown category {value[:60]!r}; use one of: {valid} (or '' for all)")
 
 
+# -- paging ------------------------------------------------------------------
+def encode_cursor(offset: int, signature: str) -> str:
+    """An opaque cursor for page offset `offset` of the listing named by `signature`."""
+    raw = json.dumps({"o": offset, "f": signature}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+def decode_cursor(cursor: Any, signature: str) -> int:
+    """The offset in a cursor from encode_cursor for the same listing, or InvalidArgument."""
+    if cursor in ("", None):
+        return 0
+    bad = InvalidArgument("`cursor` is not one this server issued; pass the `next_cursor` of the previous "
+                          "page unchanged, or '' to start from the beginning")
+    if not isinstance(cursor, str) or len(cursor) > 200:
+        raise bad
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        offset, sig = data["o"], data["f"]
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise bad from None
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0 or offset > 10_000_000:
+        raise bad
+    if sig != signature:
+        raise InvalidArgument("`cursor` belongs to a listing with other filters (letter/category); "
+                              "keep the same filters or start again with cursor ''")
+    return offset
+
+
 # -- rendering ------------------------------------------------------------------
 def formula_out(entry: Entry, with_mathml: bool = False) -> FormulaOut | None:
     f = entry.formula
@@ -264,7 +291,7 @@ class GlossaryService:
         n = check_limit(limit, "limit", 1, 200)
         index = self.index
         signature = f"{letter}|{cat or ''}"
-        offset = self._decode_cursor(cursor, signature)
+        offset = decode_cursor(cursor, signature)
         page, total = index.ids_page(letter or None, cat, offset, n)
         nxt = offset + n
         by_id = index.glossary.by_id
@@ -275,33 +302,8 @@ class GlossaryService:
                 for i in page
             ],
             total=total,
-            next_cursor=self._encode_cursor(nxt, signature) if nxt < total else "",
+            next_cursor=encode_cursor(nxt, signature) if nxt < total else "",
         )
-
-    @staticmethod
-    def _encode_cursor(offset: int, signature: str) -> str:
-        raw = json.dumps({"o": offset, "f": signature}, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @staticmethod
-    def _decode_cursor(cursor: Any, signature: str) -> int:
-        if cursor in ("", None):
-            return 0
-        bad = InvalidArgument("`cursor` is not one this server issued; pass the `next_cursor` of the previous "
-                              "page unchanged, or '' to start from the beginning")
-        if not isinstance(cursor, str) or len(cursor) > 200:
-            raise bad
-        try:
-            data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-            offset, sig = data["o"], data["f"]
-        except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-            raise bad from None
-        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0 or offset > 10_000_000:
-            raise bad
-        if sig != signature:
-            raise InvalidArgument("`cursor` belongs to a listing with other filters (letter/category); "
-                                  "keep the same filters or start again with cursor ''")
-        return offset
 
     # -- related ----------------------------------------------------------------
     def related(self, term: Any, relation: Any = "", limit: Any = 10) -> RelatedResult:
