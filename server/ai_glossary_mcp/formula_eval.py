@@ -17,6 +17,7 @@ understanding or show its work. Shaped by three rules:
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -663,8 +664,10 @@ def _rope(inputs: Mapping[str, object]) -> Evaluation:
         _rope_rotate(x, m + ROPE_CHECK_SHIFT, theta), _rope_rotate(y, n + ROPE_CHECK_SHIFT, theta)
     )
     # The rotations are exact up to rounding of the angles (at most ~1e-10 rad at m = 1e6), so the two
-    # dot products agree to far better than 1e-8 of |x||y|.
-    tolerance = 1e-8 * math.hypot(*x) * math.hypot(*y)
+    # dot products agree to far better than 1e-8 of |x||y|. Below the smallest normal double rounding is
+    # absolute (steps of 5e-324), so the tolerance never drops under that: a vector like [5e-324, 0] must
+    # not turn a true property into `false`.
+    tolerance = max(1e-8 * math.hypot(*x) * math.hypot(*y), sys.float_info.min)
     agree = math.isclose(dot, shifted_dot, rel_tol=1e-9, abs_tol=tolerance)
     return Evaluation(
         inputs={"x": x, "m": m, "base": base, "y": y, "n": n},
