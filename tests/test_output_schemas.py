@@ -8,8 +8,10 @@ import json
 import pytest
 from jsonschema.validators import validator_for
 
-from ai_glossary_mcp.output_schemas import compact_schema
-from ai_glossary_mcp.results import DefineResult, RelatedResult, SearchResult
+from mcp.server.mcpserver.utilities.func_metadata import func_metadata
+
+from ai_glossary_mcp.output_schemas import SCHEMA_FILE, compact_schema, derived_file_text
+from ai_glossary_mcp.results import TOOL_RESULTS, DefineResult, RelatedResult, SearchResult
 
 pytestmark = pytest.mark.anyio
 
@@ -85,3 +87,20 @@ def test_recursive_schemas_are_left_alone():
     schema = {"$defs": {"Node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/Node"}}}},
               "$ref": "#/$defs/Node"}
     assert compact_schema(schema) == schema
+
+
+def test_schema_file_is_current():
+    """output_schemas.json is what `make schema` derives from the result classes now."""
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == derived_file_text(TOOL_RESULTS), (
+        "output_schemas.json is stale: run `make schema`")
+
+
+def test_each_tool_publishes_the_schema_the_sdk_would_derive(server):
+    """Registering without the SDK's schema derivation changes nothing a client sees: every tool's
+    outputSchema is what the SDK derives from the function's return annotation, compacted."""
+    tools = server._tool_manager.list_tools()  # noqa: SLF001
+    assert len(tools) == len(TOOL_RESULTS)
+    for tool in tools:
+        derived = func_metadata(tool.fn, structured_output=True).output_schema
+        assert derived is not None, tool.name
+        assert tool.output_schema == compact_schema(derived), tool.name

@@ -270,7 +270,6 @@ def serve(config: Config) -> int:
     import anyio
 
     from .mcp_server import create_server
-    from .reload import Reloader
     from .transports import (advertise_list_changed, auth_settings, configure_logging, is_loopback,
                              notify_list_changed, serve_http, serve_stdio)
 
@@ -286,6 +285,8 @@ def serve(config: Config) -> int:
         pending_check.start()
     reloader = None
     if config.get("watch"):
+        from .reload import Reloader  # it needs the YAML loader; a start without --watch does not
+
         advertise_list_changed(server)
         reloader = Reloader(service, dirs, on_change=lambda: notify_list_changed(server),
                             interval=config.get("watch_interval") / 1000)

@@ -2,10 +2,14 @@
 
 `create_server(service)` returns an `MCPServer` (mcp 2.x). It holds no
 glossary logic: every tool validates nothing itself and answers nothing
-itself, it calls the service and returns the service's typed result, so
-the SDK derives each `outputSchema` from the same pydantic class that fills
-`structuredContent`, and a compact JSON copy goes in the text content for
-clients that read only text.
+itself, it calls the service and returns the service's typed result: that
+pydantic class fills `structuredContent`, and a compact JSON copy goes in the
+text content for clients that read only text. Each tool's `outputSchema` is
+the schema of that same class, derived ahead of time (output_schemas.py) so
+a start does not spend tens of milliseconds in pydantic's schema generator;
+the SDK is told the tool is unstructured and given only the schema, so it
+publishes the schema and does not validate every answer again against a
+model the answer was just built from.
 
 Resources are served from the current glossary on every call (listing and
 reading dispatch on the URI), so a reload needs no re-registration and can
@@ -15,8 +19,8 @@ spec's rule) rather than an `isError` result, and argument-validation
 failures come back as one readable line instead of pydantic's report.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: the SDK evaluates every tool and prompt signature when it
+# registers it, and string annotations cost it an eval() each (about 8 ms of a start in all).
 import json
 import logging
 import threading
@@ -48,7 +52,7 @@ from .errors import InvalidArgument
 from .glossary import URI_PREFIX, entry_uri
 from .model import CATEGORIES
 from .normalize import fold, name_key
-from .output_schemas import compact_schema
+from .output_schemas import published_schemas
 from .render import about, categories_markdown, entry_markdown, index_markdown
 from .results import (
     CompareResult,
@@ -291,21 +295,34 @@ def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth:
 
     server.middleware.append(track_session)
     _register_tools(server, service)
-    for tool in server._tool_manager.list_tools():  # noqa: SLF001 - the SDK reads these fields live
-        if tool.fn_metadata.output_schema is not None:
-            tool.fn_metadata.output_schema = compact_schema(tool.fn_metadata.output_schema)
     _register_templates(server)
     _register_prompts(server, service)
     _register_completions(server, service)
     return server
 
 
+def _structured_tool(server: GlossaryMCPServer, schemas: dict[str, dict[str, Any]], **kwargs: Any) -> Any:
+    """server.tool(), publishing as outputSchema the derived schema of the function's return class (the
+    function returns that class's content as a CallToolResult, through _call)."""
+
+    def register(fn: Any) -> Any:
+        server.tool(structured_output=False, **kwargs)(fn)
+        result_class = fn.__annotations__["return"]
+        name = result_class if isinstance(result_class, str) else result_class.__name__
+        tool = server._tool_manager.get_tool(fn.__name__)  # noqa: SLF001 - the SDK reads this field live
+        tool.fn_metadata.output_schema = schemas[name]
+        return fn
+
+    return register
+
+
 def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None:
+    schemas = published_schemas()
     # Lookups that take microseconds are `async def`: they run on the event loop and skip the SDK's hop to a
     # worker thread, which costs more than the lookup. Those that can take milliseconds on a large glossary
     # (find_related, compare_terms, find_terms_in_text) stay plain functions, run in a worker thread, so the
     # loop keeps serving other requests meanwhile.
-    @server.tool(title="Define a term", annotations=READ_ONLY)
+    @_structured_tool(server, schemas, title="Define a term", annotations=READ_ONLY)
     async def define_term(
         term: Term,
         detail: Annotated[Literal["brief", "full"], Field(description="'brief' (default): id, term, acronym, "
@@ -319,7 +336,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         from a description (use search_terms) or for several terms (use define_terms)."""
         return _call(service.define, term, detail)  # type: ignore[return-value]
 
-    @server.tool(title="Define several terms", annotations=READ_ONLY)
+    @_structured_tool(server, schemas, title="Define several terms", annotations=READ_ONLY)
     async def define_terms(
         terms: Annotated[list[Term], Field(description="1 to 20 terms.", min_length=1, max_length=20)],
     ) -> DefineManyResult:
@@ -328,7 +345,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         yet inside a passage, use find_terms_in_text instead."""
         return _call(service.define_many, terms)  # type: ignore[return-value]
 
-    @server.tool(title="Search the glossary", annotations=READ_ONLY)
+    @_structured_tool(server, schemas, title="Search the glossary", annotations=READ_ONLY)
     async def search_terms(
         query: Annotated[str, Field(description="Words describing the concept, e.g. 'model forgets the middle "
                                     "of long prompts' or 'shrink weights to 4 bits'.", max_length=MAX_TERM_CHARS)],
@@ -341,7 +358,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         topic. If you already know the name, define_term is faster and exact."""
         return _call(service.search, query, limit, category)  # type: ignore[return-value]
 
-    @server.tool(title="List terms", annotations=READ_ONLY)
+    @_structured_tool(server, schemas, title="List terms", annotations=READ_ONLY)
     async def list_terms(
         letter: Annotated[str, Field(description="Optional first letter A-Z ('#' for digits), empty for all.",
                                      max_length=8)] = "",
@@ -356,7 +373,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         concept: use define_term or search_terms."""
         return _call(service.list_terms, letter, category, cursor, limit)  # type: ignore[return-value]
 
-    @server.tool(title="Find related terms", annotations=READ_ONLY)
+    @_structured_tool(server, schemas, title="Find related terms", annotations=READ_ONLY)
     def find_related(
         term: Term,
         relation: Annotated[str, Field(description="Optional filter: a relation type such as variant-of, "
@@ -370,7 +387,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         contrast specific terms you already have, use compare_terms."""
         return _call(service.related, term, relation, limit)  # type: ignore[return-value]
 
-    @server.tool(title="Explain a formula", annotations=READ_ONLY)
+    @_structured_tool(server, schemas, title="Explain a formula", annotations=READ_ONLY)
     async def explain_formula(
         term: Term,
         symbol: Annotated[str, Field(description="Optional symbol to explain, as Unicode (β, π_θ), LaTeX "
@@ -383,7 +400,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         evaluate_formula."""
         return _call(service.explain_formula, term, symbol)  # type: ignore[return-value]
 
-    @server.tool(title="Evaluate a formula", annotations=READ_ONLY)
+    @_structured_tool(server, schemas, title="Evaluate a formula", annotations=READ_ONLY)
     async def evaluate_formula(
         term: Term,
         inputs: Annotated[dict[str, Any], Field(description=_inputs_description())],
@@ -394,7 +411,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         names, oversize) come back as an error that lists what is accepted."""
         return _call(service.evaluate, term, inputs)  # type: ignore[return-value]
 
-    @server.tool(title="Compare terms", annotations=READ_ONLY)
+    @_structured_tool(server, schemas, title="Compare terms", annotations=READ_ONLY)
     def compare_terms(
         terms: Annotated[list[Term], Field(description="2 to 5 terms to compare.", min_length=2, max_length=5)],
     ) -> CompareResult:
@@ -402,7 +419,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         entries they share as neighbours. Use it for "X vs Y" questions (DPO vs RLHF, GQA vs MQA vs MLA)."""
         return _call(service.compare, terms)  # type: ignore[return-value]
 
-    @server.tool(title="Find glossary terms in text", annotations=READ_ONLY)
+    @_structured_tool(server, schemas, title="Find glossary terms in text", annotations=READ_ONLY)
     def find_terms_in_text(
         text: Annotated[str, Field(description="The passage to scan, up to 20,000 characters.",
                                    max_length=MAX_TEXT_CHARS)],

@@ -120,7 +120,7 @@ RelationType = Literal[
 ]
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
 
 
 def _one_line(value: str) -> str:

@@ -11,12 +11,25 @@ optional X becomes X with `"null"` added to its `type`, which JSON Schema
 defines to mean the same thing, since `properties`, `required` and `items`
 only constrain instances of their own type. Titles pydantic derives from field
 names are dropped; descriptions stay.
+
+Deriving these schemas with pydantic takes tens of milliseconds, a visible
+share of a cold start, so they are derived once, by `make schema`, into
+output_schemas.json next to this module, and a start only reads that file.
+A test derives them again through the SDK's own path and fails if the file
+is stale.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
+
+SCHEMA_FILE = Path(__file__).with_name("output_schemas.json")
 
 _NULL = {"type": "null"}
 # Keywords whose value maps names to subschemas, and those whose value is a subschema or a list of them.
@@ -84,4 +97,24 @@ def _nullable(node: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-__all__ = ["compact_schema"]
+def derive(models: Iterable[type[BaseModel]]) -> dict[str, dict[str, Any]]:
+    """The published schema of each result model, by class name, as pydantic derives it, compacted."""
+    return {model.__name__: compact_schema(model.model_json_schema()) for model in models}
+
+
+def derived_file_text(models: Iterable[type[BaseModel]]) -> str:
+    """What `make schema` writes to SCHEMA_FILE."""
+    return json.dumps(derive(models), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def published_schemas() -> dict[str, dict[str, Any]]:
+    """The schemas in SCHEMA_FILE, by result class name (a fresh copy: callers may keep and change it)."""
+    if not _text:
+        _text.append(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return json.loads(_text[0])
+
+
+_text: list[str] = []  # the file, read once per process
+
+
+__all__ = ["SCHEMA_FILE", "compact_schema", "derive", "derived_file_text", "published_schemas"]

@@ -1,10 +1,12 @@
 """Typed answers: what every tool returns, as pydantic models.
 
-The lookup core builds these and the MCP layer returns them unchanged, so the
-SDK derives each tool's `outputSchema` from the same class that produced the
-`structuredContent`, and the CLI prints the very same objects. Field
-descriptions here end up in the schemas an agent reads, so they are written
-for that reader.
+The lookup core builds these and the MCP layer returns them unchanged: each
+tool's `outputSchema` is derived from the same class that produced the
+`structuredContent` (ahead of time, into output_schemas.json, by `make
+schema`), and the CLI prints the very same objects. Field descriptions here
+end up in the schemas an agent reads, so they are written for that reader.
+Validators and serializers are built on first use (`defer_build`): a start
+pays for none of them, and a session pays only for the answers it asks for.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ MatchKind = Literal["exact", "acronym", "alias", "normalized", "fuzzy"]
 
 
 class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class EntryRef(_Result):
@@ -203,3 +205,8 @@ class EvaluationResult(_Result):
     inputs: dict[str, Any]
     steps: list[Step]
     result: Any
+
+
+# Every tool's result class: their output schemas are derived into output_schemas.json by `make schema`.
+TOOL_RESULTS: tuple[type[_Result], ...] = (DefineResult, DefineManyResult, SearchResult, ListResult, RelatedResult,
+                                           FormulaResult, EvaluationResult, CompareResult, MentionsResult)
