@@ -91,7 +91,9 @@ class MatchInfo(_Result):
 
 class DefineResult(_Result):
     found: bool
-    entry: EntryFull | EntryBrief | None = None
+    # Brief first: clients check anyOf alternatives in order, and brief is the default detail, so the
+    # common answer passes the first alternative instead of failing seven required fields of the full one.
+    entry: EntryBrief | EntryFull | None = None
     match: MatchInfo | None = None
     suggestions: list[Suggestion] = Field(default_factory=list, description="Closest entries when not found.")
     ambiguous: list[Suggestion] = Field(
