@@ -38,8 +38,7 @@ K1 = 1.2
 MAX_PHRASE_WORDS = 10
 
 
-@dataclass(frozen=True)
-class NameKey:
+class NameKey(NamedTuple):  # a tuple: fuzzy matching builds dozens per query from store rows
     entry_id: str
     kind: str  # "exact" (id or term), "acronym" or "alias"
     text: str  # the name as written
