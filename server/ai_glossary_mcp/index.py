@@ -19,6 +19,7 @@ under a second and stays small in memory.
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 from collections import defaultdict
 from bisect import bisect_left
@@ -93,7 +94,7 @@ class GlossaryIndex:
         self._build_names()
         self.key_list: list[str] = list(self.keys)
         self.max_name_words: int = max((k.count(" ") + 1 for k in self.key_list), default=0)
-        self.key_trigrams: dict[str, list[int]] = self._build_trigrams()
+        self.key_trigrams: dict[str, array] = self._build_trigrams()
         self.postings: dict[str, Posting] = {}
         self._build_bm25()
         self.phrases: dict[tuple[str, ...], list[Surface]] = self._build_phrases()
@@ -126,8 +127,9 @@ class GlossaryIndex:
             if len(compact_owner[ck]) == 1 and ck not in self.compact_keys:
                 self.compact_keys[ck] = nk
 
-    def _build_trigrams(self) -> dict[str, list[int]]:
-        table: dict[str, list[int]] = defaultdict(list)
+    def _build_trigrams(self) -> dict[str, array]:
+        # Compact int arrays, not lists: at 100,000 entries there are millions of (trigram, key) pairs.
+        table: dict[str, array] = defaultdict(lambda: array("i"))
         for i, key in enumerate(self.key_list):
             for gram in trigrams(key):
                 table[gram].append(i)
@@ -139,20 +141,25 @@ class GlossaryIndex:
         extra = [CATEGORIES[e.category]]
         if e.formula is not None:
             extra += [v.meaning for v in e.formula.variables] + list(e.formula.notes)
+        # Interned: the same few thousand words recur in every entry, and all entries' tokens are held at once.
         return {
-            "term": search_tokens(e.term),
-            "names": search_tokens(" ; ".join(names)),
-            "tags": search_tokens(" ".join(e.tags)),
-            "definition": search_tokens(e.definition),
-            "extra": search_tokens(" ".join(extra)),
+            "term": _interned(search_tokens(e.term)),
+            "names": _interned(search_tokens(" ; ".join(names))),
+            "tags": _interned(search_tokens(" ".join(e.tags))),
+            "definition": _interned(search_tokens(e.definition)),
+            "extra": _interned(search_tokens(" ".join(extra))),
         }
 
     def _build_bm25(self) -> None:
         per_doc = [self._fields(e) for e in self.entries]
         n = max(len(per_doc), 1)
         avg = {f: (sum(len(d[f]) for d in per_doc) / n) or 1.0 for f in FIELD_WEIGHTS}
-        tf_tilde: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # Per token, its entries and saturated weights as they are found, in compact arrays: a list of
+        # (entry, weight) tuples costs ~70 bytes a pair, and a 100,000-entry glossary has ~10 million pairs.
+        tf_docs: dict[str, array] = defaultdict(lambda: array("i"))
+        tf_weights: dict[str, array] = defaultdict(lambda: array("d"))
         for doc, fields in enumerate(per_doc):
+            per_doc[doc] = None  # type: ignore[call-overload]  # released as it is consumed
             weighted: dict[str, float] = defaultdict(float)
             for f, tokens in fields.items():
                 if not tokens:
@@ -164,10 +171,11 @@ class GlossaryIndex:
                 for t, c in counts.items():
                     weighted[t] += FIELD_WEIGHTS[f] * c / norm
             for t, w in weighted.items():
-                tf_tilde[t].append((doc, w / (K1 + w)))
-        for t, hits in tf_tilde.items():
-            idf = math.log(1.0 + (n - len(hits) + 0.5) / (len(hits) + 0.5))
-            self.postings[t] = Posting(idf, array("i", [d for d, _ in hits]), array("d", [w for _, w in hits]))
+                tf_docs[t].append(doc)
+                tf_weights[t].append(w / (K1 + w))
+        for t, docs in tf_docs.items():
+            idf = math.log(1.0 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
+            self.postings[t] = Posting(idf, docs, tf_weights[t])
 
     # -- free text ---------------------------------------------------------
     def _build_phrases(self) -> dict[tuple[str, ...], list[Surface]]:
@@ -237,6 +245,10 @@ class GlossaryIndex:
 
     def posting(self, token: str) -> Posting | None:
         return self.postings.get(token)
+
+
+def _interned(tokens: list[str]) -> list[str]:
+    return [sys.intern(t) for t in tokens]
 
 
 def letter_of(term: str) -> str:
