@@ -24,6 +24,7 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_contains_the_package_and_every_glossary_file(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "ai_glossary_mcp/__init__.py" in names and "ai_glossary_mcp/mcp_server.py" in names
+    assert "ai_glossary_mcp/output_schemas.json" in names  # the tools' outputSchemas, read at start
     for path in (ROOT / "glossary_data" / "ai-ml").glob("*.yaml"):
         assert f"ai_glossary_mcp/glossary_data/ai-ml/{path.name}" in names
     assert "ai_glossary_mcp/glossary_data/schema.json" in names
