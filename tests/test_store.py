@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from ai_glossary_mcp import lookup
-from ai_glossary_mcp.index import GlossaryIndex
+from ai_glossary_mcp.index import GlossaryIndex, NameKey
 from ai_glossary_mcp.service import GlossaryService
 from ai_glossary_mcp.store import open_store, write_store
 from tests.quality.evaluate import load_queries
@@ -74,3 +74,14 @@ def test_dense_sums_rank_exactly_like_the_python_loop(pair, glossary, monkeypatc
     assert {q: lookup.bm25(index, q, top=top) for q in queries} == loop
     assert {q: lookup.bm25(index, q, allowed, top=top) for q, allowed in within.items()} == loop_within
     assert sum(len(hits) for hits in loop.values()) > top * len(queries) // 2  # the queries do find things
+
+
+def test_name_rows_come_back_as_name_keys(pair):
+    """Stored name rows are NameKey tuples (equal to plain tuples, so equality alone would not tell)."""
+    memory, stored = pair[0].index, pair[1].index
+    rows = stored.keys_at(range(40))
+    assert rows == memory.keys_at(range(40))
+    assert all(type(nk) is NameKey for _, nk in rows)
+    prefixed = stored.names_with_prefix("k", 10)
+    assert prefixed and all(type(nk) is NameKey for _, nk in prefixed)
+    assert type(stored.keys[next(iter(memory.keys))]) is NameKey

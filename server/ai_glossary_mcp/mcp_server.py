@@ -308,9 +308,9 @@ def _structured_tool(server: GlossaryMCPServer, schemas: dict[str, dict[str, Any
     def register(fn: Any) -> Any:
         server.tool(structured_output=False, **kwargs)(fn)
         result_class = fn.__annotations__["return"]
-        name = result_class if isinstance(result_class, str) else result_class.__name__
-        tool = server._tool_manager.get_tool(fn.__name__)  # noqa: SLF001 - the SDK reads this field live
-        tool.fn_metadata.output_schema = schemas[name]
+        # Set before anything lists the tools: the SDK caches Tool.output_schema on first read.
+        tool = server._tool_manager.get_tool(kwargs.get("name") or fn.__name__)  # noqa: SLF001
+        tool.fn_metadata.output_schema = schemas[result_class.__name__]
         return fn
 
     return register

@@ -125,7 +125,8 @@ class _Db:
         uri = Path(path).resolve().as_uri() + "?mode=ro&immutable=1"
         self.con = sqlite3.connect(uri, uri=True, check_same_thread=False)
         # Read pages through a memory map rather than one read() call each: the file never changes while
-        # open. Only the pages queries touch are mapped in, as the kernel's clean, shared file cache.
+        # open (a rebuild writes a new file and renames it). Pages are loaded when a query first touches
+        # them and are the kernel's clean, shared file cache.
         self.con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         self.lock = threading.Lock()
 
