@@ -101,6 +101,28 @@ async def test_define_term_rejects_bad_strings_with_a_clear_message(client, bad,
     assert needle in await error_text(client, "define_term", {"term": bad})
 
 
+def test_text_checks_refuse_exactly_the_control_characters_and_surrogates():
+    """check_text's regex scan refuses what a per-character Unicode category test would, for every code
+    point of the Basic Multilingual Plane (the only one with Cc or Cs characters) and a few beyond it."""
+    import unicodedata
+
+    from ai_glossary_mcp.errors import InvalidArgument
+    from ai_glossary_mcp.service import check_text
+
+    for multiline in (False, True):
+        for cp in [*range(0x10000), 0x10000, 0x1F600, 0xE0001, 0x10FFFF]:
+            ch = chr(cp)
+            category = unicodedata.category(ch)
+            refused = category == "Cs" or (category == "Cc" and not (multiline and ch in "\n\r\t"))
+            try:
+                check_text(f"a{ch}b", "term", multiline=multiline)
+            except InvalidArgument as exc:
+                assert refused, (hex(cp), multiline)
+                assert ("surrogate" in str(exc)) == (category == "Cs")
+            else:
+                assert not refused, (hex(cp), multiline)
+
+
 async def test_wrong_argument_types_are_tool_errors(client):
     assert "term" in await error_text(client, "define_term", {"term": 42})
     assert "detail" in await error_text(client, "define_term", {"term": "DPO", "detail": "everything"})

@@ -113,9 +113,17 @@ def name_key(text: str) -> str:
     return _name_key_cached(text) if len(text) <= CACHED_CHARS else _name_key(text)
 
 
-def key_word(word: str) -> str:
-    """One already-folded word as it appears in a name key."""
+def _key_word(word: str) -> str:
     return _singular(_americanise(word))
+
+
+_key_word_cached = lru_cache(maxsize=16384)(_key_word)
+
+
+def key_word(word: str) -> str:
+    """One already-folded word as it appears in a name key (cached: spotting names in a passage asks
+    for every word of it, and the same words recur)."""
+    return _key_word_cached(word) if len(word) <= 40 else _key_word(word)
 
 
 def is_article(word: str) -> bool:

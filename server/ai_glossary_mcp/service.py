@@ -63,21 +63,25 @@ Detail = Literal["brief", "full"]
 
 
 # -- argument checks ----------------------------------------------------------
+# Unicode's control characters (category Cc: U+0000-001F, U+007F-009F) and lone surrogates (Cs), found by
+# one regex scan instead of a category lookup per character (20,000 of them for find_terms_in_text).
+_BAD_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_BAD_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # tab, LF, CR allowed
 def check_text(value: Any, name: str, max_chars: int = MAX_TERM_CHARS, multiline: bool = False) -> str:
     """A usable string argument, or InvalidArgument saying what to send."""
     if not isinstance(value, str):
         raise InvalidArgument(f"`{name}` must be a string, got {type(value).__name__}")
     if len(value) > max_chars:
         raise InvalidArgument(f"`{name}` is {len(value):,} characters long; send at most {max_chars:,}")
-    for ch in value:
-        cat = unicodedata.category(ch)
-        if cat == "Cs":
+    bad = (_BAD_IN_TEXT if multiline else _BAD_IN_LINE).search(value)
+    if bad is not None:
+        ch = bad.group()
+        if unicodedata.category(ch) == "Cs":
             raise InvalidArgument(f"`{name}` contains an unpaired surrogate (invalid Unicode); send valid UTF-8 text")
-        if cat == "Cc" and not (multiline and ch in "\n\r\t"):
-            raise InvalidArgument(
-                f"`{name}` contains a control character (U+{ord(ch):04X}); send plain text"
-                + ("" if multiline else " on one line")
-            )
+        raise InvalidArgument(
+            f"`{name}` contains a control character (U+{ord(ch):04X}); send plain text"
+            + ("" if multiline else " on one line")
+        )
     if not value.strip():
         example = "a glossary term such as 'KV-Cache' or 'DPO'" if not multiline else "some text"
         raise InvalidArgument(f"`{name}` is empty; send {example}")
