@@ -105,3 +105,30 @@ def test_bundled_glossary_round_trips_through_the_store(cache):
     assert dict(stored.phrases) == built.phrases and dict(stored.phrase_starts) == built.phrase_starts
     assert dict(stored.by_category) == built.by_category and dict(stored.letters) == built.letters
     assert stored.max_name_words == built.max_name_words
+
+
+def test_a_large_pack_set_is_built_in_a_child_process(cache, pack, monkeypatch, caplog):
+    """Above BUILD_IN_CHILD_FILES files the store is built by a spawned child: the same store (and answers)
+    as an in-process build, and the server process never holds the build."""
+    monkeypatch.setattr(load_cache, "BUILD_IN_CHILD_FILES", 1)
+    with caplog.at_level("INFO", logger="ai_glossary_mcp.cache"):
+        built = load_cache.load_index([pack])
+    assert "child process" in caplog.text and "failed" not in caplog.text
+    assert isinstance(built, load_cache.StoredIndex)
+    reference = load_cache.load_index([pack], use_cache=False)
+    assert built.glossary.content_hash == reference.glossary.content_hash
+    assert [e.model_dump() for e in built.entries] == [e.model_dump() for e in reference.entries]
+    assert dict(built.glossary.edges) == dict(reference.glossary.edges)
+
+
+def test_a_child_build_reports_invalid_packs_like_an_in_process_build(cache, pack, monkeypatch, caplog):
+    (pack / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(PackValidationError) as here:
+        load_cache.load_index([pack], use_cache=False)
+    monkeypatch.setattr(load_cache, "BUILD_IN_CHILD_FILES", 1)
+    with caplog.at_level("INFO", logger="ai_glossary_mcp.cache"), pytest.raises(PackValidationError) as child:
+        load_cache.load_index([pack])
+    assert "child process" in caplog.text
+    assert child.value.problems == here.value.problems and str(child.value) == str(here.value)
+    assert "broken.yaml:2: YAML syntax error" in str(child.value)
+    assert not list(cache.glob("glossary-*.sqlite"))

@@ -21,6 +21,15 @@ are loaded again first (and if they no longer validate, the last good
 glossary keeps serving, as a failed reload does), so no answer ever comes
 from a stale store.
 
+Building the store for a large pack set takes minutes and, at 100,000 entries,
+over a gigabyte while every entry is held at once; Python does not give that
+memory back, so a server that built in-process would keep it for its whole
+life. Above BUILD_IN_CHILD_FILES files the store is therefore built in a child
+process (multiprocessing, spawned, so it runs this same code): the server
+waits for it, then opens the store like any later start would. Validation
+problems come back as the same PackValidationError, file:line and all; if the
+child dies (killed, out of memory), the build is retried in-process.
+
 The cache lives in a directory only the current user can write
 ($AI_GLOSSARY_MCP_CACHE_DIR, else $XDG_CACHE_HOME/ai-glossary-mcp, else
 ~/.cache/ai-glossary-mcp), because whoever can write the store decides what
@@ -50,6 +59,7 @@ logger = logging.getLogger("ai_glossary_mcp.cache")
 CACHE_ENV = "AI_GLOSSARY_MCP_CACHE_DIR"
 KEEP = 8  # newest stores kept (several pack sets may be in use)
 DEFER_FILES = 2_000  # above this many pack files, a start confirms them in the background
+BUILD_IN_CHILD_FILES = 2_000  # above this many pack files, a store is built in a child process
 
 
 def cache_dir() -> Path:
@@ -186,7 +196,17 @@ def open_service(pack_dirs: Sequence[Path], use_cache: bool = True):  # noqa: AN
     return GlossaryService(load_index(pack_dirs, use_cache)), None
 
 
-def _private_dir(path: Path) -> bool:
+def _large(pack_dirs: Sequence[Path]) -> bool:
+    quick = quick_key(pack_dirs)
+    return quick is not None and quick[1] > BUILD_IN_CHILD_FILES
+
+
+def _private_dir(path: Path, create: bool = False) -> bool:
+    if create:
+        try:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError:
+            return False
     try:
         st = path.stat()
     except OSError:
@@ -229,6 +249,58 @@ def _prune(directory: Path, keep: Path) -> None:
         old.unlink(missing_ok=True)
 
 
+def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
+    """Build and write the store for `key` in a spawned child process; True once it is written. Raises the
+    child's PackValidationError; False (after logging why) if the child failed, so the caller builds here."""
+    import multiprocessing
+
+    logger.info("building the glossary store in a child process (%s)", path.name)
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child_build, args=([str(d) for d in pack_dirs], key, str(path), send),
+                            name="glossary-store-build", daemon=True)
+    child.start()
+    send.close()
+    try:
+        outcome, detail = receive.recv()
+    except EOFError:  # the child died before answering
+        outcome, detail = "died", None
+    finally:
+        receive.close()
+        child.join()
+    if outcome == "died":
+        detail = f"it exited with code {child.exitcode}"
+    if outcome == "invalid":
+        raise detail
+    if outcome != "built":
+        logger.warning("building the glossary store in a child process failed (%s); building it here", detail)
+    return outcome == "built"
+
+
+def _child_build(pack_dirs: list[str], key: str, path: str, send) -> None:  # noqa: ANN001 - a Connection
+    """The child's side of _build_in_child: load, index and write the store; report the outcome once."""
+    os.dup2(2, 1)  # stdout may be the server's JSON-RPC channel: nothing the child does may write there
+    from .errors import PackValidationError
+    from .loader import load_glossary
+
+    try:
+        try:
+            index = GlossaryIndex(load_glossary([Path(d) for d in pack_dirs]))
+        except PackValidationError as exc:
+            send.send(("invalid", exc))
+            return
+        if cache_key([Path(d) for d in pack_dirs]) != key:  # changed while we loaded it: not this key's store
+            send.send(("changed", "the pack files changed during the build"))
+            return
+        write_store(index, Path(path))
+        _prune(Path(path).parent, keep=Path(path))
+        send.send(("built", None))
+    except Exception as exc:  # reported to the parent, which builds in-process instead
+        send.send(("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
+
+
 def load_index(pack_dirs: Sequence[Path], use_cache: bool = True) -> GlossaryIndex | StoredIndex:
     """The indexed glossary for these packs: from the store when current, else loaded and stored.
 
@@ -241,6 +313,12 @@ def load_index(pack_dirs: Sequence[Path], use_cache: bool = True) -> GlossaryInd
         if stored is not None:
             _remember(pack_dirs, key)
             return stored
+    if path is not None and _large(pack_dirs) and _private_dir(directory, create=True):
+        if _build_in_child(pack_dirs, key, path):
+            stored = _open(path)
+            if stored is not None:
+                _remember(pack_dirs, key)
+                return stored
     from .loader import load_glossary  # YAML and validation: only when the store is not current (~20 ms)
 
     index = GlossaryIndex(load_glossary(pack_dirs))
