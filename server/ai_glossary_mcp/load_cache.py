@@ -259,7 +259,13 @@ def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child_build, args=([str(d) for d in pack_dirs], key, str(path), send),
                             name="glossary-store-build", daemon=True)
-    child.start()
+    try:
+        child.start()
+    except OSError as exc:  # no processes left, a sandbox without fork/exec, ...: build here instead
+        logger.warning("could not start a child process to build the glossary store (%s); building it here", exc)
+        receive.close()
+        send.close()
+        return False
     send.close()
     try:
         outcome, detail = receive.recv()
