@@ -132,3 +132,26 @@ def test_a_child_build_reports_invalid_packs_like_an_in_process_build(cache, pac
     assert child.value.problems == here.value.problems and str(child.value) == str(here.value)
     assert "broken.yaml:2: YAML syntax error" in str(child.value)
     assert not list(cache.glob("glossary-*.sqlite"))
+
+
+def test_a_child_build_never_runs_the_callers_script_again(cache, pack, tmp_path):
+    """A script without a __main__ guard that loads a large pack set runs once (multiprocessing's spawn
+    would import it again in the child), and the store still gets built by the child."""
+    import subprocess
+    import sys
+
+    ran = tmp_path / "ran.txt"
+    script = tmp_path / "embed.py"
+    script.write_text(
+        "import pathlib, sys\n"
+        f"pathlib.Path({str(ran)!r}).open('a').write('ran\\n')\n"
+        "from ai_glossary_mcp import load_cache\n"
+        "load_cache.BUILD_IN_CHILD_FILES = 1\n"
+        f"index = load_cache.load_index([pathlib.Path({str(pack)!r})])\n"
+        "print(type(index).__name__)\n", encoding="utf-8")
+    env = {**os.environ, load_cache.CACHE_ENV: str(cache), "AI_GLOSSARY_MCP_LOG_LEVEL": "info"}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "StoredIndex"
+    assert ran.read_text().splitlines() == ["ran"]
+    assert "failed" not in done.stderr and len(list(cache.glob("glossary-*.sqlite"))) == 1

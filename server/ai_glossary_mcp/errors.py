@@ -44,9 +44,6 @@ class PackValidationError(GlossaryError):
         head = f"{count} problem{'s' if count != 1 else ''} in glossary data"
         super().__init__(head + ":\n" + "\n".join(str(p) for p in self.problems))
 
-    def __reduce__(self) -> tuple:  # pickled by its problems (a store built in a child process reports them)
-        return (type(self), (self.problems,))
-
 
 class ConfigError(GlossaryError):
     """A configuration value or file was rejected."""

@@ -24,11 +24,11 @@ from a stale store.
 Building the store for a large pack set takes minutes and, at 100,000 entries,
 over a gigabyte while every entry is held at once; Python does not give that
 memory back, so a server that built in-process would keep it for its whole
-life. Above BUILD_IN_CHILD_FILES files the store is therefore built in a child
-process (multiprocessing, spawned, so it runs this same code): the server
-waits for it, then opens the store like any later start would. Validation
-problems come back as the same PackValidationError, file:line and all; if the
-child dies (killed, out of memory), the build is retried in-process.
+life. Above BUILD_IN_CHILD_FILES files the store is therefore built by a child
+interpreter running this module (`python -m ai_glossary_mcp.load_cache`): the
+server waits for it, then opens the store like any later start would.
+Validation problems come back as the same PackValidationError, file:line and
+all; if the child dies (killed, out of memory), the build is redone in-process.
 
 The cache lives in a directory only the current user can write
 ($AI_GLOSSARY_MCP_CACHE_DIR, else $XDG_CACHE_HOME/ai-glossary-mcp, else
@@ -250,61 +250,59 @@ def _prune(directory: Path, keep: Path) -> None:
 
 
 def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
-    """Build and write the store for `key` in a spawned child process; True once it is written. Raises the
-    child's PackValidationError; False (after logging why) if the child failed, so the caller builds here."""
-    import multiprocessing
+    """Build and write the store for `key` in a child interpreter; True once it is written. Raises the
+    child's PackValidationError; False (after logging why) if the child failed, so the caller builds here.
+
+    The child is `python -m ai_glossary_mcp.load_cache`, not a multiprocessing child: that would run the
+    parent's main script again in the child, whatever it is. It imports this very package (its directory
+    goes first on PYTHONPATH), reports one JSON line on its own stdout (a pipe, never the server's), and
+    logs to the shared stderr."""
+    import json
+    import subprocess
 
     logger.info("building the glossary store in a child process (%s)", path.name)
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child_build, args=([str(d) for d in pack_dirs], key, str(path), send),
-                            name="glossary-store-build", daemon=True)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-m", "ai_glossary_mcp.load_cache", "--build-store", key, str(path),
+               *(str(d) for d in pack_dirs)]
     try:
-        child.start()
-    except OSError as exc:  # no processes left, a sandbox without fork/exec, ...: build here instead
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env, check=False)
+    except OSError as exc:  # no processes left, a sandbox without exec, ...: build here instead
         logger.warning("could not start a child process to build the glossary store (%s); building it here", exc)
-        receive.close()
-        send.close()
         return False
-    send.close()
     try:
-        outcome, detail = receive.recv()
-    except EOFError:  # the child died before answering
-        outcome, detail = "died", None
-    finally:
-        receive.close()
-        child.join()
-    if outcome == "died":
-        detail = f"it exited with code {child.exitcode}"
-    if outcome == "invalid":
-        raise detail
-    if outcome != "built":
-        logger.warning("building the glossary store in a child process failed (%s); building it here", detail)
-    return outcome == "built"
+        outcome = json.loads(done.stdout.decode("utf-8").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        logger.warning("building the glossary store in a child process failed (it exited with code %s); "
+                       "building it here", done.returncode)
+        return False
+    if outcome.get("invalid") is not None:
+        from .errors import PackValidationError, Problem
+
+        raise PackValidationError([Problem(**problem) for problem in outcome["invalid"]])
+    if not outcome.get("built"):
+        logger.warning("building the glossary store in a child process failed (%s); building it here",
+                       outcome.get("error", "no store written"))
+    return bool(outcome.get("built"))
 
 
-def _child_build(pack_dirs: list[str], key: str, path: str, send) -> None:  # noqa: ANN001 - a Connection
-    """The child's side of _build_in_child: load, index and write the store; report the outcome once."""
-    os.dup2(2, 1)  # stdout may be the server's JSON-RPC channel: nothing the child does may write there
+def _child_build(key: str, path: str, pack_dirs: list[str]) -> dict:
+    """The child's side of _build_in_child: load, index and write the store; the outcome as a dict."""
+    from dataclasses import asdict
+
     from .errors import PackValidationError
     from .loader import load_glossary
 
+    dirs = [Path(d) for d in pack_dirs]
     try:
-        try:
-            index = GlossaryIndex(load_glossary([Path(d) for d in pack_dirs]))
-        except PackValidationError as exc:
-            send.send(("invalid", exc))
-            return
-        if cache_key([Path(d) for d in pack_dirs]) != key:  # changed while we loaded it: not this key's store
-            send.send(("changed", "the pack files changed during the build"))
-            return
-        write_store(index, Path(path))
-        _prune(Path(path).parent, keep=Path(path))
-        send.send(("built", None))
-    except Exception as exc:  # reported to the parent, which builds in-process instead
-        send.send(("failed", f"{type(exc).__name__}: {exc}"))
-    finally:
-        send.close()
+        index = GlossaryIndex(load_glossary(dirs))
+    except PackValidationError as exc:
+        return {"invalid": [asdict(problem) for problem in exc.problems]}
+    if cache_key(dirs) != key:  # changed while we loaded it: this is not that key's store
+        return {"error": "the pack files changed during the build"}
+    write_store(index, Path(path))
+    _prune(Path(path).parent, keep=Path(path))
+    return {"built": True}
 
 
 def load_index(pack_dirs: Sequence[Path], use_cache: bool = True) -> GlossaryIndex | StoredIndex:
@@ -334,3 +332,17 @@ def load_index(pack_dirs: Sequence[Path], use_cache: bool = True) -> GlossaryInd
             _remember(pack_dirs, key)
             return stored
     return index
+
+
+if __name__ == "__main__":  # the child of _build_in_child: --build-store KEY PATH DIR...
+    import json as _json
+
+    if len(sys.argv) < 5 or sys.argv[1] != "--build-store":
+        raise SystemExit("usage: python -m ai_glossary_mcp.load_cache --build-store KEY PATH DIR...")
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        _outcome = _child_build(sys.argv[2], sys.argv[3], sys.argv[4:])
+    except Exception as _exc:  # reported to the parent, which builds in-process instead
+        _outcome = {"error": f"{type(_exc).__name__}: {_exc}"}
+    print(_json.dumps(_outcome), flush=True)
