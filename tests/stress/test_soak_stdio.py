@@ -143,14 +143,15 @@ def test_soak_100k_calls_one_stdio_session(soak_server: Any, stress_record: Any)
 
 
 DISTINCT = env_int("STRESS_DISTINCT_CALLS", 4_000)
-NAME_KEY_CACHE = 65_536  # normalize.name_key lru_cache maxsize (the smaller of the two text caches)
+NAME_KEY_CACHE = 65_536  # more entries than any text cache in normalize.py holds (the largest, stem's, holds 32,768)
 MAX_PROJECTED_MB = 100.0
 
 
 def test_memory_kept_per_distinct_request(soak_server: Any, stress_record: Any) -> None:
     """Distinct 480-character terms (what many different clients send) must not pin memory: the server keeps
-    lru caches keyed by the raw query text (normalize.name_key, 65,536 entries; normalize.stem, 131,072), so
-    the memory kept per distinct query, times the cache size, is what a client can make it hold for good."""
+    lru caches keyed by the raw query text (normalize.name_key 16,384 entries, key_word 16,384, stem 32,768;
+    long inputs are never cached), so the memory kept per distinct query, times a cache size (65,536 here, to
+    be safe), is what a client can make it hold for good."""
     pipe = Pipe(soak_server)
     pid = soak_server.proc.pid
 
