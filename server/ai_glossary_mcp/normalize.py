@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
 
 # Characters that separate words inside names: hyphens of every Unicode kind,
 # underscores, slashes, dots, and the like.
@@ -98,32 +99,37 @@ def words(text: str) -> list[str]:
 
 
 CACHED_CHARS = 100  # longer inputs are computed, never cached: a cache keyed by raw input must stay small
+CACHED_WORD_CHARS = 40
 
 
-def _name_key(text: str) -> str:
-    return " ".join(key_word(w) for w in words(text) if w not in _ARTICLES)
+def _cached_when_short(maxsize: int, longest: int) -> Callable[[Callable[[str], str]], Callable[[str], str]]:
+    """An lru_cache for a str -> str function, used only for inputs of at most `longest` characters: these
+    caches are keyed by what clients send, so what one input can pin stays small."""
+
+    def decorate(fn: Callable[[str], str]) -> Callable[[str], str]:
+        cached = lru_cache(maxsize=maxsize)(fn)
+
+        @wraps(fn)
+        def call(text: str) -> str:
+            return cached(text) if len(text) <= longest else fn(text)
+
+        return call
+
+    return decorate
 
 
-_name_key_cached = lru_cache(maxsize=16384)(_name_key)
-
-
+@_cached_when_short(16384, CACHED_CHARS)
 def name_key(text: str) -> str:
     """The lookup key of a name: folded, separators unified, articles dropped,
     British spelling and plurals folded. Empty when nothing word-like remains."""
-    return _name_key_cached(text) if len(text) <= CACHED_CHARS else _name_key(text)
+    return " ".join(key_word(w) for w in words(text) if w not in _ARTICLES)
 
 
-def _key_word(word: str) -> str:
-    return _singular(_americanise(word))
-
-
-_key_word_cached = lru_cache(maxsize=16384)(_key_word)
-
-
+@_cached_when_short(16384, CACHED_WORD_CHARS)
 def key_word(word: str) -> str:
     """One already-folded word as it appears in a name key (cached: spotting names in a passage asks
     for every word of it, and the same words recur)."""
-    return _key_word_cached(word) if len(word) <= 40 else _key_word(word)
+    return _singular(_americanise(word))
 
 
 def is_article(word: str) -> bool:
@@ -138,12 +144,9 @@ def compact_key(text: str) -> str:
 _SUFFIXES = ("ational", "ization", "ations", "ation", "ness", "ments", "ment", "ings", "ing", "ed", "ies", "es", "s")
 
 
+@_cached_when_short(32768, CACHED_WORD_CHARS)
 def stem(word: str) -> str:
     """A light suffix-stripping stemmer for full-text search (not for names)."""
-    return _stem_cached(word) if len(word) <= 40 else _stem(word)
-
-
-def _stem(word: str) -> str:
     word = _americanise(word)
     if len(word) <= 4 or not word.isalpha():
         return word
@@ -154,9 +157,6 @@ def _stem(word: str) -> str:
                 return base + "y"
             return base
     return word
-
-
-_stem_cached = lru_cache(maxsize=32768)(_stem)
 
 
 STOP_WORDS = frozenset(
