@@ -300,8 +300,8 @@ def _child_build(key: str, path: str, pack_dirs: list[str]) -> dict:
         return {"invalid": [asdict(problem) for problem in exc.problems]}
     if cache_key(dirs) != key:  # changed while we loaded it: this is not that key's store
         return {"error": "the pack files changed during the build"}
-    write_store(index, Path(path))
-    _prune(Path(path).parent, keep=Path(path))
+    if _write(Path(path), index) is None:
+        return {"error": f"could not write the glossary store in {Path(path).parent}"}
     return {"built": True}
 
 

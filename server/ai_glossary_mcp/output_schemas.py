@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -110,12 +111,12 @@ def derived_file_text(models: Iterable[type[BaseModel]]) -> str:
 
 def published_schemas() -> dict[str, dict[str, Any]]:
     """The schemas in SCHEMA_FILE, by result class name (a fresh copy: callers may keep and change it)."""
-    if not _text:
-        _text.append(SCHEMA_FILE.read_text(encoding="utf-8"))
-    return json.loads(_text[0])
+    return json.loads(_schema_text())
 
 
-_text: list[str] = []  # the file, read once per process
+@lru_cache(maxsize=1)
+def _schema_text() -> str:
+    return SCHEMA_FILE.read_text(encoding="utf-8")  # read once per process
 
 
 __all__ = ["SCHEMA_FILE", "compact_schema", "derive", "derived_file_text", "published_schemas"]
