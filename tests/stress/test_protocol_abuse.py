@@ -43,7 +43,8 @@ SDK_LEGACY_HTTP = ("SDK legacy streamable-HTTP transport (mcp/server/streamable_
 SDK_LEGACY_DUP_ID = ("SDK legacy streamable-HTTP transport: two in-flight requests with the same id in one session "
                      "(a client error) -- the later one is answered and the earlier one's SSE response never gets its "
                      "answer: it stays open forever with keep-alive pings (a hung request and a leaked stream per "
-                     "occurrence) instead of a -32600 for the duplicate")
+                     "occurrence), or, when the first answer is ready as the second stream registers, neither is "
+                     "answered; instead of a -32600 for the duplicate")
 
 @dataclass
 class Exchange:
@@ -319,6 +320,12 @@ def test_reused_request_id(channel: Channel, stress_record: Any) -> None:
         if channel.name == "http-legacy" and len(answers) == 1 and "results" in str(answers[0])[:2000]:
             stress_record.add_note("observed: the second request was answered, the first one's SSE stream "
                                    f"stayed open without its answer for {REUSE_WAIT:.0f}s (pings only)")
+            channel.healthy()
+            pytest.xfail(SDK_LEGACY_DUP_ID)
+        if channel.name == "http-legacy" and not answers:
+            # The same collision when the first answer is ready as the second request registers its stream
+            # (about 1 run in 4 here, also before this round's changes): both streams end without an answer.
+            stress_record.add_note("observed: both SSE streams ended without an answer for id 42")
             channel.healthy()
             pytest.xfail(SDK_LEGACY_DUP_ID)
     kinds = sorted("mentions" if "mentions" in (m.get("result", {}).get("structuredContent") or {}) else "results"
