@@ -94,6 +94,8 @@ def test_numpy_paths_answer_like_the_loops_from_memory_and_store(big, monkeypatc
     queries = [_typo(e.term, rng) or e.term for e in sample] + ["k-means", "model forgets the middle of long prompts"]
     texts = [e.definition for e in sample[:20]] + ["long prompts and memory traffic in a serving pipeline"]
 
+    monkeypatch.setattr(lookup, "WORD_CANDIDATES", False)  # the trigram count, whose numpy paths are checked here
+
     def answers(index):
         keys = [lookup._candidate_keys(index, name_key(q)) for q in queries]
         ranked = [lookup.bm25(index, t, top=5) for t in texts]
@@ -104,6 +106,74 @@ def test_numpy_paths_answer_like_the_loops_from_memory_and_store(big, monkeypatc
     assert longest > lookup.DENSE_POSTINGS  # the numpy path is really taken
     dense = answers(memory)
     assert answers(stored) == dense
+    monkeypatch.setattr(lookup, "SORT_COUNT_POSTINGS", 0)  # one counter per key instead of sorting
+    assert answers(memory) == dense and answers(stored) == dense
     monkeypatch.setattr(lookup, "DENSE_POSTINGS", 10**9)
     monkeypatch.setattr(lookup, "DENSE_GRAM_POSTINGS", 10**9)
     assert answers(memory) == dense and answers(stored) == dense
+
+
+def _typos(memory, seed: int, count: int) -> list[tuple[str, str]]:
+    """(entry id, a name of it with one letter dropped, swapped or replaced) for `count` random entries."""
+    rng = random.Random(seed)
+    out = []
+    for entry in rng.sample(list(memory.entries), count):
+        name = rng.choice([entry.term, *entry.aliases])
+        at = [i for i, ch in enumerate(name) if ch.isalpha()][1:-1]
+        if len(name) < 12 or not at:
+            continue
+        i = rng.choice(at)
+        edit = rng.choice(["drop", "swap", "replace"])
+        if edit == "drop":
+            typo = name[:i] + name[i + 1 :]
+        elif edit == "swap":
+            typo = name[:i] + name[i + 1] + name[i] + name[i + 2 :]
+        else:
+            typo = name[:i] + ("x" if name[i].lower() != "x" else "z") + name[i + 1 :]
+        if name_key(typo) not in memory.keys:
+            out.append((entry.id, typo))
+    return out
+
+
+def test_candidates_from_words_find_what_trigrams_find(big, monkeypatch):
+    """Candidates come from the query's words first (counting trigrams is costly in a large glossary
+    whose names share a vocabulary). Compared with the trigram count alone: a misspelt name's own key is among its word candidates, the answers are
+    those of the trigram count (or better: resolved where trigrams found it ambiguous), never another
+    entry, and the store answers exactly like memory."""
+    memory, stored = big
+    queries = _typos(memory, 3, 200)
+    assert len(queries) >= 150
+
+    def resolved(index):
+        out = []
+        for _, q in queries:
+            r = lookup.resolve(index, q)
+            out.append((r.entry.id if r.entry else None, r.kind, [e.id for e, _ in r.ambiguous]))
+        return out
+
+    by_words = resolved(memory)
+    assert resolved(stored) == by_words
+    monkeypatch.setattr(lookup, "WORD_CANDIDATES", False)
+    by_trigrams = resolved(memory)
+    taken = 0
+    for (entry_id, q), old, new in zip(queries, by_trigrams, by_words):
+        key_ids = lookup._word_candidates(memory, name_key(q))
+        if key_ids is not None:
+            taken += 1
+            assert entry_id in {nk.entry_id for _, nk in memory.keys_at(key_ids)}, q
+        assert new[0] in (None, entry_id), (q, new)
+        assert new == old or (old[0] is None and new[0] == entry_id), (q, old, new)
+    assert taken >= 0.9 * len(queries)
+    assert sum(new[0] == entry_id for (entry_id, _), new in zip(queries, by_words)) >= 0.85 * len(queries)
+
+
+def test_word_candidates_give_way_when_words_find_nothing(big):
+    memory, _ = big
+    assert lookup._word_candidates(memory, "qzxv wkpj") is None  # no such words
+    assert lookup._word_candidates(memory, "kvcache") is None  # one unknown word (could be joined words)
+    kid, key = next((i, k) for i, k in enumerate(memory.key_list)
+                    if k.count(" ") == 1 and all(len(w) >= 6 and w.isalpha() for w in k.split()))
+    first, second = key.split()
+    found = lookup._word_candidates(memory, key)
+    assert kid in found and all({first, second} <= set(k.split()) for k, _ in memory.keys_at(found))
+    assert kid in lookup._word_candidates(memory, f"{first} {second[:2]}{second[3:]}")  # one letter dropped

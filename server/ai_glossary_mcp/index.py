@@ -3,7 +3,10 @@
 - name maps: the raw spellings (case-folded) and the normalised keys of every
   id, term, acronym and alias, each pointing at one entry;
 - a trigram index over the normalised keys, so fuzzy matching scores a few
-  dozen candidates instead of every name;
+  dozen candidates instead of every name; and, for large glossaries whose
+  names share a small vocabulary (where every trigram is common), the keys
+  holding each word, the words reachable by deleting one letter, and each
+  key's length, so candidates can come from the query's words instead;
 - BM25F statistics for full-text search: per token, the entries it occurs in
   (as compact arrays) with a field-weighted, length-normalised, saturated
   weight already applied, so a query only adds up posting lists;
@@ -95,6 +98,9 @@ class GlossaryIndex:
         self.key_list: list[str] = list(self.keys)
         self.max_name_words: int = max((k.count(" ") + 1 for k in self.key_list), default=0)
         self.key_trigrams: dict[str, array] = self._build_trigrams()
+        self.key_words: dict[str, array] = self._build_key_words()
+        self.word_variants: dict[str, tuple[str, ...]] = _build_word_variants(self.key_words)
+        self.key_lengths: bytes = bytes(min(255, len(k) - k.count(" ")) for k in self.key_list)
         self.postings: dict[str, Posting] = {}
         self._build_bm25()
         self.phrases: dict[tuple[str, ...], list[Surface]] = self._build_phrases()
@@ -133,6 +139,13 @@ class GlossaryIndex:
         for i, key in enumerate(self.key_list):
             for gram in trigrams(key):
                 table[gram].append(i)
+        return dict(table)
+
+    def _build_key_words(self) -> dict[str, array]:
+        table: dict[str, array] = defaultdict(lambda: array("i"))
+        for i, key in enumerate(self.key_list):
+            for word in dict.fromkeys(key.split()):
+                table[word].append(i)  # ascending key ids, like the trigram lists
         return dict(table)
 
     # -- full text ---------------------------------------------------------
@@ -212,6 +225,14 @@ class GlossaryIndex:
         """The name-key ids holding each trigram (absent grams left out)."""
         return {g: self.key_trigrams[g] for g in grams if g in self.key_trigrams}
 
+    def word_postings(self, words: Iterable[str]) -> dict[str, Sequence[int]]:
+        """The name-key ids holding each word (absent words left out)."""
+        return {w: self.key_words[w] for w in words if w in self.key_words}
+
+    def similar_words(self, variants: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """For each one-letter-deletion variant (or whole word), the key words that produce it."""
+        return {v: self.word_variants[v] for v in variants if v in self.word_variants}
+
     def keys_at(self, key_ids: Sequence[int]) -> list[tuple[str, NameKey]]:
         return [(self.key_list[k], self.keys[self.key_list[k]]) for k in key_ids]
 
@@ -245,6 +266,27 @@ class GlossaryIndex:
 
     def posting(self, token: str) -> Posting | None:
         return self.postings.get(token)
+
+
+FUZZY_WORD_MIN = 4  # shorter words are matched exactly: one edit turns them into other words
+
+
+def deletion_variants(word: str) -> set[str]:
+    """The word and every string one deleted letter away from it (empty for words too short to misspell)."""
+    if len(word) < FUZZY_WORD_MIN:
+        return set()
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _build_word_variants(key_words: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
+    """variant -> key words: two words within one substitution, insertion, deletion or adjacent swap of
+    each other share a variant (the symmetric-deletion scheme), so a misspelt query word finds its key words
+    with a handful of exact lookups instead of a scan of the vocabulary."""
+    table: dict[str, list[str]] = defaultdict(list)
+    for word in key_words:
+        for variant in deletion_variants(word):
+            table[variant].append(word)
+    return {v: tuple(ws) for v, ws in table.items()}
 
 
 def _interned(tokens: list[str]) -> list[str]:

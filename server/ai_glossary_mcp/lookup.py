@@ -20,11 +20,12 @@ import heapq
 import re
 from array import array
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 
-from .index import GlossaryIndex, Posting, Surface, first_sentence, trigrams
+from .index import GlossaryIndex, Posting, Surface, deletion_variants, first_sentence, trigrams
 from .model import Entry
 from .normalize import fold, is_article, key_word, name_key, search_tokens
 
@@ -35,6 +36,8 @@ STOP_GRAM = 2_000  # trigram postings longer than this are skipped once the rare
 SEARCH_FUZZY_WORDS = 4  # search_terms tries typo-tolerant name matching only for queries this short
 DENSE_POSTINGS = 4_000  # above this many postings in all, numpy adds up BM25 weights (faster from there)
 DENSE_GRAM_POSTINGS = 1_000  # and counts shared trigrams
+WORD_CANDIDATES = True  # candidates from the query's words first (tests turn it off to compare with trigrams)
+SORT_COUNT_POSTINGS = 20_000  # up to this many, by sorting them (no array the size of the glossary)
 SUGGESTION_FLOOR = 45.0
 
 
@@ -60,27 +63,90 @@ class _Scored:
 
 
 def _candidate_keys(index: GlossaryIndex, key: str) -> list[int]:
-    """The MAX_CANDIDATES keys sharing the most trigrams with `key` (ties by key id), among those sharing
-    at least a quarter of them. Trigrams are counted rarest first and all of the rarer half always count:
-    stopping early loses names made of common words (most names in a large glossary). Beyond that half,
-    trigrams held by more than STOP_GRAM keys (" co", "ion") are left out: they say little and are most of
-    the work. Long postings are counted by numpy."""
+    """Name keys worth scoring against `key`: those made of the query's words (each as written or one edit
+    away), or, when the words find nothing (joined or split words, heavier typos), those sharing the most
+    trigrams with it. Words come first because in a large glossary names share a vocabulary, so every
+    trigram is common and counting them means adding up tens of thousands of postings per query."""
+    by_words = _word_candidates(index, key) if WORD_CANDIDATES else None
+    if by_words:
+        return by_words
     grams = trigrams(key)
     postings = sorted(index.gram_postings(grams).values(), key=len)
     half = (len(postings) + 1) // 2
     postings = [p for i, p in enumerate(postings) if i < half or len(p) <= STOP_GRAM]
-    need = max(1, len(grams) // 4)
-    if sum(len(p) for p in postings) > DENSE_GRAM_POSTINGS:
-        import numpy as np
+    return _trigram_candidates(postings, sum(len(p) for p in postings), max(1, len(grams) // 4))
 
-        counts = np.bincount(np.concatenate([_int_array(np, p) for p in postings]))
+
+def _trigram_candidates(postings: list[Sequence[int]], total: int, need: int) -> list[int]:
+    """The MAX_CANDIDATES keys sharing the most trigrams with the query (ties by key id), among those
+    sharing at least `need`. Trigrams are counted rarest first and all of the rarer half always count:
+    stopping early loses names made of common words (most names in a large glossary). Beyond that half,
+    trigrams held by more than STOP_GRAM keys (" co", "ion") are left out: they say little and are most of
+    the work. Long postings are counted by numpy: sorting them when there are a few thousand (the work
+    follows the postings), one counter per key beyond that."""
+    if total <= DENSE_GRAM_POSTINGS:
+        hits = Counter(chain.from_iterable(postings))  # counted in C
+        return [k for _, k in heapq.nsmallest(MAX_CANDIDATES, [(-c, k) for k, c in hits.items() if c >= need])]
+    import numpy as np
+
+    joined = np.concatenate([_int_array(np, p) for p in postings])
+    if total <= SORT_COUNT_POSTINGS:
+        joined.sort()
+        starts = np.flatnonzero(np.concatenate(([True], joined[1:] != joined[:-1])))
+        ids, counts = joined[starts], np.diff(np.append(starts, len(joined)))
+    else:
+        counts = np.bincount(joined)
         ids = np.flatnonzero(counts >= need)
-        if len(ids) > MAX_CANDIDATES:  # keep the best counts (and every id tied with the last) before sorting
-            shared = counts[ids]
-            ids = ids[shared >= np.partition(shared, len(ids) - MAX_CANDIDATES)[len(ids) - MAX_CANDIDATES]]
-        return ids[np.lexsort((ids, -counts[ids]))][:MAX_CANDIDATES].tolist()
-    hits = Counter(chain.from_iterable(postings))  # counted in C
-    return [k for _, k in heapq.nsmallest(MAX_CANDIDATES, [(-c, k) for k, c in hits.items() if c >= need])]
+        counts = counts[ids]
+    keep = counts >= need
+    ids, counts = ids[keep], counts[keep]
+    if len(ids) > MAX_CANDIDATES:  # keep the best counts (and every id tied with the last) before sorting
+        cut = counts >= np.partition(counts, len(ids) - MAX_CANDIDATES)[len(ids) - MAX_CANDIDATES]
+        ids, counts = ids[cut], counts[cut]
+    return ids[np.lexsort((ids, -counts))][:MAX_CANDIDATES].tolist()
+
+
+def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
+    """Keys made of the query's words, each word as written or one edit away from it (found through the
+    index's deletion variants): all of them for one- and two-word queries, all but one for longer ones,
+    and of a length an accepted match could have (the MAX_CANDIDATES closest in length). None when the
+    words find nothing (a word matches nothing and cannot be spared, or no key holds them together): the
+    trigram count decides then, since the query may join or split words ("kvcache")."""
+    import numpy as np
+    from rapidfuzz.distance import OSA
+
+    words = list(dict.fromkeys(key.split()))
+    need = len(words) if len(words) <= 2 else len(words) - 1
+    variants = {w: deletion_variants(w) for w in words}
+    similar = index.similar_words(set().union(*variants.values()))
+    spellings = {
+        w: {w} | {s for v in variants[w] for s in similar.get(v, ()) if OSA.distance(w, s, score_cutoff=1) <= 1}
+        for w in words
+    }
+    postings = index.word_postings(set().union(*spellings.values()))
+    sets = []
+    for w in words:
+        lists = [_int_array(np, postings[s]) for s in spellings[w] if s in postings]
+        if lists:
+            sets.append(lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists)))
+    if len(sets) < need:
+        return None
+    sets.sort(key=len)
+    # A key in `need` of the sets is in at least one of the smallest len(sets) - need + 1 of them.
+    spare = len(sets) - need
+    universe = sets[0] if spare == 0 else np.unique(np.concatenate(sets[: spare + 1]))
+    held = np.full(len(universe), 1 if spare == 0 else 0, dtype=np.int64)
+    for ids in sets[1:] if spare == 0 else sets:
+        at = np.searchsorted(ids, universe)
+        held += ids[np.minimum(at, len(ids) - 1)] == universe
+    found = universe[held >= need]
+    size = len(key) - key.count(" ")
+    gap = np.abs(np.frombuffer(index.key_lengths, dtype=np.uint8)[found].astype(np.int64) - size)
+    near = gap <= max(3, size // 4)
+    found, gap = found[near], gap[near]
+    if not len(found):
+        return None
+    return found[np.lexsort((found, gap))][:MAX_CANDIDATES].tolist()  # the closest lengths first
 
 
 def _int_array(np, values):  # noqa: ANN001 - numpy is imported lazily

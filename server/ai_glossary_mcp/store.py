@@ -27,7 +27,7 @@ import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -35,7 +35,7 @@ from .glossary import Edge, PackInfo, heading
 from .index import GlossaryIndex, NameKey, Posting, Surface, letter_of
 from .model import CATEGORIES, Entry, Pack
 
-FORMAT = 1
+FORMAT = 2
 MMAP_BYTES = 1 << 30
 GRAM_CACHE = 4096  # decoded trigram postings kept (a query has 10-40 trigrams)
 NAME_TABLES = ("raw", "normalized", "compact")
@@ -50,9 +50,10 @@ CREATE INDEX entries_by_category ON entries (category, pos);
 CREATE INDEX entries_by_letter ON entries (letter, pos);
 CREATE TABLE names (tbl INTEGER NOT NULL, key TEXT NOT NULL, entry_id TEXT NOT NULL, kind TEXT NOT NULL,
                     text TEXT NOT NULL, rank INTEGER NOT NULL, PRIMARY KEY (tbl, key)) WITHOUT ROWID;
-CREATE TABLE name_keys (kid INTEGER PRIMARY KEY, key TEXT NOT NULL, entry_id TEXT NOT NULL, kind TEXT NOT NULL,
-                        text TEXT NOT NULL, rank INTEGER NOT NULL);
 CREATE TABLE grams (gram TEXT PRIMARY KEY, kids BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE words (word TEXT PRIMARY KEY, kids BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE word_variants (variant TEXT PRIMARY KEY, words TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE postings (token TEXT PRIMARY KEY, idf REAL NOT NULL, docs BLOB NOT NULL,
                        weights BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE phrases (key TEXT PRIMARY KEY, surfaces TEXT NOT NULL) WITHOUT ROWID;
@@ -103,11 +104,20 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
     for tbl, table in enumerate((index.raw_names, index.keys, index.compact_keys)):
         db.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?, ?)",
                        ((tbl, key, nk.entry_id, nk.kind, nk.text, nk.rank) for key, nk in table.items()))
-    db.executemany("INSERT INTO name_keys VALUES (?, ?, ?, ?, ?, ?)",
-                   ((kid, key, nk.entry_id, nk.kind, nk.text, nk.rank)
-                    for kid, (key, nk) in enumerate(index.keys_at(range(len(index.key_list))))))
+    rows = [_SEP.join((key, nk.entry_id, nk.kind, nk.text, str(nk.rank))).encode()
+            for key, nk in index.keys_at(range(len(index.key_list)))]
+    offsets = array("i", [0])
+    for row in rows:
+        offsets.append(offsets[-1] + len(row))
+    db.executemany("INSERT INTO blobs VALUES (?, ?)",
+                   [("key_rows", b"".join(rows)), ("key_offsets", offsets.tobytes())])
     db.executemany("INSERT INTO grams VALUES (?, ?)",
                    ((gram, array("i", kids).tobytes()) for gram, kids in index.key_trigrams.items()))
+    db.executemany("INSERT INTO words VALUES (?, ?)",
+                   ((word, array("i", kids).tobytes()) for word, kids in index.key_words.items()))
+    db.executemany("INSERT INTO word_variants VALUES (?, ?)",
+                   ((variant, _SEP.join(words)) for variant, words in index.word_variants.items()))
+    db.execute("INSERT INTO blobs VALUES ('key_lengths', ?)", (index.key_lengths,))
     db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)",
                    ((t, p.idf, array("i", p.docs).tobytes(), array("d", p.weights).tobytes())
                     for t, p in index.postings.items()))
@@ -265,8 +275,8 @@ class StoredIndex:
             lambda w: _first(db.one("SELECT longest FROM phrase_starts WHERE word = ?", (w,))),
             lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")], cache=16384)
         self.posting = lru_cache(maxsize=128)(self._posting)
-        self._grams: OrderedDict[str, array | None] = OrderedDict()
-        self._grams_lock = threading.Lock()
+        self._grams = _ListCache(db, "SELECT gram, kids FROM grams WHERE gram IN ({})")
+        self._words = _ListCache(db, "SELECT word, kids FROM words WHERE word IN ({})")
 
     @property
     def categories(self) -> Mapping[str, str]:
@@ -314,36 +324,38 @@ class StoredIndex:
     def gram_postings(self, grams: Iterable[str]) -> dict[str, Sequence[int]]:
         """Like GlossaryIndex.gram_postings; decoded lists are kept in an LRU (common trigrams recur in
         every query and are the long ones)."""
-        with self._grams_lock:
-            return self._gram_postings(list(grams))
+        return self._grams.get(grams)
 
-    def _gram_postings(self, grams: list[str]) -> dict[str, Sequence[int]]:
-        cache = self._grams
-        found = {g: cache[g] for g in grams if g in cache}
-        missing = [g for g in grams if g not in found]
-        if missing:
-            rows = self._db.all(f"SELECT gram, kids FROM grams WHERE gram IN ({','.join('?' * len(missing))})",
-                                missing)
-            for gram, kids in rows:
-                found[gram] = cache[gram] = _ints(kids)
-            for gram in set(missing) - set(found):
-                cache[gram] = None
-            while len(cache) > GRAM_CACHE:
-                cache.popitem(last=False)
-        for gram in found:
-            cache.move_to_end(gram)
-        return {g: p for g, p in found.items() if p is not None}
+    def word_postings(self, words: Iterable[str]) -> dict[str, Sequence[int]]:
+        return self._words.get(words)
+
+    def similar_words(self, variants: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        variants = list(variants)
+        rows = self._db.all(f"SELECT variant, words FROM word_variants WHERE variant IN ({','.join('?' * len(variants))})",
+                            variants)
+        return {variant: tuple(words.split(_SEP)) for variant, words in rows}
+
+    @cached_property
+    def key_lengths(self) -> bytes:
+        return self._db.one("SELECT data FROM blobs WHERE name = 'key_lengths'")[0]
 
     def keys_at(self, key_ids: Sequence[int]) -> list[tuple[str, NameKey]]:
-        key_ids = list(key_ids)
-        found: dict[int, tuple[str, NameKey]] = {}
-        for start in range(0, len(key_ids), 500):
-            chunk = key_ids[start : start + 500]
-            rows = self._db.all("SELECT kid, key, entry_id, kind, text, rank FROM name_keys "
-                                f"WHERE kid IN ({','.join('?' * len(chunk))})", chunk)
-            for kid, key, entry_id, kind, text, rank in rows:
-                found[kid] = (key, NameKey(entry_id, kind, text, rank))
-        return [found[k] for k in key_ids if k in found]
+        rows, offsets = self._key_rows
+        out = []
+        for kid in key_ids:
+            key, entry_id, kind, text, rank = rows[offsets[kid] : offsets[kid + 1]].decode().split(_SEP)
+            out.append((key, NameKey(entry_id, kind, text, int(rank))))
+        return out
+
+    @cached_property
+    def _key_rows(self) -> tuple[bytes, array]:
+        """Every name key's row, in key id order, held in one bytes object with an offsets array, read on
+        the first fuzzy lookup: scoring reads dozens of arbitrary rows per query, and slicing them out of
+        memory costs a microsecond each where an SQLite lookup by id costs several (about 27 MB at
+        100,000 entries)."""
+        offsets = array("i")
+        offsets.frombytes(self._db.one("SELECT data FROM blobs WHERE name = 'key_offsets'")[0])
+        return self._db.one("SELECT data FROM blobs WHERE name = 'key_rows'")[0], offsets
 
     def _posting(self, token: str) -> Posting | None:
         row = self._db.one("SELECT idf, docs, weights FROM postings WHERE token = ?", (token,))
@@ -352,6 +364,35 @@ class StoredIndex:
         weights = array("d")
         weights.frombytes(row[2])
         return Posting(row[0], _ints(row[1]), weights)
+
+
+class _ListCache:
+    """Posting lists (key ids) read by key from one table, decoded once and kept in an LRU: the common
+    ones recur in every query and are the long ones."""
+
+    def __init__(self, db: _Db, select: str, size: int = GRAM_CACHE):
+        self._db, self._select, self._size = db, select, size
+        self._cache: OrderedDict[str, array | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, keys: Iterable[str]) -> dict[str, Sequence[int]]:
+        with self._lock:
+            return self._get(list(keys))
+
+    def _get(self, keys: list[str]) -> dict[str, Sequence[int]]:
+        cache = self._cache
+        found = {k: cache[k] for k in keys if k in cache}
+        missing = [k for k in keys if k not in found]
+        if missing:
+            for key, blob in self._db.all(self._select.format(",".join("?" * len(missing))), missing):
+                found[key] = cache[key] = _ints(blob)
+            for key in set(missing) - set(found):
+                cache[key] = None
+            while len(cache) > self._size:
+                cache.popitem(last=False)
+        for key in found:
+            cache.move_to_end(key)
+        return {k: p for k, p in found.items() if p is not None}
 
 
 def _first(row: tuple | None) -> Any:
