@@ -59,11 +59,12 @@ class Surface:
 
 
 class Posting(NamedTuple):
-    """One token's entries (by position) and their weights."""
+    """One token's entries (by position) and what it adds to each one's score: idf times the entry's
+    saturated weight, multiplied once here rather than on every query."""
 
     idf: float
     docs: Sequence[int]
-    weights: Sequence[float]
+    impacts: Sequence[float]
 
 
 def is_short_acronym(name: str) -> bool:
@@ -188,7 +189,7 @@ class GlossaryIndex:
                 tf_weights[t].append(w / (K1 + w))
         for t, docs in tf_docs.items():
             idf = math.log(1.0 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
-            self.postings[t] = Posting(idf, docs, tf_weights[t])
+            self.postings[t] = Posting(idf, docs, array("d", [idf * w for w in tf_weights[t]]))
 
     # -- free text ---------------------------------------------------------
     def _build_phrases(self) -> dict[tuple[str, ...], list[Surface]]:

@@ -35,6 +35,7 @@ MAX_CANDIDATES = 64
 STOP_GRAM = 2_000  # trigram postings longer than this are skipped once the rarer half is counted
 SEARCH_FUZZY_WORDS = 4  # search_terms tries typo-tolerant name matching only for queries this short
 DENSE_POSTINGS = 4_000  # above this many postings in all, numpy adds up BM25 weights (faster from there)
+TOP_ROWS = 64  # the k-th best score is first bounded from below by the best of each of n/64 strided columns
 DENSE_GRAM_POSTINGS = 1_000  # and counts shared trigrams
 WORD_CANDIDATES = True  # candidates from the query's words first (tests turn it off to compare with trigrams)
 SORT_COUNT_POSTINGS = 20_000  # up to this many, by sorting them (no array the size of the glossary)
@@ -261,9 +262,9 @@ def bm25(index: GlossaryIndex, text: str, allowed: set[int] | frozenset[int] | N
         scores = _dense_top(len(index.entries), lists, allowed, top)
     else:
         scores = defaultdict(float)
-        for idf, docs, weights in lists:
-            for doc, weight in zip(docs, weights):
-                scores[doc] += idf * weight
+        for _, docs, impacts in lists:
+            for doc, impact in zip(docs, impacts):
+                scores[doc] += impact
         if allowed is not None:
             scores = {d: s for d, s in scores.items() if d in allowed}
     if not scores:
@@ -282,19 +283,57 @@ def _dense_top(n: int, lists: list[Posting], allowed: set[int] | frozenset[int] 
     here, on the first long query, so small glossaries never pay for it."""
     import numpy as np
 
-    # bincount adds the weights in array order, i.e. token by token for each entry, from 0.0.
-    docs = np.concatenate([_int_array(np, p.docs) for p in lists])
-    weights = np.concatenate([p.idf * np.asarray(p.weights, dtype=np.float64) for p in lists])
-    acc = np.bincount(docs, weights=weights, minlength=n)
-    if allowed is not None:
-        keep = np.zeros(n, dtype=bool)
-        keep[np.fromiter(allowed, dtype=np.int64, count=len(allowed))] = True
-        acc[~keep] = 0.0
-    # Every weight and idf is positive, so a matched entry scores above 0; keep the top-th best and ties.
     k = min(top, n)
-    kth = np.partition(acc, n - k)[n - k] if k else 0.0
-    found = np.flatnonzero(acc >= kth) if kth > 0 else np.flatnonzero(acc > 0)
-    return dict(zip(found.tolist(), acc[found].tolist()))
+    if k <= 0:
+        return {}
+    # np.add.at adds in array order, list by list, from 0.0: the loop's doubles. Adding list by list needs
+    # no concatenated copies (bincount also casts the entries to int64), so far less memory is touched.
+    acc = np.zeros(n)
+    for p in lists:
+        np.add.at(acc, _int_array(np, p.docs), _float_array(np, p.impacts))
+    if allowed is None:
+        found, scores = _top_scores(np, acc, k)
+    else:  # only the category's entries compete: gather them rather than zero the others
+        positions = _positions(np, allowed)
+        found, scores = _top_scores(np, acc[positions], k)
+        found = positions[found]
+    return dict(zip(found.tolist(), scores.tolist()))
+
+
+def _float_array(np, values):  # noqa: ANN001 - numpy is imported lazily
+    return np.frombuffer(values, dtype=np.float64) if isinstance(values, array) else np.asarray(values, dtype=np.float64)
+
+
+def _top_scores(np, acc, k: int):  # noqa: ANN001, ANN202 - numpy is imported lazily
+    """(indices, values) of acc's entries scoring at least its k-th best value (every positive one if fewer
+    than k are positive), without np.partition over all of acc: that is slow when most entries are 0."""
+    n = len(acc)
+    rows = TOP_ROWS if n >= TOP_ROWS * k else 1
+    # Each column's best is a different entry, so at least k entries score >= the k-th best column best:
+    # a lower bound of the k-th best score that leaves only the likely top entries to partition.
+    best = acc[: n - n % rows].reshape(rows, -1).max(axis=0)
+    bound = np.partition(best, len(best) - k)[len(best) - k] if len(best) >= k else 0.0
+    found = np.flatnonzero(acc >= bound) if bound > 0 else np.flatnonzero(acc > 0)
+    values = acc[found]
+    if len(found) > k:
+        keep = values >= np.partition(values, len(values) - k)[len(values) - k]
+        found, values = found[keep], values[keep]
+    return found, values
+
+
+def _positions(np, allowed: set[int] | frozenset[int]):  # noqa: ANN001, ANN202 - numpy is imported lazily
+    """Allowed entry positions as an array, in any order. category_positions hands out the same cached
+    frozenset per category, so a repeat search costs one dictionary lookup instead of a 12,000-item walk."""
+    if isinstance(allowed, frozenset):
+        return _frozen_positions(allowed)
+    return np.fromiter(allowed, dtype=np.intp, count=len(allowed))
+
+
+@lru_cache(maxsize=32)
+def _frozen_positions(allowed: frozenset[int]):  # noqa: ANN202 - numpy is imported lazily
+    import numpy as np
+
+    return np.fromiter(allowed, dtype=np.intp, count=len(allowed))
 
 
 def search(index: GlossaryIndex, query: str, limit: int, category: str | None) -> list[tuple[Entry, float]]:
