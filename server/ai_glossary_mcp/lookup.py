@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 
-from .index import GlossaryIndex, Posting, Surface, deletion_variants, first_sentence, trigrams
+from .index import FUZZY_WORD_MIN, GlossaryIndex, Posting, Surface, deletion_variants, first_sentence, trigrams
 from .model import Entry
 from .normalize import fold, is_article, key_word, name_key, search_tokens
 
@@ -118,24 +118,27 @@ def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
 
     words = list(dict.fromkeys(key.split()))
     need = len(words) if len(words) <= 2 else len(words) - 1
+    postings = dict(index.word_postings(words))
+    if sum(w in postings or len(w) >= FUZZY_WORD_MIN for w in words) < need:
+        return None  # too many words that are neither key words nor long enough to be misspelt ones
     variants = {w: deletion_variants(w) for w in words}
     similar = index.similar_words(set().union(*variants.values()))
     spellings = {
         w: {w} | {s for v in variants[w] for s in similar.get(v, ()) if OSA.distance(w, s, score_cutoff=1) <= 1}
         for w in words
     }
-    postings = index.word_postings(set().union(*spellings.values()))
+    postings.update(index.word_postings(set().union(*spellings.values()) - postings.keys()))
     sets = []
     for w in words:
         lists = [_int_array(np, postings[s]) for s in spellings[w] if s in postings]
         if lists:
-            sets.append(lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists)))
+            sets.append(lists[0] if len(lists) == 1 else _union(np, lists))
     if len(sets) < need:
         return None
     sets.sort(key=len)
     # A key in `need` of the sets is in at least one of the smallest len(sets) - need + 1 of them.
     spare = len(sets) - need
-    universe = sets[0] if spare == 0 else np.unique(np.concatenate(sets[: spare + 1]))
+    universe = sets[0] if spare == 0 else _union(np, sets[: spare + 1])
     held = np.full(len(universe), 1 if spare == 0 else 0, dtype=np.int64)
     for ids in sets[1:] if spare == 0 else sets:
         at = np.searchsorted(ids, universe)
@@ -148,6 +151,13 @@ def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
     if not len(found):
         return None
     return found[np.lexsort((found, gap))][:MAX_CANDIDATES].tolist()  # the closest lengths first
+
+
+def _union(np, arrays):  # noqa: ANN001, ANN202 - numpy is imported lazily
+    """The sorted distinct ids of several id arrays (np.unique takes ~20 times longer on numpy 2.4)."""
+    joined = np.concatenate(arrays)
+    joined.sort()
+    return joined[np.concatenate(([True], joined[1:] != joined[:-1]))]
 
 
 def _int_array(np, values):  # noqa: ANN001 - numpy is imported lazily
