@@ -31,7 +31,7 @@ from .normalize import fold, is_article, key_word, name_key, search_tokens
 
 FUZZY_MIN_RATIO = 86.0  # for keys of 8+ characters
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
-MAX_CANDIDATES = 64
+MAX_CANDIDATES = 32
 STOP_GRAM = 2_000  # trigram postings longer than this are skipped once the rarer half is counted
 SEARCH_FUZZY_WORDS = 4  # search_terms tries typo-tolerant name matching only for queries this short
 DENSE_POSTINGS = 4_000  # above this many postings in all, numpy adds up BM25 weights (faster from there)
