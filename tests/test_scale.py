@@ -177,3 +177,36 @@ def test_word_candidates_give_way_when_words_find_nothing(big):
     found = lookup._word_candidates(memory, key)
     assert kid in found and all({first, second} <= set(k.split()) for k, _ in memory.keys_at(found))
     assert kid in lookup._word_candidates(memory, f"{first} {second[:2]}{second[3:]}")  # one letter dropped
+
+
+def test_word_candidates_are_the_same_with_and_without_numpy(big, monkeypatch):
+    """Small glossaries count word candidates in Python (no numpy import), large ones with numpy."""
+    memory, stored = big
+    keys = [name_key(q) for _, q in _typos(memory, 4, 150)]
+
+    def candidates(index):
+        return [lookup._word_candidates(index, k) for k in keys]
+
+    monkeypatch.setattr(lookup, "DENSE_GRAM_POSTINGS", 10**9)
+    in_python = candidates(memory)
+    assert sum(c is not None for c in in_python) >= 0.9 * len(keys)
+    monkeypatch.setattr(lookup, "DENSE_GRAM_POSTINGS", 0)
+    assert candidates(memory) == in_python and candidates(stored) == in_python
+
+
+def test_the_bundled_glossary_never_imports_numpy():
+    """numpy is for long posting lists: typos, absent names and searches on 101 entries do without it
+    (importing it costs a first lookup ~100 ms and the process ~15 MB)."""
+    code = (
+        "import sys\n"
+        "from ai_glossary_mcp.bundled import bundled_pack_dir\n"
+        "from ai_glossary_mcp.loader import load_glossary\n"
+        "from ai_glossary_mcp.service import GlossaryService\n"
+        "from tests.quality.evaluate import load_queries\n"
+        "service = GlossaryService(load_glossary([bundled_pack_dir()]))\n"
+        "for q in load_queries():\n"
+        "    service.search(q.query, 10) if q.kind == 'search' else service.define(q.query, 'brief')\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr

@@ -35,10 +35,10 @@ MAX_CANDIDATES = 32
 STOP_GRAM = 2_000  # trigram postings longer than this are skipped once the rarer half is counted
 SEARCH_FUZZY_WORDS = 4  # search_terms tries typo-tolerant name matching only for queries this short
 DENSE_POSTINGS = 4_000  # above this many postings in all, numpy adds up BM25 weights (faster from there)
-TOP_ROWS = 64  # the k-th best score is first bounded from below by the best of each of n/64 strided columns
-DENSE_GRAM_POSTINGS = 1_000  # and counts shared trigrams
-WORD_CANDIDATES = True  # candidates from the query's words first (tests turn it off to compare with trigrams)
+DENSE_GRAM_POSTINGS = 1_000  # and counts shared trigrams or words
 SORT_COUNT_POSTINGS = 20_000  # up to this many, by sorting them (no array the size of the glossary)
+TOP_ROWS = 64  # the k-th best score is first bounded from below by the best of each of n/64 strided columns
+WORD_CANDIDATES = True  # candidates from the query's words first (tests turn it off to compare with trigrams)
 SUGGESTION_FLOOR = 45.0
 
 
@@ -113,7 +113,6 @@ def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
     and of a length an accepted match could have (the MAX_CANDIDATES closest in length). None when the
     words find nothing (a word matches nothing and cannot be spared, or no key holds them together): the
     trigram count decides then, since the query may join or split words ("kvcache")."""
-    import numpy as np
     from rapidfuzz.distance import OSA
 
     words = list(dict.fromkeys(key.split()))
@@ -128,14 +127,20 @@ def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
         for w in words
     }
     postings.update(index.word_postings(set().union(*spellings.values()) - postings.keys()))
-    sets = []
-    for w in words:
-        lists = [_int_array(np, postings[s]) for s in spellings[w] if s in postings]
-        if lists:
-            sets.append(lists[0] if len(lists) == 1 else _union(np, lists))
-    if len(sets) < need:
+    per_word = [lists for w in words if (lists := [postings[s] for s in spellings[w] if s in postings])]
+    if len(per_word) < need:
         return None
-    sets.sort(key=len)
+    size = len(key) - key.count(" ")
+    window = max(3, size // 4)
+    if sum(len(p) for lists in per_word for p in lists) <= DENSE_GRAM_POSTINGS:  # a small glossary: no numpy
+        held = Counter(chain.from_iterable(set(chain.from_iterable(lists)) for lists in per_word))
+        lengths = index.key_lengths
+        near = sorted((gap, k) for k, c in held.items() if c >= need and (gap := abs(lengths[k] - size)) <= window)
+        return [k for _, k in near[:MAX_CANDIDATES]] or None
+    import numpy as np
+
+    sets = sorted((_union(np, [_int_array(np, p) for p in lists]) if len(lists) > 1 else _int_array(np, lists[0])
+                   for lists in per_word), key=len)
     # A key in `need` of the sets is in at least one of the smallest len(sets) - need + 1 of them.
     spare = len(sets) - need
     universe = sets[0] if spare == 0 else _union(np, sets[: spare + 1])
@@ -144,9 +149,8 @@ def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
         at = np.searchsorted(ids, universe)
         held += ids[np.minimum(at, len(ids) - 1)] == universe
     found = universe[held >= need]
-    size = len(key) - key.count(" ")
     gap = np.abs(np.frombuffer(index.key_lengths, dtype=np.uint8)[found].astype(np.int64) - size)
-    near = gap <= max(3, size // 4)
+    near = gap <= window
     found, gap = found[near], gap[near]
     if not len(found):
         return None

@@ -331,6 +331,8 @@ class StoredIndex:
 
     def similar_words(self, variants: Iterable[str]) -> dict[str, tuple[str, ...]]:
         variants = list(variants)
+        if not variants:
+            return {}
         rows = self._db.all(f"SELECT variant, words FROM word_variants WHERE variant IN ({','.join('?' * len(variants))})",
                             variants)
         return {variant: tuple(words.split(_SEP)) for variant, words in rows}
