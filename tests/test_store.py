@@ -85,3 +85,12 @@ def test_name_rows_come_back_as_name_keys(pair):
     prefixed = stored.names_with_prefix("k", 10)
     assert prefixed and all(type(nk) is NameKey for _, nk in prefixed)
     assert type(stored.keys[next(iter(memory.keys))]) is NameKey
+
+
+def test_word_variants_are_the_same(pair):
+    """The store groups deletion variants in SQL; every variant maps to the same key words as in memory."""
+    memory, stored = pair[0].index, pair[1].index
+    variants = list(memory.word_variants)
+    assert len(variants) > 1000
+    got = stored.similar_words(variants)
+    assert {v: set(ws) for v, ws in got.items()} == {v: set(ws) for v, ws in memory.word_variants.items()}

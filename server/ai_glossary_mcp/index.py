@@ -100,7 +100,6 @@ class GlossaryIndex:
         self.max_name_words: int = max((k.count(" ") + 1 for k in self.key_list), default=0)
         self.key_trigrams: dict[str, array] = self._build_trigrams()
         self.key_words: dict[str, array] = self._build_key_words()
-        self.word_variants: dict[str, tuple[str, ...]] = _build_word_variants(self.key_words)
         self.key_lengths: bytes = bytes(min(255, len(k) - k.count(" ")) for k in self.key_list)
         self.postings: dict[str, Posting] = {}
         self._build_bm25()
@@ -141,6 +140,12 @@ class GlossaryIndex:
             for gram in trigrams(key):
                 table[gram].append(i)
         return dict(table)
+
+    @cached_property
+    def word_variants(self) -> dict[str, tuple[str, ...]]:
+        """Built on first use: ten or so entries per key word (612,000 at 100,000 entries, ~130 MB as a
+        dict), which a store build streams to SQLite instead of holding."""
+        return _build_word_variants(self.key_words)
 
     def _build_key_words(self) -> dict[str, array]:
         table: dict[str, array] = defaultdict(lambda: array("i"))
