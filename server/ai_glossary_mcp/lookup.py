@@ -37,8 +37,9 @@ SEARCH_FUZZY_WORDS = 4  # search_terms tries typo-tolerant name matching only fo
 DENSE_POSTINGS = 4_000  # above this many postings in all, numpy adds up BM25 weights (faster from there)
 DENSE_GRAM_POSTINGS = 1_000  # and counts shared trigrams or words
 SORT_COUNT_POSTINGS = 20_000  # up to this many, by sorting them (no array the size of the glossary)
-TOP_ROWS = 64  # the k-th best score is first bounded from below by the best of each of n/64 strided columns
-WORD_CANDIDATES = True  # candidates from the query's words first (tests turn it off to compare with trigrams)
+WORD_PATH_POSTINGS = 20_000  # above this many trigram postings to count, candidates come from the query's words
+NUMPY_MIN_KEYS = 2_000  # glossaries with fewer name keys never import numpy
+ROWS_PER_COLUMN = 64  # the k-th best score is first bounded from below by the best of each of n/64 columns
 SUGGESTION_FLOOR = 45.0
 
 
@@ -64,28 +65,35 @@ class _Scored:
 
 
 def _candidate_keys(index: GlossaryIndex, key: str) -> list[int]:
-    """Name keys worth scoring against `key`: those made of the query's words (each as written or one edit
-    away), or, when the words find nothing (joined or split words, heavier typos), those sharing the most
-    trigrams with it. Words come first because in a large glossary names share a vocabulary, so every
-    trigram is common and counting them means adding up tens of thousands of postings per query."""
-    by_words = _word_candidates(index, key) if WORD_CANDIDATES else None
-    if by_words:
-        return by_words
+    """Name keys worth scoring against `key`: the keys sharing the most trigrams with it, or, when counting
+    trigrams would add up more than WORD_PATH_POSTINGS postings (a large glossary whose names share a
+    vocabulary, so every trigram is common), the keys made of the query's words, each as written or one
+    edit away; the trigram count still decides when the words find nothing (joined or split words,
+    heavier typos). Trigrams come first when cheap because they also find rivals more than one edit per
+    word away ("ecnoder": encoder and decoder), which the margin rule needs to see."""
     grams = trigrams(key)
     postings = sorted(index.gram_postings(grams).values(), key=len)
     half = (len(postings) + 1) // 2
+    # The rarer half always counts: stopping early loses names made of common words (most names in a large
+    # glossary). Beyond it, trigrams held by more than STOP_GRAM keys (" co", "ion") say little and are most
+    # of the work.
     postings = [p for i, p in enumerate(postings) if i < half or len(p) <= STOP_GRAM]
-    return _trigram_candidates(postings, sum(len(p) for p in postings), max(1, len(grams) // 4))
+    total = sum(len(p) for p in postings)
+    if total > WORD_PATH_POSTINGS and (by_words := _word_candidates(index, key)):
+        return by_words
+    return _trigram_candidates(postings, total, max(1, len(grams) // 4), _numpy_allowed(index))
 
 
-def _trigram_candidates(postings: list[Sequence[int]], total: int, need: int) -> list[int]:
+def _numpy_allowed(index: GlossaryIndex) -> bool:
+    """numpy only pays for itself on large glossaries (importing it costs ~100 ms and ~12 MB)."""
+    return len(index.key_lengths) > NUMPY_MIN_KEYS
+
+
+def _trigram_candidates(postings: list[Sequence[int]], total: int, need: int, use_numpy: bool) -> list[int]:
     """The MAX_CANDIDATES keys sharing the most trigrams with the query (ties by key id), among those
-    sharing at least `need`. Trigrams are counted rarest first and all of the rarer half always count:
-    stopping early loses names made of common words (most names in a large glossary). Beyond that half,
-    trigrams held by more than STOP_GRAM keys (" co", "ion") are left out: they say little and are most of
-    the work. Long postings are counted by numpy: sorting them when there are a few thousand (the work
-    follows the postings), one counter per key beyond that."""
-    if total <= DENSE_GRAM_POSTINGS:
+    sharing at least `need`, given the posting lists to count. Many postings are counted by numpy: sorting
+    them when there are a few thousand (the work follows the postings), one counter per key beyond that."""
+    if total <= DENSE_GRAM_POSTINGS or not use_numpy:
         hits = Counter(chain.from_iterable(postings))  # counted in C
         return [k for _, k in heapq.nsmallest(MAX_CANDIDATES, [(-c, k) for k, c in hits.items() if c >= need])]
     import numpy as np
@@ -95,12 +103,12 @@ def _trigram_candidates(postings: list[Sequence[int]], total: int, need: int) ->
         joined.sort()
         starts = np.flatnonzero(np.concatenate(([True], joined[1:] != joined[:-1])))
         ids, counts = joined[starts], np.diff(np.append(starts, len(joined)))
+        keep = counts >= need
+        ids, counts = ids[keep], counts[keep]
     else:
         counts = np.bincount(joined)
         ids = np.flatnonzero(counts >= need)
         counts = counts[ids]
-    keep = counts >= need
-    ids, counts = ids[keep], counts[keep]
     if len(ids) > MAX_CANDIDATES:  # keep the best counts (and every id tied with the last) before sorting
         cut = counts >= np.partition(counts, len(ids) - MAX_CANDIDATES)[len(ids) - MAX_CANDIDATES]
         ids, counts = ids[cut], counts[cut]
@@ -108,11 +116,12 @@ def _trigram_candidates(postings: list[Sequence[int]], total: int, need: int) ->
 
 
 def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
-    """Keys made of the query's words, each word as written or one edit away from it (found through the
-    index's deletion variants): all of them for one- and two-word queries, all but one for longer ones,
-    and of a length an accepted match could have (the MAX_CANDIDATES closest in length). None when the
-    words find nothing (a word matches nothing and cannot be spared, or no key holds them together): the
-    trigram count decides then, since the query may join or split words ("kvcache")."""
+    """Keys made of the query's words, each word as written or one edit away from it (words of four letters
+    or more; found through the index's deletion variants): all of them for one- and two-word queries, all
+    but one for longer ones. The MAX_CANDIDATES best: most of the words, then closest in length, then by
+    key id. Keys longer than an accepted match could be stay in, as rivals for the margin rule: "time" is
+    one edit from the acronym "AIME" but also a word of "inference time compute". None when the words find
+    nothing (a word matches nothing and cannot be spared, or no key holds enough of them)."""
     from rapidfuzz.distance import OSA
 
     words = list(dict.fromkeys(key.split()))
@@ -127,16 +136,18 @@ def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
         for w in words
     }
     postings.update(index.word_postings(set().union(*spellings.values()) - postings.keys()))
-    per_word = [lists for w in words if (lists := [postings[s] for s in spellings[w] if s in postings])]
-    if len(per_word) < need:
+    found_words = {w: frozenset(s for s in spellings[w] if s in postings) for w in words}
+    if sum(bool(f) for f in found_words.values()) < need:
         return None
+    # Query words that find the same key words count once: "attention atention" is one word twice.
+    per_word = [[postings[s] for s in sorted(f)] for f in dict.fromkeys(f for f in found_words.values() if f)]
+    need = min(need, len(per_word))
     size = len(key) - key.count(" ")
-    window = max(3, size // 4)
-    if sum(len(p) for lists in per_word for p in lists) <= DENSE_GRAM_POSTINGS:  # a small glossary: no numpy
+    if sum(len(p) for lists in per_word for p in lists) <= DENSE_GRAM_POSTINGS or not _numpy_allowed(index):
         held = Counter(chain.from_iterable(set(chain.from_iterable(lists)) for lists in per_word))
         lengths = index.key_lengths
-        near = sorted((gap, k) for k, c in held.items() if c >= need and (gap := abs(lengths[k] - size)) <= window)
-        return [k for _, k in near[:MAX_CANDIDATES]] or None
+        best = sorted((-c, abs(lengths[k] - size), k) for k, c in held.items() if c >= need)
+        return [k for _, _, k in best[:MAX_CANDIDATES]] or None
     import numpy as np
 
     sets = sorted((_union(np, [_int_array(np, p) for p in lists]) if len(lists) > 1 else _int_array(np, lists[0])
@@ -148,13 +159,12 @@ def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
     for ids in sets[1:] if spare == 0 else sets:
         at = np.searchsorted(ids, universe)
         held += ids[np.minimum(at, len(ids) - 1)] == universe
-    found = universe[held >= need]
-    gap = np.abs(np.frombuffer(index.key_lengths, dtype=np.uint8)[found].astype(np.int64) - size)
-    near = gap <= window
-    found, gap = found[near], gap[near]
+    enough = held >= need
+    found, held = universe[enough], held[enough]
     if not len(found):
         return None
-    return found[np.lexsort((found, gap))][:MAX_CANDIDATES].tolist()  # the closest lengths first
+    gap = np.abs(np.frombuffer(index.key_lengths, dtype=np.uint8)[found].astype(np.int64) - size)
+    return found[np.lexsort((found, gap, -held))][:MAX_CANDIDATES].tolist()
 
 
 def _union(np, arrays):  # noqa: ANN001, ANN202 - numpy is imported lazily
@@ -272,7 +282,7 @@ def bm25(index: GlossaryIndex, text: str, allowed: set[int] | frozenset[int] | N
     """(entry position, score normalised to the best hit = 1.0), best first, ties by position;
     only the best `top` when given."""
     lists = [p for t in dict.fromkeys(search_tokens(text)) if (p := index.posting(t)) is not None]
-    if top is not None and sum(len(p.docs) for p in lists) > DENSE_POSTINGS:
+    if top is not None and sum(len(p.docs) for p in lists) > DENSE_POSTINGS and _numpy_allowed(index):
         scores = _dense_top(len(index.entries), lists, allowed, top)
     else:
         scores = defaultdict(float)
@@ -322,7 +332,7 @@ def _top_scores(np, acc, k: int):  # noqa: ANN001, ANN202 - numpy is imported la
     """(indices, values) of acc's entries scoring at least its k-th best value (every positive one if fewer
     than k are positive), without np.partition over all of acc: that is slow when most entries are 0."""
     n = len(acc)
-    rows = TOP_ROWS if n >= TOP_ROWS * k else 1
+    rows = ROWS_PER_COLUMN if n >= ROWS_PER_COLUMN * k else 1
     # Each column's best is a different entry, so at least k entries score >= the k-th best column best:
     # a lower bound of the k-th best score that leaves only the likely top entries to partition.
     best = acc[: n - n % rows].reshape(rows, -1).max(axis=0)
@@ -336,14 +346,15 @@ def _top_scores(np, acc, k: int):  # noqa: ANN001, ANN202 - numpy is imported la
 
 
 def _positions(np, allowed: set[int] | frozenset[int]):  # noqa: ANN001, ANN202 - numpy is imported lazily
-    """Allowed entry positions as an array, in any order. category_positions hands out the same cached
-    frozenset per category, so a repeat search costs one dictionary lookup instead of a 12,000-item walk."""
+    """Allowed entry positions as an array, in any order. category_positions hands out the same frozenset
+    per category, so a repeat search costs one dictionary lookup instead of a 12,000-item walk (at most 16
+    kept: a category's set and array are ~1 MB at 100,000 entries)."""
     if isinstance(allowed, frozenset):
         return _frozen_positions(allowed)
     return np.fromiter(allowed, dtype=np.intp, count=len(allowed))
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)
 def _frozen_positions(allowed: frozenset[int]):  # noqa: ANN202 - numpy is imported lazily
     import numpy as np
 
