@@ -489,3 +489,11 @@ def test_worked_example_inputs_cannot_be_mutated(tmp_path: Path):
     except TypeError:
         return
     raise AssertionError("a loaded entry's worked example was changed in place")
+
+
+def test_control_characters_in_a_name_are_refused(tmp_path: Path):
+    """YAML's "\\x1f" escape loads a unit separator; names are one printable line (the store joins a name
+    key's fields with that character)."""
+    entry = b'id: x\nterm: "X\\x1fY"\ncategory: data\ndefinition: ok\n'
+    pack = make_pack(tmp_path, {"x.yaml": entry})
+    assert problems_of(pack) == [f"{display_path(pack / 'x.yaml')}:2: term: Value error, must not contain control characters"]

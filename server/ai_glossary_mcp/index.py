@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 from array import array
 from collections import defaultdict
 from bisect import bisect_left
@@ -100,6 +101,10 @@ class GlossaryIndex:
         self.max_name_words: int = max((k.count(" ") + 1 for k in self.key_list), default=0)
         self.key_trigrams: dict[str, array] = self._build_trigrams()
         self.key_words: dict[str, array] = self._build_key_words()
+        self._word_variants: dict[str, tuple[str, ...]] | None = None
+        self._build_lock = threading.Lock()
+        # Letters (spaces left out) per key, to rank candidates by closeness in length; names are at most 200
+        # characters (model.py), so a byte holds them.
         self.key_lengths: bytes = bytes(min(255, len(k) - k.count(" ")) for k in self.key_list)
         self.postings: dict[str, Posting] = {}
         self._build_bm25()
@@ -108,6 +113,7 @@ class GlossaryIndex:
         for key in self.phrases:
             self.phrase_starts[key[0]] = max(self.phrase_starts.get(key[0], 0), len(key))
         self.by_category: dict[str, tuple[str, ...]] = self._build_categories()
+        self._category_positions: dict[str, frozenset[int]] = {}
         self.letters: dict[str, tuple[str, ...]] = self._build_letters()
 
     # -- names -------------------------------------------------------------
@@ -141,11 +147,16 @@ class GlossaryIndex:
                 table[gram].append(i)
         return dict(table)
 
-    @cached_property
+    @property
     def word_variants(self) -> dict[str, tuple[str, ...]]:
-        """Built on first use: ten or so entries per key word (612,000 at 100,000 entries, ~130 MB as a
-        dict), which a store build streams to SQLite instead of holding."""
-        return _build_word_variants(self.key_words)
+        """Built on first use (once, even when the first lookups arrive together in worker threads): ten
+        or so entries per key word (612,000 at 100,000 entries, ~130 MB as a dict), which a store build
+        streams to SQLite instead of holding."""
+        if self._word_variants is None:
+            with self._build_lock:
+                if self._word_variants is None:
+                    self._word_variants = _build_word_variants(self.key_words)
+        return self._word_variants
 
     def _build_key_words(self) -> dict[str, array]:
         table: dict[str, array] = defaultdict(lambda: array("i"))
@@ -268,7 +279,12 @@ class GlossaryIndex:
         return out
 
     def category_positions(self, category: str) -> frozenset[int]:
-        return frozenset(self.position[i] for i in self.by_category.get(category, ()))
+        """The same frozenset on every call, as the store's: search caches arrays of it by value."""
+        found = self._category_positions.get(category)
+        if found is None:
+            found = self._category_positions[category] = frozenset(
+                self.position[i] for i in self.by_category.get(category, ()))
+        return found
 
     def posting(self, token: str) -> Posting | None:
         return self.postings.get(token)

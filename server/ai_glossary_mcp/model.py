@@ -126,6 +126,8 @@ _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, de
 def _one_line(value: str) -> str:
     if "\n" in value or "\r" in value:
         raise ValueError("must be a single line")
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        raise ValueError("must not contain control characters")
     if value != value.strip():
         raise ValueError("must not start or end with whitespace")
     return value

@@ -9,7 +9,8 @@ size. `StoredIndex` and `StoredGlossary` answer exactly the questions
 lookup.py, service.py and the MCP layer ask of `GlossaryIndex` and `Glossary`
 (the same attributes and methods, the same values), reading rows on demand:
 entries are decoded when first asked for and a few thousand are kept in small
-LRU caches, so memory stays flat whatever the glossary's size.
+LRU caches, so memory stays small whatever the glossary's size (the one thing
+held whole is the name-key rows fuzzy matching scores: ~100 bytes a key).
 
 SQLite is in the standard library, does indexed lookups in microseconds and
 holds long posting lists as compact arrays (`array` bytes); nothing here
@@ -37,9 +38,10 @@ from .model import CATEGORIES, Entry, Pack
 
 FORMAT = 2
 MMAP_BYTES = 1 << 30
-GRAM_CACHE = 4096  # decoded trigram postings kept (a query has 10-40 trigrams)
+LIST_CACHE = 4096  # decoded key-id lists kept per table (trigrams, words: a query has 10-40 trigrams)
+IN_CHUNK = 500  # values per SQL IN list (older SQLite allows 999 variables a statement)
 NAME_TABLES = ("raw", "normalized", "compact")
-_SEP = "\x1f"  # joins the words of a phrase key
+_SEP = "\x1f"  # joins the words of a phrase key, the key words of a variant, the fields of a name-key row
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -104,9 +106,10 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
     for tbl, table in enumerate((index.raw_names, index.keys, index.compact_keys)):
         db.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?, ?)",
                        ((tbl, key, nk.entry_id, nk.kind, nk.text, nk.rank) for key, nk in table.items()))
-    rows = [_SEP.join((key, nk.entry_id, nk.kind, nk.text, str(nk.rank))).encode()
+    # The name as written goes last: it is the one field that may itself hold the separator.
+    rows = [_SEP.join((key, nk.entry_id, nk.kind, str(nk.rank), nk.text)).encode()
             for key, nk in index.keys_at(range(len(index.key_list)))]
-    offsets = array("i", [0])
+    offsets = array("q", [0])
     for row in rows:
         offsets.append(offsets[-1] + len(row))
     db.executemany("INSERT INTO blobs VALUES (?, ?)",
@@ -280,6 +283,8 @@ class StoredIndex:
             lambda w: _first(db.one("SELECT longest FROM phrase_starts WHERE word = ?", (w,))),
             lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")], cache=16384)
         self.posting = lru_cache(maxsize=128)(self._posting)
+        self._rows: tuple[bytes, array] | None = None
+        self._rows_lock = threading.Lock()
         self._grams = _ListCache(db, "SELECT gram, kids FROM grams WHERE gram IN ({})")
         self._words = _ListCache(db, "SELECT word, kids FROM words WHERE word IN ({})")
 
@@ -336,11 +341,13 @@ class StoredIndex:
 
     def similar_words(self, variants: Iterable[str]) -> dict[str, tuple[str, ...]]:
         variants = list(variants)
-        if not variants:
-            return {}
-        rows = self._db.all(f"SELECT variant, words FROM word_variants WHERE variant IN ({','.join('?' * len(variants))})",
-                            variants)
-        return {variant: tuple(words.split(_SEP)) for variant, words in rows}
+        found = {}
+        for start in range(0, len(variants), IN_CHUNK):
+            chunk = variants[start : start + IN_CHUNK]
+            rows = self._db.all(f"SELECT variant, words FROM word_variants WHERE variant IN ({','.join('?' * len(chunk))})",
+                                chunk)
+            found.update((variant, tuple(words.split(_SEP))) for variant, words in rows)
+        return found
 
     @cached_property
     def key_lengths(self) -> bytes:
@@ -350,19 +357,23 @@ class StoredIndex:
         rows, offsets = self._key_rows
         out = []
         for kid in key_ids:
-            key, entry_id, kind, text, rank = rows[offsets[kid] : offsets[kid + 1]].decode().split(_SEP)
+            key, entry_id, kind, rank, text = rows[offsets[kid] : offsets[kid + 1]].decode().split(_SEP, 4)
             out.append((key, NameKey(entry_id, kind, text, int(rank))))
         return out
 
-    @cached_property
+    @property
     def _key_rows(self) -> tuple[bytes, array]:
         """Every name key's row, in key id order, held in one bytes object with an offsets array, read on
         the first fuzzy lookup: scoring reads dozens of arbitrary rows per query, and slicing them out of
-        memory costs a microsecond each where an SQLite lookup by id costs several (about 27 MB at
-        100,000 entries)."""
-        offsets = array("i")
-        offsets.frombytes(self._db.one("SELECT data FROM blobs WHERE name = 'key_offsets'")[0])
-        return self._db.one("SELECT data FROM blobs WHERE name = 'key_rows'")[0], offsets
+        memory costs a microsecond each where an SQLite lookup by id costs several (about 32 MB at
+        100,000 entries). Read once even when the first lookups arrive together in worker threads."""
+        if self._rows is None:
+            with self._rows_lock:
+                if self._rows is None:
+                    offsets = array("q")
+                    offsets.frombytes(self._db.one("SELECT data FROM blobs WHERE name = 'key_offsets'")[0])
+                    self._rows = self._db.one("SELECT data FROM blobs WHERE name = 'key_rows'")[0], offsets
+        return self._rows
 
     def _posting(self, token: str) -> Posting | None:
         row = self._db.one("SELECT idf, docs, impacts FROM postings WHERE token = ?", (token,))
@@ -377,7 +388,7 @@ class _ListCache:
     """Posting lists (key ids) read by key from one table, decoded once and kept in an LRU: the common
     ones recur in every query and are the long ones."""
 
-    def __init__(self, db: _Db, select: str, size: int = GRAM_CACHE):
+    def __init__(self, db: _Db, select: str, size: int = LIST_CACHE):
         self._db, self._select, self._size = db, select, size
         self._cache: OrderedDict[str, array | None] = OrderedDict()
         self._lock = threading.Lock()
@@ -390,15 +401,16 @@ class _ListCache:
         cache = self._cache
         found = {k: cache[k] for k in keys if k in cache}
         missing = [k for k in keys if k not in found]
-        if missing:
-            for key, blob in self._db.all(self._select.format(",".join("?" * len(missing))), missing):
+        for start in range(0, len(missing), IN_CHUNK):
+            chunk = missing[start : start + IN_CHUNK]
+            for key, blob in self._db.all(self._select.format(",".join("?" * len(chunk))), chunk):
                 found[key] = cache[key] = _ints(blob)
-            for key in set(missing) - set(found):
-                cache[key] = None
-            while len(cache) > self._size:
-                cache.popitem(last=False)
+        for key in set(missing) - set(found):
+            found[key] = cache[key] = None
         for key in found:
             cache.move_to_end(key)
+        while len(cache) > self._size:  # the least recently used go, never what this call just read
+            cache.popitem(last=False)
         return {k: p for k, p in found.items() if p is not None}
 
 
