@@ -300,13 +300,20 @@ def deletion_variants(word: str) -> set[str]:
     return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+def indexed_variants(word: str) -> set[str]:
+    """What a key word is filed under in the variant table: itself, and its deletion variants when it is
+    long enough to be misspelt. Short key words are filed too, so that a misspelt query word of four
+    letters or more finds them one deletion away ("msea": the key word "mea")."""
+    return deletion_variants(word) or {word}
+
+
 def _build_word_variants(key_words: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
     """variant -> key words: two words within one substitution, insertion, deletion or adjacent swap of
     each other share a variant (the symmetric-deletion scheme), so a misspelt query word finds its key words
     with a handful of exact lookups instead of a scan of the vocabulary."""
     table: dict[str, list[str]] = defaultdict(list)
     for word in key_words:
-        for variant in deletion_variants(word):
+        for variant in indexed_variants(word):
             table[variant].append(word)
     return {v: tuple(ws) for v, ws in table.items()}
 

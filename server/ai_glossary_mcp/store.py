@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .glossary import Edge, PackInfo, heading
-from .index import GlossaryIndex, NameKey, Posting, Surface, deletion_variants, letter_of
+from .index import GlossaryIndex, NameKey, Posting, Surface, indexed_variants, letter_of
 from .model import CATEGORIES, Entry, Pack
 
 FORMAT = 2
@@ -121,7 +121,7 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
     # Grouped by SQLite from streamed pairs: the in-memory table would be ~130 MB at 100,000 entries.
     db.execute("CREATE TEMP TABLE variant_pairs (variant TEXT NOT NULL, word TEXT NOT NULL)")
     db.executemany("INSERT INTO variant_pairs VALUES (?, ?)",
-                   ((variant, word) for word in index.key_words for variant in deletion_variants(word)))
+                   ((variant, word) for word in index.key_words for variant in indexed_variants(word)))
     db.execute("INSERT INTO word_variants SELECT variant, group_concat(word, ?) FROM variant_pairs GROUP BY variant",
                (_SEP,))
     db.execute("DROP TABLE variant_pairs")
