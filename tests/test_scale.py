@@ -223,3 +223,35 @@ def test_the_bundled_glossary_never_imports_numpy():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_skipping_far_candidates_changes_no_decision(big, glossary, monkeypatch):
+    """resolve scores candidates closest in length first and, once a match is accepted, skips those whose
+    length caps them below the rival line: the winner, its score and its rivals are the same as with every
+    candidate scored, on the 2,000-entry pack (both candidate paths) and on the bundled glossary."""
+    from tests.quality.evaluate import load_queries
+
+    memory, stored = big
+    queries = [q for _, _, q in _typos(memory, 5, 200)] + [e.term + " x" for e in memory.entries[:40]]
+    bundled = GlossaryIndex(glossary)
+    cases = [(memory, q) for q in queries] + [(stored, q) for q in queries[:60]]
+    cases += [(bundled, q.query) for q in load_queries() if q.kind != "search"]
+
+    def decision(index, key, decisive_only):
+        accepted, seen = lookup.fuzzy_scores(index, key, decisive_only)
+        ranked = accepted.ranked()
+        if not ranked:
+            return None
+        best_id, best = ranked[0]
+        return best_id, best, {(e, s) for e, s in seen.ranked() if e != best_id and s > best - lookup.FUZZY_MARGIN}
+
+    skipped = 0
+    for word_path in (-1, 10**9):  # candidates from words, then from trigrams
+        monkeypatch.setattr(lookup, "WORD_PATH_POSTINGS", word_path)
+        for index, q in cases:
+            key = name_key(q)
+            if not key:
+                continue
+            assert decision(index, key, True) == decision(index, key, False), q
+            skipped += len(lookup.fuzzy_scores(index, key, True)[1].best) < len(lookup.fuzzy_scores(index, key)[1].best)
+    assert skipped > 20  # the shortcut is really taken

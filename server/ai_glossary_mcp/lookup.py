@@ -202,15 +202,45 @@ def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: 
     return ratio >= FUZZY_MIN_RATIO and abs(len(q) - len(k)) <= max(2, shortest // 6)
 
 
-def fuzzy_scores(index: GlossaryIndex, query_key: str) -> tuple[_Scored, _Scored]:
-    """(accepted fuzzy matches, all candidate similarities) per entry, 0-100."""
+def fuzzy_scores(index: GlossaryIndex, query_key: str, decisive_only: bool = False) -> tuple[_Scored, _Scored]:
+    """(accepted fuzzy matches, candidate similarities) per entry, 0-100. Candidates close in length are
+    scored first. With `decisive_only` (resolve), once a match is accepted the others are scored only if
+    they could still matter, i.e. come within FUZZY_MARGIN of it: a candidate's similarity is capped by
+    its length alone, and its 0.9 x token_set_ratio by 90, so when the best is 94 or more a candidate whose
+    length caps it below the rival line is skipped, and the answer (entry, score, rivals) is unchanged."""
     accepted, seen = _Scored(), _Scored()
-    candidates = index.keys_at(_candidate_keys(index, query_key))
-    if not candidates:
+    ids = _candidate_keys(index, query_key)
+    if not ids:
         return accepted, seen
+    letters = len(query_key) - query_key.count(" ")
+    lengths = index.key_lengths
+    ids.sort(key=lambda k: (abs(lengths[k] - letters), k))
+    near = [k for k in ids if abs(lengths[k] - letters) <= max(3, letters // 4)]
+    far = ids[len(near):]
+    _score_candidates(index, query_key, near, accepted, seen)
+    if far and decisive_only and accepted.best:
+        rival_line = max(accepted.best.values()) - FUZZY_MARGIN
+        if rival_line >= 90:
+            far = [k for k in far if _ratio_cap(query_key, letters, lengths[k]) > rival_line]
+    _score_candidates(index, query_key, far, accepted, seen)
+    return accepted, seen
+
+
+def _ratio_cap(query_key: str, letters: int, key_letters: int) -> float:
+    """The highest fuzz.ratio(query_key, key) can be for a key of `key_letters` letters: ratio is
+    100 * (1 - indel distance / total length); the distance is at least the difference in letters (spaces
+    aside), and a key of n letters is at most 2n - 1 characters long (words joined by single spaces)."""
+    return 100.0 * (1.0 - abs(letters - key_letters) / (len(query_key) + max(1, 2 * key_letters - 1)))
+
+
+def _score_candidates(index: GlossaryIndex, query_key: str, key_ids: list[int], accepted: _Scored,
+                      seen: _Scored) -> None:
+    if not key_ids:
+        return
     from rapidfuzz import fuzz  # imported on the first fuzzy lookup: a start needs none of it
     from rapidfuzz.distance import OSA
 
+    candidates = index.keys_at(key_ids)
     keys = [key for key, _ in candidates]
     ratios = _scores(query_key, keys, fuzz.ratio)
     token_ratios = _scores(query_key, keys, fuzz.token_set_ratio)
@@ -222,7 +252,6 @@ def fuzzy_scores(index: GlossaryIndex, query_key: str) -> tuple[_Scored, _Scored
         if (distance <= most_edits or ratio >= FUZZY_MIN_RATIO) and _fuzzy_accepts(
                 query_key, key, nk.kind, ratio, int(distance)):
             accepted.add(nk.entry_id, ratio)
-    return accepted, seen
 
 
 def _typo_reachable(index: GlossaryIndex, key: str) -> bool:
@@ -249,7 +278,7 @@ def resolve(index: GlossaryIndex, query: str, with_suggestions: bool = True, fuz
         return Resolution(by_id[nk.entry_id], "normalized", 1.0)
     if not fuzzy or not _typo_reachable(index, key):
         return not_found()
-    accepted, seen = fuzzy_scores(index, key)
+    accepted, seen = fuzzy_scores(index, key, decisive_only=True)
     ranked = accepted.ranked()
     if ranked:
         best_id, best = ranked[0]
