@@ -156,6 +156,14 @@ class _Db:
         with self.lock:
             return self.con.execute(sql, args).fetchall()
 
+    def all_in(self, sql: str, values: Sequence[Any]) -> list[tuple]:
+        """The rows of `sql`, whose `{}` is an IN list, for all `values`: sent IN_CHUNK at a time."""
+        rows: list[tuple] = []
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
+            rows += self.all(sql.format(",".join("?" * len(chunk))), chunk)
+        return rows
+
     def meta(self, key: str) -> Any:
         row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
         if row is None:
@@ -340,14 +348,8 @@ class StoredIndex:
         return self._words.get(words)
 
     def similar_words(self, variants: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        variants = list(variants)
-        found = {}
-        for start in range(0, len(variants), IN_CHUNK):
-            chunk = variants[start : start + IN_CHUNK]
-            rows = self._db.all(f"SELECT variant, words FROM word_variants WHERE variant IN ({','.join('?' * len(chunk))})",
-                                chunk)
-            found.update((variant, tuple(words.split(_SEP))) for variant, words in rows)
-        return found
+        rows = self._db.all_in("SELECT variant, words FROM word_variants WHERE variant IN ({})", list(variants))
+        return {variant: tuple(words.split(_SEP)) for variant, words in rows}
 
     @cached_property
     def key_lengths(self) -> bytes:
@@ -401,10 +403,8 @@ class _ListCache:
         cache = self._cache
         found = {k: cache[k] for k in keys if k in cache}
         missing = [k for k in keys if k not in found]
-        for start in range(0, len(missing), IN_CHUNK):
-            chunk = missing[start : start + IN_CHUNK]
-            for key, blob in self._db.all(self._select.format(",".join("?" * len(chunk))), chunk):
-                found[key] = cache[key] = _ints(blob)
+        for key, blob in self._db.all_in(self._select, missing):
+            found[key] = cache[key] = _ints(blob)
         for key in set(missing) - set(found):
             found[key] = cache[key] = None
         for key in found:
