@@ -63,7 +63,6 @@ class Posting(NamedTuple):
     """One token's entries (by position) and what it adds to each one's score: idf times the entry's
     saturated weight, multiplied once here rather than on every query."""
 
-    idf: float
     docs: Sequence[int]
     impacts: Sequence[float]
 
@@ -205,7 +204,7 @@ class GlossaryIndex:
                 tf_weights[t].append(w / (K1 + w))
         for t, docs in tf_docs.items():
             idf = math.log(1.0 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
-            self.postings[t] = Posting(idf, docs, array("d", [idf * w for w in tf_weights[t]]))
+            self.postings[t] = Posting(docs, array("d", [idf * w for w in tf_weights[t]]))
 
     # -- free text ---------------------------------------------------------
     def _build_phrases(self) -> dict[tuple[str, ...], list[Surface]]:

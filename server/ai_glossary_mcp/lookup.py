@@ -315,7 +315,7 @@ def bm25(index: GlossaryIndex, text: str, allowed: set[int] | frozenset[int] | N
         scores = _dense_top(len(index.entries), lists, allowed, top)
     else:
         scores = defaultdict(float)
-        for _, docs, impacts in lists:
+        for docs, impacts in lists:
             for doc, impact in zip(docs, impacts):
                 scores[doc] += impact
         if allowed is not None:

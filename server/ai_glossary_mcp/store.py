@@ -56,8 +56,7 @@ CREATE TABLE grams (gram TEXT PRIMARY KEY, kids BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE words (word TEXT PRIMARY KEY, kids BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE word_variants (variant TEXT PRIMARY KEY, words TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE postings (token TEXT PRIMARY KEY, idf REAL NOT NULL, docs BLOB NOT NULL,
-                       impacts BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE postings (token TEXT PRIMARY KEY, docs BLOB NOT NULL, impacts BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE phrases (key TEXT PRIMARY KEY, surfaces TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE phrase_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
 """
@@ -126,8 +125,8 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
                (_SEP,))
     db.execute("DROP TABLE variant_pairs")
     db.execute("INSERT INTO blobs VALUES ('key_lengths', ?)", (index.key_lengths,))
-    db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)",
-                   ((t, p.idf, array("i", p.docs).tobytes(), array("d", p.impacts).tobytes())
+    db.executemany("INSERT INTO postings VALUES (?, ?, ?)",
+                   ((t, array("i", p.docs).tobytes(), array("d", p.impacts).tobytes())
                     for t, p in index.postings.items()))
     db.executemany("INSERT INTO phrases VALUES (?, ?)",
                    ((_SEP.join(key), json.dumps([[s.entry_id, s.text, s.case_sensitive] for s in surfaces]))
@@ -378,12 +377,12 @@ class StoredIndex:
         return self._rows
 
     def _posting(self, token: str) -> Posting | None:
-        row = self._db.one("SELECT idf, docs, impacts FROM postings WHERE token = ?", (token,))
+        row = self._db.one("SELECT docs, impacts FROM postings WHERE token = ?", (token,))
         if row is None:
             return None
         impacts = array("d")
-        impacts.frombytes(row[2])
-        return Posting(row[0], _ints(row[1]), impacts)
+        impacts.frombytes(row[1])
+        return Posting(_ints(row[0]), impacts)
 
 
 class _ListCache:
