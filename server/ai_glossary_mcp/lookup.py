@@ -101,7 +101,7 @@ def _trigram_candidates(postings: list[Sequence[int]], total: int, need: int, us
     joined = np.concatenate([_int_array(np, p) for p in postings])
     if total <= SORT_COUNT_POSTINGS:
         joined.sort()
-        starts = np.flatnonzero(np.concatenate(([True], joined[1:] != joined[:-1])))
+        starts = np.flatnonzero(_run_starts(np, joined))
         ids, counts = joined[starts], np.diff(np.append(starts, len(joined)))
         keep = counts >= need
         ids, counts = ids[keep], counts[keep]
@@ -171,7 +171,12 @@ def _union(np, arrays):  # noqa: ANN001, ANN202 - numpy is imported lazily
     """The sorted distinct ids of several id arrays (np.unique takes ~20 times longer on numpy 2.4)."""
     joined = np.concatenate(arrays)
     joined.sort()
-    return joined[np.concatenate(([True], joined[1:] != joined[:-1]))]
+    return joined[_run_starts(np, joined)]
+
+
+def _run_starts(np, ordered):  # noqa: ANN001, ANN202 - numpy is imported lazily
+    """True where a sorted array's value differs from the one before: the first of each run of equal ids."""
+    return np.concatenate(([True], ordered[1:] != ordered[:-1]))
 
 
 def _int_array(np, values):  # noqa: ANN001 - numpy is imported lazily
