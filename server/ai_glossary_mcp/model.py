@@ -12,6 +12,7 @@ not scattered string literals, so the docs, the schema and the validator agree.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -123,10 +124,16 @@ ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
 
 
+# Unicode's control characters (category Cc), as a regex character range; service.py's argument checks
+# use the same range.
+CONTROL_CHARACTERS = "\x00-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+
+
 def _one_line(value: str) -> str:
     if "\n" in value or "\r" in value:
         raise ValueError("must be a single line")
-    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+    if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
     if value != value.strip():
         raise ValueError("must not start or end with whitespace")

@@ -25,7 +25,7 @@ from . import lookup
 from .errors import InvalidArgument
 from .glossary import Glossary, entry_uri
 from .index import GlossaryIndex, first_sentence
-from .model import CATEGORIES, RELATION_INVERSES, RELATION_PHRASES, Entry
+from .model import CATEGORIES, CONTROL_CHARACTERS, RELATION_INVERSES, RELATION_PHRASES, Entry
 from .normalize import fold, search_tokens
 from .results import (
     CompareResult,
@@ -65,7 +65,7 @@ Detail = Literal["brief", "full"]
 # -- argument checks ----------------------------------------------------------
 # Unicode's control characters (category Cc: U+0000-001F, U+007F-009F) and lone surrogates (Cs), found by
 # one regex scan instead of a category lookup per character (20,000 of them for find_terms_in_text).
-_BAD_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_BAD_IN_LINE = re.compile(f"[{CONTROL_CHARACTERS}\ud800-\udfff]")
 _BAD_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # tab, LF, CR allowed
 def check_text(value: Any, name: str, max_chars: int = MAX_TERM_CHARS, multiline: bool = False) -> str:
     """A usable string argument, or InvalidArgument saying what to send."""
