@@ -88,6 +88,25 @@ async def test_absent_terms_are_not_found_and_get_suggestions(client, absent):
     assert all(0 <= s["score"] <= 1 for s in data["suggestions"])
 
 
+@pytest.mark.parametrize("query,near", [
+    ("GPT4", "gptq"), ("NoPE", "rope"), ("LoHa", "lora"), ("PaLM", "rag"), ("BART", "encoder"), ("ORPO", "grpo"),
+    ("VAPO", "dapo"), ("MXFP8", "mxfp4"),
+])
+async def test_one_letter_from_a_short_name_or_acronym_is_another_name(client, query, near):
+    """A changed letter in a short name or an acronym names something else (GPT-4 is not GPTQ): not found,
+    with the near entry among the suggestions for the agent to weigh."""
+    data = (await call(client, "define_term", {"term": query})).structured_content
+    assert data["found"] is False and data["ambiguous"] == []
+    assert near in [s["id"] for s in data["suggestions"]]
+
+
+@pytest.mark.parametrize("query,entry_id", [("GPQT", "gptq"), ("RHLF", "rlhf"), ("mxpf4", "mxfp4"),
+                                            ("QLoRAA", "qlora"), ("rmsnrom", "rmsnorm")])
+async def test_swapped_letters_in_a_short_name_or_acronym_still_resolve(client, query, entry_id):
+    data = (await call(client, "define_term", {"term": query})).structured_content
+    assert data["found"] and data["entry"]["id"] == entry_id and data["match"]["kind"] == "fuzzy"
+
+
 async def test_best_of_n_never_resolves_to_mixture_of_experts(client):
     data = (await call(client, "define_term", {"term": "best of n"})).structured_content
     assert data["found"] and data["entry"]["id"] == "best-of-n-sampling"

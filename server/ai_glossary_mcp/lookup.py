@@ -5,8 +5,10 @@ Resolution is a pipeline of increasingly forgiving rules, and the first rule
 that fires wins: the raw spelling (exact id/term, acronym, alias), then the
 normalised key (case, Unicode, separators, articles, plurals, British
 spelling), then typo-level fuzzy matching. Fuzzy matching is guarded because
-a confident wrong answer is worse than none: short queries and acronyms must
-be within one edit, longer ones must be very similar, and the winner must beat
+a confident wrong answer is worse than none: names of up to four letters and
+acronyms only forgive two swapped letters (one changed letter makes another
+real name: GPT4 is not GPTQ), names up to six letters one edit, longer ones
+must be very similar, and the winner must beat
 the best candidate for any other entry by a margin, or the answer is
 "ambiguous". Anything weaker is "not found" with suggestions.
 
@@ -31,6 +33,7 @@ from .normalize import fold, is_article, key_word, name_key, search_tokens
 
 FUZZY_MIN_RATIO = 86.0  # for keys of 8+ characters
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
+SHORT_NAME = 4  # names of at most this many letters (and acronyms) match a typo only if letters were swapped
 MAX_CANDIDATES = 32
 STOP_GRAM = 2_000  # trigram postings longer than this are skipped once the rarer half is counted
 SEARCH_FUZZY_WORDS = 4  # search_terms tries typo-tolerant name matching only for queries this short
@@ -199,8 +202,15 @@ def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: 
     shortest = min(len(q), len(k))
     if shortest <= 3:
         return False
-    if shortest <= 6 or kind == "acronym":
-        return distance <= 1 and len(q) >= 4
+    if shortest <= SHORT_NAME or kind == "acronym":
+        # One letter changed turns a short name or an acronym into another real one (GPT4 and GPTQ, NoPE and
+        # RoPE, LoHa and LoRA, LLaVA and LLaMA): only two neighbouring letters swapped pass, or one letter
+        # dropped or doubled in an acronym of five or more.
+        if distance != 1:
+            return False
+        return sorted(q) == sorted(k) if len(q) == len(k) else shortest > SHORT_NAME
+    if shortest <= 6:
+        return distance <= 1
     if distance <= max(1, shortest // 7):
         # Typo-level edits only; the token structure must survive (no dropped words).
         return abs(len(query_key.split()) - len(key.split())) <= 1
