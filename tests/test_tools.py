@@ -90,11 +90,11 @@ async def test_absent_terms_are_not_found_and_get_suggestions(client, absent):
 
 @pytest.mark.parametrize("query,near", [
     ("GPT4", "gptq"), ("NoPE", "rope"), ("LoHa", "lora"), ("PaLM", "rag"), ("BART", "encoder"), ("ORPO", "grpo"),
-    ("VAPO", "dapo"), ("MXFP8", "mxfp4"),
+    ("VAPO", "dapo"), ("MXFP8", "mxfp4"), ("float4", "fp8"), ("GSM1K", "benchmark"),
 ])
 async def test_one_letter_from_a_short_name_or_acronym_is_another_name(client, query, near):
-    """A changed letter in a short name or an acronym names something else (GPT-4 is not GPTQ): not found,
-    with the near entry among the suggestions for the agent to weigh."""
+    """A changed letter in a short name or an acronym, or a changed number anywhere, names something else
+    (GPT-4 is not GPTQ, float4 is not float8): not found, with the near entry among the suggestions."""
     data = (await call(client, "define_term", {"term": query})).structured_content
     assert data["found"] is False and data["ambiguous"] == []
     assert near in [s["id"] for s in data["suggestions"]]

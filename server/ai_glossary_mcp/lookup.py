@@ -7,7 +7,8 @@ normalised key (case, Unicode, separators, articles, plurals, British
 spelling), then typo-level fuzzy matching. Fuzzy matching is guarded because
 a confident wrong answer is worse than none: names of up to four letters and
 acronyms only forgive two swapped letters (one changed letter makes another
-real name: GPT4 is not GPTQ), names up to six letters one edit, longer ones
+real name: GPT4 is not GPTQ), a changed number is never a typo, names up to
+six letters forgive one edit, longer ones
 must be very similar, and the winner must beat
 the best candidate for any other entry by a margin, or the answer is
 "ambiguous". Anything weaker is "not found" with suggestions.
@@ -200,7 +201,7 @@ def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: 
     q = query_key.replace(" ", "")
     k = key.replace(" ", "")
     shortest = min(len(q), len(k))
-    if shortest <= 3:
+    if shortest <= 3 or _digits(q) != _digits(k):  # numbers are identity, never typos: float4/float8, GSM1K/GSM8K
         return False
     if shortest <= SHORT_NAME or kind == "acronym":
         # One letter changed turns a short name or an acronym into another real one (GPT4 and GPTQ, NoPE and
@@ -215,6 +216,10 @@ def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: 
         # Typo-level edits only; the token structure must survive (no dropped words).
         return abs(len(query_key.split()) - len(key.split())) <= 1
     return ratio >= FUZZY_MIN_RATIO and abs(len(q) - len(k)) <= max(2, shortest // 6)
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
 
 
 def fuzzy_scores(index: GlossaryIndex, query_key: str, decisive_only: bool = False) -> tuple[_Scored, _Scored]:
