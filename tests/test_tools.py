@@ -100,9 +100,27 @@ async def test_one_letter_from_a_short_name_or_acronym_is_another_name(client, q
     assert near in [s["id"] for s in data["suggestions"]]
 
 
+@pytest.mark.parametrize("query,near", [
+    ("Unsupervised Fine-Tuning", "sft"), ("Non-Autoregressive Decoding", "semi-autoregressive-decoding"),
+    ("Outcome-Supervised Reward Model", "prm"), ("Video-Language Model", "vlm"), ("Time to Last Token", "ttft"),
+    ("Global Attention", "sliding-window-attention"), ("HumanEval-X", "benchmark"), ("Transformer-XL", "transformer"),
+    ("LLM Evaluation", "llm-as-a-judge"), ("Cost Functional", "loss-function"), ("SimNPO", "simpo"),
+    ("AMIE", "benchmark"), ("Spark", "semi-autoregressive-decoding"), ("Dequantization", "quantization"),
+])
+async def test_a_different_word_is_not_a_typo(client, query, near):
+    """Typo matching forgives misspelt words, never a changed one: a prefix (un-, non-, de-), a word added, a
+    word the glossary itself uses in another sense (video, global, evaluation), or one letter against a short
+    alias (AIME, DSpark). Each of these resolved to the near entry before; now it is a suggestion."""
+    data = (await call(client, "define_term", {"term": query})).structured_content
+    assert data["found"] is False
+    assert near in [s["id"] for s in data["suggestions"]]
+
+
 @pytest.mark.parametrize("query,entry_id", [("GPQT", "gptq"), ("RHLF", "rlhf"), ("mxpf4", "mxfp4"),
-                                            ("QLoRAA", "qlora"), ("rmsnrom", "rmsnorm")])
-async def test_swapped_letters_in_a_short_name_or_acronym_still_resolve(client, query, entry_id):
+                                            ("QLoRAA", "qlora"), ("rmsnrom", "rmsnorm"), ("MMLLU", "mmlu"),
+                                            ("Lorra", "lora"), ("KV Cach", "kv-cache"), ("Tokenisaton", "tokenization"),
+                                            ("group query attention", "grouped-query-attention")])
+async def test_misspellings_of_short_and_long_names_still_resolve(client, query, entry_id):
     data = (await call(client, "define_term", {"term": query})).structured_content
     assert data["found"] and data["entry"]["id"] == entry_id and data["match"]["kind"] == "fuzzy"
 

@@ -6,12 +6,13 @@ that fires wins: the raw spelling (exact id/term, acronym, alias), then the
 normalised key (case, Unicode, separators, articles, plurals, British
 spelling), then typo-level fuzzy matching. Fuzzy matching is guarded because
 a confident wrong answer is worse than none: names of up to four letters and
-acronyms only forgive two swapped letters (one changed letter makes another
-real name: GPT4 is not GPTQ), a changed number is never a typo, names up to
-six letters forgive one edit, longer ones
-must be very similar, and the winner must beat
-the best candidate for any other entry by a margin, or the answer is
-"ambiguous". Anything weaker is "not found" with suggestions.
+acronyms only forgive swapped or doubled letters (one changed letter makes
+another real name: GPT4 is not GPTQ), a changed number is never a typo, and
+longer names forgive a few edits only inside the same words (a word added,
+prefixed, or replaced by a word the glossary uses is another name, not a
+typo). The winner must beat the best candidate for any other entry by a
+margin, or the answer is "ambiguous". Anything weaker is "not found" with
+suggestions.
 
 Search is BM25F over precomputed postings, fused with name resolution so a
 query that names an entry puts it first.
@@ -30,11 +31,12 @@ from itertools import chain
 
 from .index import FUZZY_WORD_MIN, GlossaryIndex, Posting, Surface, deletion_variants, first_sentence, trigrams
 from .model import Entry
-from .normalize import fold, is_article, key_word, name_key, search_tokens
+from .normalize import fold, is_article, key_word, name_key, search_tokens, stem
 
-FUZZY_MIN_RATIO = 86.0  # for keys of 8+ characters
+FUZZY_MIN_RATIO = 86.0  # a close spelling of a key of 7+ letters (words still checked one by one)
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
 SHORT_NAME = 4  # names of at most this many letters (and acronyms) match a typo only if letters were swapped
+SHORT_ALIAS = 6  # aliases of at most this many letters match only as written (or normalised)
 MAX_CANDIDATES = 32
 STOP_GRAM = 2_000  # trigram postings longer than this are skipped once the rarer half is counted
 SEARCH_FUZZY_WORDS = 4  # search_terms tries typo-tolerant name matching only for queries this short
@@ -197,25 +199,69 @@ def _scores(query: str, choices: list[str], scorer) -> list[float]:
     return out
 
 
-def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: int) -> bool:
+def _fuzzy_accepts(index: GlossaryIndex, query_key: str, key: str, kind: str, ratio: float, distance: int) -> bool:
+    """Whether the query is `key` misspelt: a few letters dropped, doubled, swapped or changed inside the
+    same words, never another word. `distance` is the edit distance of the space-free keys."""
     q = query_key.replace(" ", "")
     k = key.replace(" ", "")
     shortest = min(len(q), len(k))
     if shortest <= 3 or _digits(q) != _digits(k):  # numbers are identity, never typos: float4/float8, GSM1K/GSM8K
         return False
+    if kind == "alias" and len(k) <= SHORT_ALIAS:
+        return False  # short aliases are other names' spellings (AIME, Eval, LVLM, DSpark): exact only
     if shortest <= SHORT_NAME or kind == "acronym":
-        # One letter changed turns a short name or an acronym into another real one (GPT4 and GPTQ, NoPE and
-        # RoPE, LoHa and LoRA, LLaVA and LLaMA): only two neighbouring letters swapped pass, or one letter
-        # dropped or doubled in an acronym of five or more.
+        # One letter changed, added or dropped turns a short name or an acronym into another real one (GPT4
+        # and GPTQ, NoPE and RoPE, LoHa and LoRA, SimNPO and SimPO): only two neighbours swapped ("GPQT") or
+        # a letter doubled or undoubled ("MMLLU") pass.
         if distance != 1:
             return False
-        return sorted(q) == sorted(k) if len(q) == len(k) else shortest > SHORT_NAME
+        return sorted(q) == sorted(k) if len(q) == len(k) else _doubled(q, k) or _doubled(k, q)
     if shortest <= 6:
-        return distance <= 1
-    if distance <= max(1, shortest // 7):
-        # Typo-level edits only; the token structure must survive (no dropped words).
-        return abs(len(query_key.split()) - len(key.split())) <= 1
-    return ratio >= FUZZY_MIN_RATIO and abs(len(q) - len(k)) <= max(2, shortest // 6)
+        close = distance <= 1
+    else:  # a few edits for the length, or a close spelling with about the key's length ("tokenisaton")
+        close = distance <= max(1, shortest // 7) or (
+            ratio >= FUZZY_MIN_RATIO and abs(len(q) - len(k)) <= max(2, shortest // 6))
+    return close and _same_words(index, query_key.split(), key.split(), q, k, distance)
+
+
+def _same_words(index: GlossaryIndex, query_words: list[str], key_words: list[str], q: str, k: str,
+                distance: int) -> bool:
+    """Whether the edits stay inside the key's words: words joined or split ("flash atention"), or each
+    changed word a misspelling of its counterpart. Not a word added ("HumanEval X"), a prefix added
+    ("unsupervised", "non causal"), a short word changed ("top p routing") or a changed word that is
+    itself a word of the glossary ("video language model", "content length", "global attention")."""
+    if len(query_words) != len(key_words):
+        if distance > 1:
+            return False
+        longer, other = (query_words, k) if len(query_words) > len(key_words) else (key_words, q)
+        return not ((len(longer[0]) <= 2 and not other.startswith(longer[0]))
+                    or (len(longer[-1]) <= 2 and not other.endswith(longer[-1])))
+    from rapidfuzz.distance import OSA
+
+    for said, meant in zip(query_words, key_words):
+        if said == meant or stem(said) == stem(meant):  # "group query attention": an inflection, not a typo
+            continue
+        if min(len(said), len(meant)) <= 3 or _affixed(said, meant) or _affixed(meant, said):
+            return False
+        if OSA.distance(said, meant) > (2 if len(meant) >= 8 else 1):
+            return False
+        known = stem(said)
+        # A word the glossary uses is not a misspelling, unless it may be the meant word cut short ("cach").
+        if index.has_token(known) and not (known == said and meant.startswith(said)):
+            return False
+    return True
+
+
+def _doubled(longer: str, word: str) -> bool:
+    """Whether `longer` is `word` with one of its letters typed twice."""
+    return len(longer) == len(word) + 1 and any(
+        longer[i] == longer[i + 1] and longer[:i] + longer[i + 1 :] == word for i in range(len(longer) - 1))
+
+
+def _affixed(longer: str, word: str) -> bool:
+    """Whether `longer` is `word` with two or more letters added in front or behind: un-supervised,
+    non-causal, function-al; another word, where a typo adds one letter."""
+    return len(longer) - len(word) >= 2 and (longer.startswith(word) or longer.endswith(word))
 
 
 def _digits(text: str) -> str:
@@ -270,7 +316,7 @@ def _score_candidates(index: GlossaryIndex, query_key: str, key_ids: list[int], 
     for (key, nk), ratio, token_ratio, distance in zip(candidates, ratios, token_ratios, distances):
         seen.add(nk.entry_id, max(ratio, token_ratio * 0.9))
         if (distance <= most_edits or ratio >= FUZZY_MIN_RATIO) and _fuzzy_accepts(
-                query_key, key, nk.kind, ratio, int(distance)):
+                index, query_key, key, nk.kind, ratio, int(distance)):
             accepted.add(nk.entry_id, ratio)
 
 
