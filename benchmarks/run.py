@@ -753,7 +753,7 @@ def add_section(table: Table, label: str, section: str, probe_r: dict[str, Any],
 async def bench(args: argparse.Namespace) -> int:
     t_start = time.perf_counter()
     quick = args.quick
-    reps = args.cold_reps or (3 if quick else 7)
+    reps = args.cold_reps or (3 if quick else 15)  # cold starts swing by ±10% here: 15 pairs steady the median
     calls = args.calls or (40 if quick else 300)
     warmup = 5 if quick else 20
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()] if args.sizes is not None else (
@@ -825,7 +825,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="fewer reps, sizes 1000 only (smoke test)")
     p.add_argument("--sizes", help="comma-separated synthetic pack sizes (default 1000,10000,100000; '' for none)")
     p.add_argument("--seed", type=int, default=SEED)
-    p.add_argument("--cold-reps", type=int, help="cold starts per server (default 7; quick 3)")
+    p.add_argument("--cold-reps", type=int, help="cold starts per server (default 15; quick 3)")
     p.add_argument("--calls", type=int, help="calls per row (default 300; quick 40)")
     p.add_argument("--case-budget", type=float, default=60.0,
                    help="seconds per per-call row; slow calls get fewer samples (min 20)")
