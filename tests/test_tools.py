@@ -123,7 +123,10 @@ async def test_a_different_word_is_not_a_typo(client, query, near):
                                             ("Lorra", "lora"), ("KV Cach", "kv-cache"), ("Tokenisaton", "tokenization"),
                                             ("group query attention", "grouped-query-attention"),
                                             ("Chain-fo-Thought", "chain-of-thought"), ("kvcahce", "kv-cache"),
-                                            ("Spars Attention", "sparse-attention")])
+                                            ("Spars Attention", "sparse-attention"),
+                                            ("Inference-Tim Compute", "inference-time-compute"),
+                                            ("Mixture iof Experts", "mixture-of-experts"),
+                                            ("Proceds Reward Model", "prm")])
 async def test_misspellings_of_short_and_long_names_still_resolve(client, query, entry_id):
     data = (await call(client, "define_term", {"term": query})).structured_content
     assert data["found"] and data["entry"]["id"] == entry_id and data["match"]["kind"] == "fuzzy"
