@@ -106,7 +106,8 @@ async def test_one_letter_from_a_short_name_or_acronym_is_another_name(client, q
     ("Outcome-Supervised Reward Model", "prm"), ("Video-Language Model", "vlm"), ("Time to Last Token", "ttft"),
     ("Global Attention", "sliding-window-attention"), ("HumanEval-X", "benchmark"), ("Transformer-XL", "transformer"),
     ("Cost Functional", "loss-function"), ("SimNPO", "simpo"), ("AMIE", None), ("Spark", None),
-    ("Dequantization", "quantization"), ("KV X Cache", "kv-cache"), ("Top-p Routing", None),
+    ("Dequantization", "quantization"), ("KV X Cache", "kv-cache"), ("Top-p Routing", None), ("LoRA+", "lora"),
+    ("FlashAttention++", "flashattention"),
 ])
 async def test_a_different_word_is_not_a_typo(client, query, near):
     """Typo matching forgives misspelt words, never a changed one: a prefix (un-, non-, de-) or suffix (-al),

@@ -20,6 +20,7 @@ from functools import lru_cache, wraps
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―_/\\.,:;|+·•]+")
 _NON_WORD = re.compile(r"[^\w\s]", re.UNICODE)
 _ARTICLES = frozenset({"a", "an", "the"})
+_TRAILING_PLUSES = re.compile(r"\+[\s+]*$")
 
 # British -> American stems. Applied to whole words only, so "noise" or
 # "precise" are never touched.
@@ -121,8 +122,11 @@ def _cached_when_short(maxsize: int, longest: int) -> Callable[[Callable[[str], 
 @_cached_when_short(16384, CACHED_CHARS)
 def name_key(text: str) -> str:
     """The lookup key of a name: folded, separators unified, articles dropped,
-    British spelling and plurals folded. Empty when nothing word-like remains."""
-    return " ".join(key_word(w) for w in words(text) if w not in _ARTICLES)
+    British spelling and plurals folded. Empty when nothing word-like remains.
+    A trailing "+" names a successor (LoRA+ is not LoRA), so it stays, as a word."""
+    key = " ".join(key_word(w) for w in words(text) if w not in _ARTICLES)
+    tail = _TRAILING_PLUSES.search(text) if key else None
+    return key + " plus" * tail.group().count("+") if tail else key
 
 
 @_cached_when_short(16384, CACHED_WORD_CHARS)
