@@ -9,10 +9,9 @@ a confident wrong answer is worse than none: names of up to four letters and
 acronyms only forgive swapped or doubled letters (one changed letter makes
 another real name: GPT4 is not GPTQ), a changed number is never a typo, and
 longer names forgive a few edits only inside the same words (a word added,
-prefixed, or replaced by a word the glossary uses is another name, not a
-typo). The winner must beat the best candidate for any other entry by a
-margin, or the answer is "ambiguous". Anything weaker is "not found" with
-suggestions.
+replaced or given a prefix is another name, not a typo). The winner must beat
+the best candidate for any other entry by a margin, or the answer is
+"ambiguous". Anything weaker is "not found" with suggestions.
 
 Search is BM25F over precomputed postings, fused with name resolution so a
 query that names an entry puts it first.
@@ -35,7 +34,7 @@ from .normalize import fold, is_article, key_word, name_key, search_tokens, stem
 
 FUZZY_MIN_RATIO = 86.0  # a close spelling of a key of 7+ letters (words still checked one by one)
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
-SHORT_NAME = 4  # names of at most this many letters (and acronyms) match a typo only if letters were swapped
+SHORT_NAME = 4  # names of at most this many letters (and acronyms) match a typo only if letters were swapped or doubled
 SHORT_ALIAS = 6  # aliases of at most this many letters match only as written (or normalised)
 MAX_CANDIDATES = 32
 STOP_GRAM = 2_000  # trigram postings longer than this are skipped once the rarer half is counted
@@ -240,7 +239,7 @@ def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, di
     for said, meant in zip(query_words, key_words):
         if said == meant or stem(said) == stem(meant):  # "group query attention": an inflection, not a typo
             continue
-        if _prefixed(said, meant) or _prefixed(meant, said) or (len(said) - len(meant) >= 2 and said.startswith(meant)):
+        if _prefixed(said, meant) or _prefixed(meant, said) or _suffixed(said, meant):
             return False
         if min(len(said), len(meant)) <= 3:
             # A letter dropped, added or swapped ("Inference-Tim Compute", "Mixture iof Experts"); a changed
@@ -265,6 +264,13 @@ def _prefixed(longer: str, word: str) -> bool:
     """Whether `longer` is `word` with two or more letters in front (un-supervised, non-causal): another
     word, where a typo adds one letter."""
     return len(longer) - len(word) >= 2 and longer.endswith(word)
+
+
+def _suffixed(longer: str, word: str) -> bool:
+    """Whether the query's word `longer` is the key's `word` with two or more letters added behind
+    (function-al). Only this way round: a key word longer at the end is the typed word cut short, by the
+    typist or by the plural folding ("spars" becomes "spar"), which is a typo."""
+    return len(longer) - len(word) >= 2 and longer.startswith(word)
 
 
 def _digits(text: str) -> str:
