@@ -17,7 +17,7 @@ help:
 	@echo "make stress       fuzzing, protocol abuse, load and soak (summary table)"
 	@echo "make conformance  official MCP conformance suite + MCP Inspector CLI + mcpb validate"
 	@echo "make bundle       build the Claude Desktop bundle (.mcpb)"
-	@echo "make schema       regenerate glossary_data/schema.json, configs/default.yaml, tool output schemas"
+	@echo "make schema       regenerate glossary_data/schema.json, configs/default.yaml, tool output schemas, word list"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,8 @@ schema: $(STAMP)
 	open('configs/default.yaml','w').write(default_config_yaml())"
 	$(BIN)/python -c "from ai_glossary_mcp.output_schemas import SCHEMA_FILE, derived_file_text; \
 	from ai_glossary_mcp.results import TOOL_RESULTS; SCHEMA_FILE.write_text(derived_file_text(TOOL_RESULTS), encoding='utf-8')"
+	$(BIN)/python -c "from ai_glossary_mcp.english_words import ENGLISH_WORDS_FILE, derived_file_bytes, pyspellchecker_words; \
+	ENGLISH_WORDS_FILE.write_bytes(derived_file_bytes(pyspellchecker_words()))"
 
 clean:
 	rm -rf $(VENV) $(TOOLS) build dist .pytest_cache .hypothesis *.egg-info
