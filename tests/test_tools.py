@@ -124,13 +124,32 @@ async def test_a_different_word_is_not_a_typo(client, query, near):
                                             ("Lorra", "lora"), ("KV Cach", "kv-cache"), ("Tokenisaton", "tokenization"),
                                             ("group query attention", "grouped-query-attention"),
                                             ("Chain-fo-Thought", "chain-of-thought"), ("kvcahce", "kv-cache"),
-                                            ("Spars Attention", "sparse-attention"),
+                                            ("Continuos Batching", "continuous-batching"),
+                                            ("Bets-of-N Sampling", "best-of-n-sampling"),
+                                            ("Casual Language Modeling", "causal-language-modeling"),
+                                            ("Sentance Piece", "tokenization"),
                                             ("Inference-Tim Compute", "inference-time-compute"),
                                             ("Mixture iof Experts", "mixture-of-experts"),
                                             ("Proceds Reward Model", "prm")])
 async def test_misspellings_of_short_and_long_names_still_resolve(client, query, entry_id):
+    """Including typos whose folded key word is a real word though the typed word is not ("continuos" folds
+    to "continuo"), and swapped neighbours that spell a real word by accident ("bets", "casual")."""
     data = (await call(client, "define_term", {"term": query})).structured_content
     assert data["found"] and data["entry"]["id"] == entry_id and data["match"]["kind"] == "fuzzy"
+
+
+@pytest.mark.parametrize("query,near", [
+    ("decider", "decoder"), ("Mode Collapse", "model-collapse"), ("content window", "context-window"),
+    ("chucking", "chunking"), ("Sliding Widow Attention", "sliding-window-attention"),
+    ("Spars Attention", "sparse-attention"), ("Reward Hawking", "reward-hacking"), ("retraining", "pre-training"),
+])
+async def test_a_real_word_is_not_a_misspelling_of_another(client, query, near):
+    """A query word that is itself an English word names something else, even one letter from a name's word:
+    not found, with that name suggested first (a real-word typo costs the caller one more call, never a
+    wrong definition). Each resolved to `near` before."""
+    data = (await call(client, "define_term", {"term": query})).structured_content
+    assert data["found"] is False and data["ambiguous"] == []
+    assert data["suggestions"][0]["id"] == near
 
 
 async def test_best_of_n_never_resolves_to_mixture_of_experts(client):

@@ -9,7 +9,8 @@ a confident wrong answer is worse than none: names of up to four letters and
 acronyms only forgive swapped or doubled letters (one changed letter makes
 another real name: GPT4 is not GPTQ), a changed number is never a typo, and
 longer names forgive a few edits only inside the same words (a word added,
-replaced or given a prefix is another name, not a typo). The winner must beat
+replaced or given a prefix is another name, not a typo, and so is a real
+English word: "decider" is not "decoder"). The winner must beat
 the best candidate for any other entry by a margin, or the answer is
 "ambiguous". Anything weaker is "not found" with suggestions.
 
@@ -28,9 +29,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 
+from .english_words import is_english_word
 from .index import FUZZY_WORD_MIN, GlossaryIndex, Posting, Surface, deletion_variants, first_sentence, trigrams
 from .model import Entry
-from .normalize import fold, is_article, key_word, name_key, search_tokens, stem
+from .normalize import fold, is_article, key_word, name_key, search_tokens, stem, words
 
 FUZZY_MIN_RATIO = 86.0  # a close spelling of a key of 7+ letters (words still checked one by one)
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
@@ -129,19 +131,19 @@ def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
     nothing (a word matches nothing and cannot be spared, or no key holds enough of them)."""
     from rapidfuzz.distance import OSA
 
-    words = list(dict.fromkeys(key.split()))
-    need = len(words) if len(words) <= 2 else len(words) - 1
-    postings = dict(index.word_postings(words))
-    if sum(w in postings or len(w) >= FUZZY_WORD_MIN for w in words) < need:
+    query_words = list(dict.fromkeys(key.split()))
+    need = len(query_words) if len(query_words) <= 2 else len(query_words) - 1
+    postings = dict(index.word_postings(query_words))
+    if sum(w in postings or len(w) >= FUZZY_WORD_MIN for w in query_words) < need:
         return None  # too many words that are neither key words nor long enough to be misspelt ones
-    variants = {w: deletion_variants(w) for w in words}
+    variants = {w: deletion_variants(w) for w in query_words}
     similar = index.similar_words(set().union(*variants.values()))
     spellings = {
         w: {w} | {s for v in variants[w] for s in similar.get(v, ()) if OSA.distance(w, s, score_cutoff=1) <= 1}
-        for w in words
+        for w in query_words
     }
     postings.update(index.word_postings(set().union(*spellings.values()) - postings.keys()))
-    found_words = {w: frozenset(s for s in spellings[w] if s in postings) for w in words}
+    found_words = {w: frozenset(s for s in spellings[w] if s in postings) for w in query_words}
     if sum(bool(f) for f in found_words.values()) < need:
         return None
     # Query words that find the same key words count once: "attention atention" is one word twice.
@@ -198,9 +200,11 @@ def _scores(query: str, choices: list[str], scorer) -> list[float]:
     return out
 
 
-def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: int) -> bool:
+def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: int,
+                   real_words: dict[str, str]) -> bool:
     """Whether the query is `key` misspelt: a few letters dropped, doubled, swapped or changed inside the
-    same words, never another word. `distance` is the edit distance of the space-free keys."""
+    same words, never another word. `distance` is the edit distance of the space-free keys; `real_words`
+    maps the query's key words that were English words as typed to the typed word."""
     q = query_key.replace(" ", "")
     k = key.replace(" ", "")
     shortest = min(len(q), len(k))
@@ -220,26 +224,36 @@ def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: 
     else:  # a few edits for the length, or a close spelling with about the key's length ("tokenisaton")
         close = distance <= max(1, shortest // 7) or (
             ratio >= FUZZY_MIN_RATIO and abs(len(q) - len(k)) <= max(2, shortest // 6))
-    return close and _same_words(query_key.split(), key.split(), q, k, distance)
+    return close and _same_words(query_key.split(), key.split(), q, k, distance, real_words)
 
 
-def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, distance: int) -> bool:
+def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, distance: int,
+                real_words: dict[str, str]) -> bool:
     """Whether the edits stay inside the key's words: words joined or split ("flash atention"), or each
     changed word a misspelling of its counterpart (one edit in a word under eight letters, two from eight;
     no changed letter in words of three letters or fewer, so "top p" is not "top k"). Not a
-    word added ("HumanEval X"), a prefix added or dropped ("unsupervised", "non causal", "unpaired"), or
-    letters added at a word's end ("functional")."""
+    word added ("HumanEval X"), a prefix added or dropped ("unsupervised", "non causal", "unpaired"),
+    letters added at a word's end ("functional"), or a real English word in place of another ("decider",
+    "content window"): that is a different word, even when it is one letter away, unless two neighbouring
+    letters were swapped ("bets of n"), which makes a real word only by accident."""
     if len(query_words) != len(key_words):
         if distance > 1:
             return False
         longer, other = (query_words, k) if len(query_words) > len(key_words) else (key_words, q)
-        return all(w in other for w in longer if len(w) <= 2)  # "kv cahce" splits "kvcahce"; "kv x cache" adds x
+        if not all(w in other for w in longer if len(w) <= 2):  # "kv cahce" splits "kvcahce"; "kv x cache" adds x
+            return False
+        # With a letter changed as well, each real word must still be there, within the key's words: "flash
+        # atention" is "flashattention", "sentance piece" is "sentencepiece"; "retraining" is not "pre training".
+        return distance == 0 or all(_within_key_words(said, key_words) for said in query_words if said in real_words)
     from rapidfuzz.distance import OSA
 
     for said, meant in zip(query_words, key_words):
         if said == meant or stem(said) == stem(meant):  # "group query attention": an inflection, not a typo
             continue
         if _prefixed(said, meant) or _prefixed(meant, said) or _suffixed(said, meant):
+            return False
+        typed = real_words.get(said)
+        if typed is not None and _squeezed(said) != _squeezed(meant) and not _swapped(typed, meant):
             return False
         if min(len(said), len(meant)) <= 3:
             # A letter dropped, added or swapped ("Inference-Tim Compute", "Mixture iof Experts"); a changed
@@ -260,6 +274,36 @@ def _doubled(longer: str, word: str) -> bool:
         longer[i] == longer[i + 1] and longer[:i] + longer[i + 1 :] == word for i in range(len(longer) - 1))
 
 
+def _within_key_words(word: str, key_words: list[str]) -> bool:
+    """Whether `word` occurs in the joined key words from the start of one of them ("flash" in "flashattention")
+    or inside one of them ("piece" in "sentencepiece"); not straddling two from inside one ("retraining" in
+    "pre training")."""
+    joined, spans, at = "".join(key_words), [], 0
+    for key_word_ in key_words:
+        spans.append((at, at + len(key_word_)))
+        at += len(key_word_)
+    found = joined.find(word)
+    while found >= 0:
+        start, end = next(span for span in spans if span[0] <= found < span[1])
+        if found == start or found + len(word) <= end:
+            return True
+        found = joined.find(word, found + 1)
+    return False
+
+
+def _squeezed(word: str) -> str:
+    """`word` with every run of one letter written once: "modelling" and "modeling" agree."""
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+def _swapped(typed: str, word: str) -> bool:
+    """Whether `typed` is `word` with two neighbouring letters swapped."""
+    if len(typed) != len(word):
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(typed, word)) if a != b]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and sorted(typed) == sorted(word)
+
+
 def _prefixed(longer: str, word: str) -> bool:
     """Whether `longer` is `word` with two or more letters in front (un-supervised, non-causal): another
     word, where a typo adds one letter."""
@@ -277,8 +321,16 @@ def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
-def fuzzy_scores(index: GlossaryIndex, query_key: str, decisive_only: bool = False) -> tuple[_Scored, _Scored]:
-    """(accepted fuzzy matches, candidate similarities) per entry, 0-100. Candidates close in length are
+def _real_words(typed: str) -> dict[str, str]:
+    """The key words of a query that were English words as typed, each with its typed form: "spars" is a
+    word, "continuos" is not, though its key word is "continuo"."""
+    return {key_word(w): w for w in words(typed) if is_english_word(w)}
+
+
+def fuzzy_scores(index: GlossaryIndex, query_key: str, decisive_only: bool = False,
+                 typed: str | None = None) -> tuple[_Scored, _Scored]:
+    """(accepted fuzzy matches, candidate similarities) per entry, 0-100, for the key of the query `typed`
+    (default: the key itself). Candidates close in length are
     scored first. With `decisive_only` (resolve), once a match is accepted the others are scored only if
     they could still matter, i.e. come within FUZZY_MARGIN of it: a candidate's similarity is capped by
     its length alone, and its 0.9 x token_set_ratio by 90, so when the best is 94 or more a candidate whose
@@ -292,13 +344,28 @@ def fuzzy_scores(index: GlossaryIndex, query_key: str, decisive_only: bool = Fal
     ids.sort(key=lambda k: (abs(lengths[k] - letters), k))
     near = [k for k in ids if abs(lengths[k] - letters) <= max(3, letters // 4)]
     far = ids[len(near):]
-    _score_candidates(index, query_key, near, accepted, seen)
+    real_words = _LazyRealWords(typed if typed is not None else query_key)
+    _score_candidates(index, query_key, near, accepted, seen, real_words)
     if far and decisive_only and accepted.best:
         rival_line = max(accepted.best.values()) - FUZZY_MARGIN
         if rival_line >= 90:
             far = [k for k in far if _ratio_cap(query_key, letters, lengths[k]) > rival_line]
-    _score_candidates(index, query_key, far, accepted, seen)
+    _score_candidates(index, query_key, far, accepted, seen, real_words)
     return accepted, seen
+
+
+class _LazyRealWords:
+    """_real_words(typed), worked out when a candidate first gets as far as the word rules: most queries
+    never do, and the first one to do so in a process loads the English word list."""
+
+    def __init__(self, typed: str):
+        self.typed = typed
+        self._words: dict[str, str] | None = None
+
+    def get(self) -> dict[str, str]:
+        if self._words is None:
+            self._words = _real_words(self.typed)
+        return self._words
 
 
 def _ratio_cap(query_key: str, letters: int, key_letters: int) -> float:
@@ -309,7 +376,7 @@ def _ratio_cap(query_key: str, letters: int, key_letters: int) -> float:
 
 
 def _score_candidates(index: GlossaryIndex, query_key: str, key_ids: list[int], accepted: _Scored,
-                      seen: _Scored) -> None:
+                      seen: _Scored, real_words: _LazyRealWords) -> None:
     if not key_ids:
         return
     from rapidfuzz import fuzz  # imported on the first fuzzy lookup: a start needs none of it
@@ -325,7 +392,7 @@ def _score_candidates(index: GlossaryIndex, query_key: str, key_ids: list[int], 
     for (key, nk), ratio, token_ratio, distance in zip(candidates, ratios, token_ratios, distances):
         seen.add(nk.entry_id, max(ratio, token_ratio * 0.9))
         if (distance <= most_edits or ratio >= FUZZY_MIN_RATIO) and _fuzzy_accepts(
-                query_key, key, nk.kind, ratio, int(distance)):
+                query_key, key, nk.kind, ratio, int(distance), real_words.get()):
             accepted.add(nk.entry_id, ratio)
 
 
@@ -353,7 +420,7 @@ def resolve(index: GlossaryIndex, query: str, with_suggestions: bool = True, fuz
         return Resolution(by_id[nk.entry_id], "normalized", 1.0)
     if not fuzzy or not _typo_reachable(index, key):
         return not_found()
-    accepted, seen = fuzzy_scores(index, key, decisive_only=True)
+    accepted, seen = fuzzy_scores(index, key, decisive_only=True, typed=query)
     ranked = accepted.ranked()
     if ranked:
         best_id, best = ranked[0]
@@ -369,7 +436,7 @@ def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit
     """Closest entries for a query that did not resolve: name similarity fused with search."""
     if seen is None:
         key = name_key(query)
-        seen = fuzzy_scores(index, key)[1] if _typo_reachable(index, key) else _Scored()
+        seen = fuzzy_scores(index, key, typed=query)[1] if _typo_reachable(index, key) else _Scored()
     pool = _Scored()
     for entry_id, score in seen.ranked()[:20]:
         if score >= SUGGESTION_FLOOR:

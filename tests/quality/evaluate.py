@@ -1,8 +1,10 @@
 """Run the lookup-quality set (queries.yaml) against the bundled glossary.
 
-Define-style kinds (exact, acronym, alias, variant, typo, absent) go through
+Define-style kinds (exact, acronym, alias, variant, typo, real-word, absent) go through
 `GlossaryService.define(query, "brief")`:
   - a hit is found=True with entry.id == expect;
+  - for `real-word` (a typo that spells another English word) a hit is found=False with expect as the
+    first suggestion;
   - for `absent` (expect null) a hit is found=False; any found=True is a false positive.
 Search queries go through `GlossaryService.search(query, limit=10)` and are
 scored by recall@1, recall@3 and MRR (reciprocal rank of the first acceptable
@@ -24,7 +26,7 @@ from ai_glossary_mcp.loader import load_glossary
 from ai_glossary_mcp.service import GlossaryService
 
 QUERIES_FILE = Path(__file__).with_name("queries.yaml")
-DEFINE_KINDS = ("exact", "acronym", "alias", "variant", "typo", "absent")
+DEFINE_KINDS = ("exact", "acronym", "alias", "variant", "typo", "real-word", "absent")
 SEARCH_KIND = "search"
 ALL_KINDS = DEFINE_KINDS + (SEARCH_KIND,)
 SEARCH_LIMIT = 10
@@ -121,6 +123,8 @@ def evaluate(service: GlossaryService | None = None, queries: list[Query] | None
         result = service.define(q.query, "brief")
         if q.kind == "absent":
             ok = not result.found
+        elif q.kind == "real-word":
+            ok = not result.found and bool(result.suggestions) and result.suggestions[0].id == q.expect[0]
         else:
             ok = bool(result.found and result.entry is not None and result.entry.id == q.expect[0])
         if ok:

@@ -3,9 +3,11 @@
 Two kinds of test live here:
 - the set is what it claims to be (size, coverage, every expected id exists,
   every `alias` really is an alias, every `absent` term really is absent, every
-  `typo` is a 1-2 character edit of a name), so a curation change shows up as
+  `typo` is a 1-2 character edit of a name, and a `real-word` one also spells
+  an English word the name does not have), so a curation change shows up as
   "this query is stale", not as a mysterious quality drop;
-- the floor itself: exact/acronym/alias/variant 100%, typo >= 95%, no absent
+- the floor itself: exact/acronym/alias/variant 100%, typo >= 95%, every
+  real-word typo not found with the intended entry suggested first, no absent
   term answered found:true, search recall@3 and MRR above their floors.
 
 Floors only move up. The search floors are below the measured values at the
@@ -17,13 +19,14 @@ from __future__ import annotations
 import pytest
 from rapidfuzz.distance import OSA
 
-from ai_glossary_mcp.normalize import compact_key, fold, name_key
+from ai_glossary_mcp.english_words import is_english_word
+from ai_glossary_mcp.normalize import compact_key, fold, name_key, words
 
 from .evaluate import ALL_KINDS, DEFINE_KINDS, SEARCH_KIND, evaluate, load_queries
 
 MIN_QUERIES = 160
 MIN_SEARCH_QUERIES = 40
-PERFECT_KINDS = ("exact", "acronym", "alias", "variant")
+PERFECT_KINDS = ("exact", "acronym", "alias", "variant", "real-word")
 TYPO_FLOOR = 0.95
 SEARCH_RECALL3_FLOOR = 0.80
 SEARCH_MRR_FLOOR = 0.65
@@ -88,7 +91,7 @@ def test_each_query_is_what_its_kind_says(glossary):
                 problems.append(f"variant {q.query!r} is a name of {e.id} as written; use another kind")
             elif compact_key(q.query) not in {compact_key(n) for n in _names(e)}:
                 problems.append(f"variant {q.query!r} does not normalise to a name of {e.id}")
-        elif q.kind == "typo":
+        elif q.kind in ("typo", "real-word"):
             key = compact_key(q.query)
             near = min(_names(e), key=lambda n: OSA.distance(key, compact_key(n)))
             dist = OSA.distance(key, compact_key(near))
@@ -96,6 +99,8 @@ def test_each_query_is_what_its_kind_says(glossary):
                 problems.append(f"typo {q.query!r} normalises to a real name; it is a variant")
             elif dist > 2 or len(compact_key(near)) < 5:
                 problems.append(f"typo {q.query!r} is {dist} edits from {near!r}; typos are 1-2 edits of 5+ letters")
+            if q.kind == "real-word" and not any(is_english_word(w) and w not in words(near) for w in words(q.query)):
+                problems.append(f"real-word {q.query!r} has no English word that {near!r} does not have")
     assert not problems, "\n".join(problems)
 
 
