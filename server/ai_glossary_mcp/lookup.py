@@ -201,10 +201,10 @@ def _scores(query: str, choices: list[str], scorer) -> list[float]:
 
 
 def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: int,
-                   real_words: dict[str, str]) -> bool:
+                   typed_words: _TypedWords) -> bool:
     """Whether the query is `key` misspelt: a few letters dropped, doubled, swapped or changed inside the
-    same words, never another word. `distance` is the edit distance of the space-free keys; `real_words`
-    maps the query's key words that were English words as typed to the typed word."""
+    same words, never another word. `distance` is the edit distance of the space-free keys; `typed_words`
+    tells which of the query's words were English words as typed."""
     q = query_key.replace(" ", "")
     k = key.replace(" ", "")
     shortest = min(len(q), len(k))
@@ -224,11 +224,11 @@ def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: 
     else:  # a few edits for the length, or a close spelling with about the key's length ("tokenisaton")
         close = distance <= max(1, shortest // 7) or (
             ratio >= FUZZY_MIN_RATIO and abs(len(q) - len(k)) <= max(2, shortest // 6))
-    return close and _same_words(query_key.split(), key.split(), q, k, distance, real_words)
+    return close and _same_words(query_key.split(), key.split(), q, k, distance, typed_words)
 
 
 def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, distance: int,
-                real_words: dict[str, str]) -> bool:
+                typed_words: _TypedWords) -> bool:
     """Whether the edits stay inside the key's words: words joined or split ("flash atention"), or each
     changed word a misspelling of its counterpart (one edit in a word under eight letters, two from eight;
     no changed letter in words of three letters or fewer, so "top p" is not "top k"). Not a
@@ -244,7 +244,8 @@ def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, di
             return False
         # With a letter changed as well, each real word must still be there, within the key's words: "flash
         # atention" is "flashattention", "sentance piece" is "sentencepiece"; "retraining" is not "pre training".
-        return distance == 0 or all(_within_key_words(said, key_words) for said in query_words if said in real_words)
+        return distance == 0 or all(
+            _within_key_words(said, key_words) for said in query_words if typed_words.real(said) is not None)
     from rapidfuzz.distance import OSA
 
     for said, meant in zip(query_words, key_words):
@@ -252,7 +253,7 @@ def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, di
             continue
         if _prefixed(said, meant) or _prefixed(meant, said) or _suffixed(said, meant):
             return False
-        typed = real_words.get(said)
+        typed = typed_words.real(said)
         if typed is not None and _squeezed(said) != _squeezed(meant) and not _swapped(typed, meant):
             return False
         if min(len(said), len(meant)) <= 3:
@@ -321,12 +322,6 @@ def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
-def _real_words(typed: str) -> dict[str, str]:
-    """The key words of a query that were English words as typed, each with its typed form: "spars" is a
-    word, "continuos" is not, though its key word is "continuo"."""
-    return {key_word(w): w for w in words(typed) if is_english_word(w)}
-
-
 def fuzzy_scores(index: GlossaryIndex, query_key: str, decisive_only: bool = False,
                  typed: str | None = None) -> tuple[_Scored, _Scored]:
     """(accepted fuzzy matches, candidate similarities) per entry, 0-100, for the key of the query `typed`
@@ -344,28 +339,34 @@ def fuzzy_scores(index: GlossaryIndex, query_key: str, decisive_only: bool = Fal
     ids.sort(key=lambda k: (abs(lengths[k] - letters), k))
     near = [k for k in ids if abs(lengths[k] - letters) <= max(3, letters // 4)]
     far = ids[len(near):]
-    real_words = _LazyRealWords(typed if typed is not None else query_key)
-    _score_candidates(index, query_key, near, accepted, seen, real_words)
+    typed_words = _TypedWords(typed if typed is not None else query_key)
+    _score_candidates(index, query_key, near, accepted, seen, typed_words)
     if far and decisive_only and accepted.best:
         rival_line = max(accepted.best.values()) - FUZZY_MARGIN
         if rival_line >= 90:
             far = [k for k in far if _ratio_cap(query_key, letters, lengths[k]) > rival_line]
-    _score_candidates(index, query_key, far, accepted, seen, real_words)
+    _score_candidates(index, query_key, far, accepted, seen, typed_words)
     return accepted, seen
 
 
-class _LazyRealWords:
-    """_real_words(typed), worked out when a candidate first gets as far as the word rules: most queries
-    never do, and the first one to do so in a process loads the English word list."""
+class _TypedWords:
+    """The query's words as typed, by key word, and which of them are English words: "spars" is one,
+    "continuos" is not, though its key word is "continuo". Worked out only for the words the word rules ask
+    about, once per query: most queries never get that far."""
 
     def __init__(self, typed: str):
         self.typed = typed
-        self._words: dict[str, str] | None = None
+        self._forms: dict[str, str] | None = None
+        self._real: dict[str, str | None] = {}
 
-    def get(self) -> dict[str, str]:
-        if self._words is None:
-            self._words = _real_words(self.typed)
-        return self._words
+    def real(self, key_word_: str) -> str | None:
+        """The typed form of a key word of the query, if it is an English word."""
+        if key_word_ not in self._real:
+            if self._forms is None:
+                self._forms = {key_word(w): w for w in words(self.typed)}
+            form = self._forms.get(key_word_)
+            self._real[key_word_] = form if form is not None and is_english_word(form) else None
+        return self._real[key_word_]
 
 
 def _ratio_cap(query_key: str, letters: int, key_letters: int) -> float:
@@ -376,7 +377,7 @@ def _ratio_cap(query_key: str, letters: int, key_letters: int) -> float:
 
 
 def _score_candidates(index: GlossaryIndex, query_key: str, key_ids: list[int], accepted: _Scored,
-                      seen: _Scored, real_words: _LazyRealWords) -> None:
+                      seen: _Scored, typed_words: _TypedWords) -> None:
     if not key_ids:
         return
     from rapidfuzz import fuzz  # imported on the first fuzzy lookup: a start needs none of it
@@ -392,7 +393,7 @@ def _score_candidates(index: GlossaryIndex, query_key: str, key_ids: list[int], 
     for (key, nk), ratio, token_ratio, distance in zip(candidates, ratios, token_ratios, distances):
         seen.add(nk.entry_id, max(ratio, token_ratio * 0.9))
         if (distance <= most_edits or ratio >= FUZZY_MIN_RATIO) and _fuzzy_accepts(
-                query_key, key, nk.kind, ratio, int(distance), real_words.get()):
+                query_key, key, nk.kind, ratio, int(distance), typed_words):
             accepted.add(nk.entry_id, ratio)
 
 
