@@ -127,7 +127,8 @@ async def test_a_different_word_is_not_a_typo(client, query, near):
                                             ("Continuos Batching", "continuous-batching"),
                                             ("Bets-of-N Sampling", "best-of-n-sampling"),
                                             ("Casual Language Modeling", "causal-language-modeling"),
-                                            ("Sentance Piece", "tokenization"),
+                                            ("Sentance Piece", "tokenization"), ("Page Attention", "paged-attention"),
+                                            ("Quantize LoRA", "qlora"),
                                             ("Inference-Tim Compute", "inference-time-compute"),
                                             ("Mixture iof Experts", "mixture-of-experts"),
                                             ("Proceds Reward Model", "prm")])
@@ -142,6 +143,7 @@ async def test_misspellings_of_short_and_long_names_still_resolve(client, query,
     ("decider", "decoder"), ("Mode Collapse", "model-collapse"), ("content window", "context-window"),
     ("chucking", "chunking"), ("Sliding Widow Attention", "sliding-window-attention"),
     ("Spars Attention", "sparse-attention"), ("Reward Hawking", "reward-hacking"), ("retraining", "pre-training"),
+    ("ModeCollapse", "model-collapse"), ("ContentWindow", "context-window"),
 ])
 async def test_a_real_word_is_not_a_misspelling_of_another(client, query, near):
     """A query word that is itself an English word names something else, even one letter from a name's word:

@@ -244,13 +244,15 @@ def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, di
             return False
         # With a letter changed as well, each real word must still be there, within the key's words: "flash
         # atention" is "flashattention", "sentance piece" is "sentencepiece"; "retraining" is not "pre training".
+        if distance and len(query_words) < len(key_words) and _real_word_in_joined(q, k, key_words):
+            return False  # "ModeCollapse", "ContentWindow": the edit makes a real word of one of the key's words
         return distance == 0 or all(
             _within_key_words(said, key_words) for said in query_words if typed_words.real(said) is not None)
     from rapidfuzz.distance import OSA
 
     for said, meant in zip(query_words, key_words):
-        if said == meant or stem(said) == stem(meant):  # "group query attention": an inflection, not a typo
-            continue
+        if said == meant or stem(said) == stem(meant) or said + "d" == meant:  # "group query", "page attention":
+            continue  # an inflection, not a typo
         if _prefixed(said, meant) or _prefixed(meant, said) or _suffixed(said, meant):
             return False
         typed = typed_words.real(said)
@@ -290,6 +292,28 @@ def _within_key_words(word: str, key_words: list[str]) -> bool:
             return True
         found = joined.find(word, found + 1)
     return False
+
+
+def _real_word_in_joined(q: str, k: str, key_words: list[str]) -> bool:
+    """Whether the joined query `q` (one edit from the joined key `k`) spells, where the key word holding the
+    edit stands, an English word that is neither that word nor an inflection of it ("ModeCollapse"). An edit
+    at the edge of two words may belong to either: real only if it is so both ways."""
+    edit = next((j for j, (a, b) in enumerate(zip(q, k)) if a != b), min(len(q), len(k)))
+    verdicts, start = [], 0
+    for meant in key_words:
+        end = start + len(meant)
+        # The edit is inside this word, or a letter added at its end (which may belong to the next word too).
+        if start <= edit < end or edit == end and (len(q) > len(k) or end == len(k)):
+            said = q[start : end + len(q) - len(k)]
+            verdicts.append(said != meant and is_english_word(said) and not _same_word(said, meant))
+        start = end
+    return bool(verdicts) and all(verdicts)
+
+
+def _same_word(said: str, meant: str) -> bool:
+    """An inflection, a doubled letter or two swapped neighbours of the same word: not a different word."""
+    return (stem(said) == stem(meant) or key_word(said) == meant or said + "d" == meant
+            or _squeezed(said) == _squeezed(meant) or _swapped(said, meant))
 
 
 def _squeezed(word: str) -> str:
@@ -356,16 +380,19 @@ class _TypedWords:
 
     def __init__(self, typed: str):
         self.typed = typed
-        self._forms: dict[str, str] | None = None
+        self._forms: dict[str, list[str]] | None = None
         self._real: dict[str, str | None] = {}
 
     def real(self, key_word_: str) -> str | None:
-        """The typed form of a key word of the query, if it is an English word."""
+        """The typed form of a key word of the query, if it is an English word (every form, if the query
+        has several that fold to it)."""
         if key_word_ not in self._real:
             if self._forms is None:
-                self._forms = {key_word(w): w for w in words(self.typed)}
-            form = self._forms.get(key_word_)
-            self._real[key_word_] = form if form is not None and is_english_word(form) else None
+                self._forms = defaultdict(list)
+                for w in words(self.typed):
+                    self._forms[key_word(w)].append(w)
+            forms = self._forms.get(key_word_, ())
+            self._real[key_word_] = forms[0] if forms and all(map(is_english_word, forms)) else None
         return self._real[key_word_]
 
 
