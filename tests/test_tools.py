@@ -90,11 +90,13 @@ async def test_absent_terms_are_not_found_and_get_suggestions(client, absent):
 
 @pytest.mark.parametrize("query,near", [
     ("GPT4", "gptq"), ("NoPE", "rope"), ("LoHa", "lora"), ("PaLM", None), ("BART", None), ("ORPO", "grpo"),
-    ("VAPO", "dapo"), ("MXFP8", "mxfp4"), ("float4", "fp8"), ("GSM1K", None),
+    ("VAPO", "dapo"), ("MXFP8", "mxfp4"), ("float4", "fp8"), ("GSM1K", None), ("AutoGPT", "gptq"),
+    ("MMLU-ProX", "mmlu"), ("LoRAX", "lora"),
 ])
 async def test_one_letter_from_a_short_name_or_acronym_is_another_name(client, query, near):
-    """A changed letter in a short name or an acronym, or a changed number anywhere, names something else
-    (GPT-4 is not GPTQ, float4 is not float8): not found, with the near entry among the suggestions."""
+    """A changed letter in a short name or an acronym, a changed number anywhere, or a capital letter added
+    or dropped at the end of a mixed-case name names something else (GPT-4 is not GPTQ, float4 is not float8,
+    AutoGPT is not AutoGPTQ): not found, with the near entry among the suggestions."""
     data = (await call(client, "define_term", {"term": query})).structured_content
     assert data["found"] is False and data["ambiguous"] == []
     if near is not None:
@@ -128,7 +130,7 @@ async def test_a_different_word_is_not_a_typo(client, query, near):
                                             ("Bets-of-N Sampling", "best-of-n-sampling"),
                                             ("Casual Language Modeling", "causal-language-modeling"),
                                             ("Sentance Piece", "tokenization"), ("Page Attention", "paged-attention"),
-                                            ("Quantize LoRA", "qlora"),
+                                            ("Quantize LoRA", "qlora"), ("FlashAttentio", "flashattention"),
                                             ("Inference-Tim Compute", "inference-time-compute"),
                                             ("Mixture iof Experts", "mixture-of-experts"),
                                             ("Proceds Reward Model", "prm")])

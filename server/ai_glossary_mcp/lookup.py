@@ -201,15 +201,17 @@ def _scores(query: str, choices: list[str], scorer) -> list[float]:
 
 
 def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: int,
-                   typed_words: _TypedWords) -> bool:
+                   typed_words: _TypedWords, written: str = "") -> bool:
     """Whether the query is `key` misspelt: a few letters dropped, doubled, swapped or changed inside the
     same words, never another word. `distance` is the edit distance of the space-free keys; `typed_words`
-    tells which of the query's words were English words as typed."""
+    tells which of the query's words were English words as typed; `written` is the name as written."""
     q = query_key.replace(" ", "")
     k = key.replace(" ", "")
     shortest = min(len(q), len(k))
     if shortest <= 3 or _digits(q) != _digits(k):  # numbers are identity, never typos: float4/float8, GSM1K/GSM8K
         return False
+    if _capital_added(q, k, typed_words.typed, written):
+        return False  # a capital letter at the end is part of the name: AutoGPT is not AutoGPTQ
     if kind == "alias" and len(k) <= SHORT_ALIAS:
         return False  # short aliases are other names' spellings (AIME, Eval, LVLM, DSpark): exact only
     if shortest <= SHORT_NAME or kind == "acronym":  # the shorter of the two has four letters or fewer
@@ -275,6 +277,22 @@ def _doubled(longer: str, word: str) -> bool:
     """Whether `longer` is `word` with one of its letters typed twice."""
     return len(longer) == len(word) + 1 and any(
         longer[i] == longer[i + 1] and longer[:i] + longer[i + 1 :] == word for i in range(len(longer) - 1))
+
+
+def _capital_added(q: str, k: str, typed: str, written: str) -> bool:
+    """Whether one name is the other with a capital letter added at the end, as written in mixed case:
+    AutoGPT and AutoGPTQ, MMLU-Pro and MMLU-ProX (a capital at the end names a variant; "FlashAttentio" and
+    "QLoRAA" are typos). All-capital text carries no such sign ("SWIGLUE")."""
+    if len(k) == len(q) + 1 and k.startswith(q):
+        longer, longer_key = written, k
+    elif len(q) == len(k) + 1 and q.startswith(k):
+        longer, longer_key = typed, q
+    else:
+        return False
+    if longer_key[-1] == longer_key[-2]:
+        return False  # a doubled letter is a typo: "QLoRAA"
+    letters = [c for c in longer if c.isalpha()]
+    return bool(letters) and letters[-1].isupper() and any(c.islower() for c in letters)
 
 
 def _within_key_words(word: str, key_words: list[str]) -> bool:
@@ -420,7 +438,7 @@ def _score_candidates(index: GlossaryIndex, query_key: str, key_ids: list[int], 
     for (key, nk), ratio, token_ratio, distance in zip(candidates, ratios, token_ratios, distances):
         seen.add(nk.entry_id, max(ratio, token_ratio * 0.9))
         if (distance <= most_edits or ratio >= FUZZY_MIN_RATIO) and _fuzzy_accepts(
-                query_key, key, nk.kind, ratio, int(distance), typed_words):
+                query_key, key, nk.kind, ratio, int(distance), typed_words, nk.text):
             accepted.add(nk.entry_id, ratio)
 
 
