@@ -32,7 +32,7 @@ def test_short_strings_are_never_looked_up():
     short = [w for w in ("tim", "ops", "ser", "top") if w in listed]
     assert short, "the source lists short words, which is why they are not looked up"
     assert not any(is_english_word(w) for w in short)
-    assert MIN_LETTERS == 4
+    assert all(len(w) < MIN_LETTERS for w in short)
 
 
 def test_every_listed_word_is_found_and_near_misses_are_not():
@@ -43,8 +43,15 @@ def test_every_listed_word_is_found_and_near_misses_are_not():
         width = int(width)
         listed = [words[i : i + width] for i in range(0, len(words), width)]
         assert listed == sorted(set(listed)) and all(len(w) == width for w in listed)
+        known = set(listed)
         for word in listed[:: max(1, len(listed) // 50)] + listed[-1:]:  # first, last and ~50 between
             assert is_english_word(word), word
+            # The same word with one letter changed, where that is not listed, is not found either.
+            for letter in "qxzj":
+                near_miss = word[:-1] + letter
+                if near_miss not in known:
+                    assert not is_english_word(near_miss), near_miss
+                    break
             checked += 1
     assert checked > 500
 

@@ -237,8 +237,8 @@ def test_skipping_far_candidates_changes_no_decision(big, glossary, monkeypatch)
     cases = [(memory, q) for q in queries] + [(stored, q) for q in queries[:60]]
     cases += [(bundled, q.query) for q in load_queries() if q.kind != "search"]
 
-    def decision(index, key, decisive_only):
-        accepted, seen = lookup.fuzzy_scores(index, key, decisive_only)
+    def decision(index, key, typed, decisive_only):
+        accepted, seen = lookup.fuzzy_scores(index, key, decisive_only, typed=typed)  # as resolve calls it
         ranked = accepted.ranked()
         if not ranked:
             return None
@@ -252,6 +252,6 @@ def test_skipping_far_candidates_changes_no_decision(big, glossary, monkeypatch)
             key = name_key(q)
             if not key:
                 continue
-            assert decision(index, key, True) == decision(index, key, False), q
+            assert decision(index, key, q, True) == decision(index, key, q, False), q
             skipped += len(lookup.fuzzy_scores(index, key, True)[1].best) < len(lookup.fuzzy_scores(index, key)[1].best)
     assert skipped > 20  # the shortcut is really taken

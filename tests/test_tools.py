@@ -131,6 +131,11 @@ async def test_a_different_word_is_not_a_typo(client, query, near):
                                             ("Casual Language Modeling", "causal-language-modeling"),
                                             ("Sentance Piece", "tokenization"), ("Page Attention", "paged-attention"),
                                             ("Quantize LoRA", "qlora"), ("FlashAttentio", "flashattention"),
+                                            ("Retrieval Augment Generation", "rag"), ("SWIGLUE", "swiglu"),
+                                            ("Outlier Chanels", "activation-outliers"),
+                                            ("Flash Atention", "flashattention"),
+                                            ("CasualLanguageModeling", "causal-language-modeling"),
+                                            ("PageAttention", "paged-attention"),
                                             ("Inference-Tim Compute", "inference-time-compute"),
                                             ("Mixture iof Experts", "mixture-of-experts"),
                                             ("Proceds Reward Model", "prm")])
@@ -145,7 +150,7 @@ async def test_misspellings_of_short_and_long_names_still_resolve(client, query,
     ("decider", "decoder"), ("Mode Collapse", "model-collapse"), ("content window", "context-window"),
     ("chucking", "chunking"), ("Sliding Widow Attention", "sliding-window-attention"),
     ("Spars Attention", "sparse-attention"), ("Reward Hawking", "reward-hacking"), ("retraining", "pre-training"),
-    ("ModeCollapse", "model-collapse"), ("ContentWindow", "context-window"),
+    ("ModeCollapse", "model-collapse"), ("ContentWindow", "context-window"), ("Flesh Attention", "flashattention"),
 ])
 async def test_a_real_word_is_not_a_misspelling_of_another(client, query, near):
     """A query word that is itself an English word names something else, even one letter from a name's word:

@@ -8,11 +8,12 @@ spelling), then typo-level fuzzy matching. Fuzzy matching is guarded because
 a confident wrong answer is worse than none: names of up to four letters and
 acronyms only forgive swapped or doubled letters (one changed letter makes
 another real name: GPT4 is not GPTQ), a changed number is never a typo, and
-longer names forgive a few edits only inside the same words (a word added,
-replaced or given a prefix is another name, not a typo, and so is a real
-English word: "decider" is not "decoder"). The winner must beat
-the best candidate for any other entry by a margin, or the answer is
-"ambiguous". Anything weaker is "not found" with suggestions.
+nor is a capital letter added at the end of a mixed-case name (AutoGPT is not
+AutoGPTQ), and longer names forgive a few edits only inside the same words (a
+word added, replaced or given a prefix is another name, not a typo, and so is
+a real English word: "decider" is not "decoder"). The winner must beat the
+best candidate for any other entry by a margin, or the answer is "ambiguous".
+Anything weaker is "not found" with suggestions.
 
 Search is BM25F over precomputed postings, fused with name resolution so a
 query that names an entry puts it first.
@@ -201,7 +202,7 @@ def _scores(query: str, choices: list[str], scorer) -> list[float]:
 
 
 def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: int,
-                   typed_words: _TypedWords, written: str = "") -> bool:
+                   typed_words: _TypedWords, written: str) -> bool:
     """Whether the query is `key` misspelt: a few letters dropped, doubled, swapped or changed inside the
     same words, never another word. `distance` is the edit distance of the space-free keys; `typed_words`
     tells which of the query's words were English words as typed; `written` is the name as written."""
@@ -236,8 +237,9 @@ def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, di
     no changed letter in words of three letters or fewer, so "top p" is not "top k"). Not a
     word added ("HumanEval X"), a prefix added or dropped ("unsupervised", "non causal", "unpaired"),
     letters added at a word's end ("functional"), or a real English word in place of another ("decider",
-    "content window"): that is a different word, even when it is one letter away, unless two neighbouring
-    letters were swapped ("bets of n"), which makes a real word only by accident."""
+    "content window", joined or not: "ModeCollapse"): that is a different word, even one letter away, unless
+    it is an inflection ("page attention"), a letter doubled or undoubled, or two neighbouring letters
+    swapped ("bets of n"), which make a real word only by accident."""
     if len(query_words) != len(key_words):
         if distance > 1:
             return False
@@ -249,16 +251,16 @@ def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, di
         if distance and len(query_words) < len(key_words) and _real_word_in_joined(q, k, key_words):
             return False  # "ModeCollapse", "ContentWindow": the edit makes a real word of one of the key's words
         return distance == 0 or all(
-            _within_key_words(said, key_words) for said in query_words if typed_words.real(said) is not None)
+            _within_key_words(said, key_words) for said in query_words if typed_words.english_form(said) is not None)
     from rapidfuzz.distance import OSA
 
     for said, meant in zip(query_words, key_words):
-        if said == meant or stem(said) == stem(meant) or said + "d" == meant:  # "group query", "page attention":
-            continue  # an inflection, not a typo
+        if said == meant or _inflected(said, meant):  # "group query attention", "page attention"
+            continue
         if _prefixed(said, meant) or _prefixed(meant, said) or _suffixed(said, meant):
             return False
-        typed = typed_words.real(said)
-        if typed is not None and _squeezed(said) != _squeezed(meant) and not _swapped(typed, meant):
+        typed = typed_words.english_form(said)
+        if typed is not None and not _same_word(said, meant, typed):
             return False
         if min(len(said), len(meant)) <= 3:
             # A letter dropped, added or swapped ("Inference-Tim Compute", "Mixture iof Experts"); a changed
@@ -268,7 +270,7 @@ def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, di
         elif min(OSA.distance(said, meant), OSA.distance(said + "s", meant)) > (2 if len(meant) >= 8 else 1) and not (
                 meant.startswith(said) and len(meant) - len(said) <= 2):
             # said + "s": the plural folding took an s that belonged to the word ("proceds" is "proced");
-            # a word cut short ("Spars Attention" is "spar" once folded) is a typo too.
+            # a word cut short ("Model Collaps") is a typo too.
             return False
     return True
 
@@ -300,9 +302,9 @@ def _within_key_words(word: str, key_words: list[str]) -> bool:
     or inside one of them ("piece" in "sentencepiece"); not straddling two from inside one ("retraining" in
     "pre training")."""
     joined, spans, at = "".join(key_words), [], 0
-    for key_word_ in key_words:
-        spans.append((at, at + len(key_word_)))
-        at += len(key_word_)
+    for part in key_words:
+        spans.append((at, at + len(part)))
+        at += len(part)
     found = joined.find(word)
     while found >= 0:
         start, end = next(span for span in spans if span[0] <= found < span[1])
@@ -321,17 +323,24 @@ def _real_word_in_joined(q: str, k: str, key_words: list[str]) -> bool:
     for meant in key_words:
         end = start + len(meant)
         # The edit is inside this word, or a letter added at its end (which may belong to the next word too).
-        if start <= edit < end or edit == end and (len(q) > len(k) or end == len(k)):
+        if start <= edit < end or edit == end and len(q) > len(k):
             said = q[start : end + len(q) - len(k)]
             verdicts.append(said != meant and is_english_word(said) and not _same_word(said, meant))
         start = end
     return bool(verdicts) and all(verdicts)
 
 
-def _same_word(said: str, meant: str) -> bool:
-    """An inflection, a doubled letter or two swapped neighbours of the same word: not a different word."""
-    return (stem(said) == stem(meant) or key_word(said) == meant or said + "d" == meant
-            or _squeezed(said) == _squeezed(meant) or _swapped(said, meant))
+def _inflected(said: str, meant: str) -> bool:
+    """Whether two words are forms of one: the same stem, or `meant` is `said` + "d"/"ed" (page and paged,
+    augment and augmented), which the light stemmer does not see."""
+    return stem(said) == stem(meant) or meant in (said + "d", said + "ed")
+
+
+def _same_word(said: str, meant: str, typed: str | None = None) -> bool:
+    """Whether the key word `said` (typed as `typed`) is `meant` inflected, with a letter doubled or undoubled,
+    or with two neighbouring letters swapped: the same word, not another one."""
+    return (_inflected(said, meant) or key_word(said) == meant or _squeezed(said) == _squeezed(meant)
+            or _swapped(typed or said, meant))
 
 
 def _squeezed(word: str) -> str:
@@ -356,7 +365,7 @@ def _prefixed(longer: str, word: str) -> bool:
 def _suffixed(longer: str, word: str) -> bool:
     """Whether the query's word `longer` is the key's `word` with two or more letters added behind
     (function-al). Only this way round: a key word longer at the end is the typed word cut short, by the
-    typist or by the plural folding ("spars" becomes "spar"), which is a typo."""
+    typist or by the plural folding ("collapse" typed "collaps" becomes "collap"), which is a typo."""
     return len(longer) - len(word) >= 2 and longer.startswith(word)
 
 
@@ -401,17 +410,17 @@ class _TypedWords:
         self._forms: dict[str, list[str]] | None = None
         self._real: dict[str, str | None] = {}
 
-    def real(self, key_word_: str) -> str | None:
-        """The typed form of a key word of the query, if it is an English word (every form, if the query
-        has several that fold to it)."""
-        if key_word_ not in self._real:
+    def english_form(self, word: str) -> str | None:
+        """How the query's key word `word` was typed, if that is an English word (every form of it is, when
+        several typed words fold to it); None otherwise."""
+        if word not in self._real:
             if self._forms is None:
                 self._forms = defaultdict(list)
                 for w in words(self.typed):
                     self._forms[key_word(w)].append(w)
-            forms = self._forms.get(key_word_, ())
-            self._real[key_word_] = forms[0] if forms and all(map(is_english_word, forms)) else None
-        return self._real[key_word_]
+            forms = self._forms.get(word, ())
+            self._real[word] = forms[0] if forms and all(map(is_english_word, forms)) else None
+        return self._real[word]
 
 
 def _ratio_cap(query_key: str, letters: int, key_letters: int) -> float:
@@ -482,7 +491,7 @@ def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit
     """Closest entries for a query that did not resolve: name similarity fused with search."""
     if seen is None:
         key = name_key(query)
-        seen = fuzzy_scores(index, key, typed=query)[1] if _typo_reachable(index, key) else _Scored()
+        seen = fuzzy_scores(index, key)[1] if _typo_reachable(index, key) else _Scored()
     pool = _Scored()
     for entry_id, score in seen.ranked()[:20]:
         if score >= SUGGESTION_FLOOR:
