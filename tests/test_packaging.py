@@ -26,6 +26,7 @@ def test_wheel_contains_the_package_and_every_glossary_file(wheel: Path):
     assert "ai_glossary_mcp/__init__.py" in names and "ai_glossary_mcp/mcp_server.py" in names
     assert "ai_glossary_mcp/output_schemas.json" in names  # the tools' outputSchemas, read at start
     assert "ai_glossary_mcp/english_words.gz" in names  # the word list of the real-word typo rule
+    assert "ai_glossary_mcp/english_words.LICENSE" in names  # and the notice of the list it is derived from
     for path in (ROOT / "glossary_data" / "ai-ml").glob("*.yaml"):
         assert f"ai_glossary_mcp/glossary_data/ai-ml/{path.name}" in names
     assert "ai_glossary_mcp/glossary_data/schema.json" in names

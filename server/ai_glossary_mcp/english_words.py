@@ -5,8 +5,8 @@ word: "decider" is not "decoder", "content window" is not "context window",
 "Mode Collapse" is not "Model Collapse". Spell checkers draw the same line.
 Telling real words from misspellings needs a dictionary: ENGLISH_WORDS_FILE,
 next to this module, holds the English word list of pyspellchecker (MIT
-licence, copyright Tyler Barrus; compiled from OpenSubtitles word counts and
-curated word lists), reduced to its folded, purely alphabetic words of
+licence, copyright Tyler Barrus, whose notice is english_words.LICENSE;
+compiled from OpenSubtitles word counts and curated word lists), reduced to its folded, purely alphabetic words of
 MIN_LETTERS or more letters. Shorter strings are not looked up: too many of
 them are abbreviations or names that happen to be listed ("tim", "ops").
 
@@ -14,7 +14,7 @@ The file is derived ahead of time, by `make schema` (pyspellchecker is a test
 and build dependency, not a runtime one), because the package's own format
 costs ~0.2-0.5 s of JSON parsing and ~27 MB as a set of strings. Here each
 word length is one line of same-width words in sorted order, so a process
-reads ~0.4 MB of gzip once (~10 ms, ~1.3 MB kept) and answers by binary search
+reads ~0.4 MB of gzip once (~10 ms, ~1 MB kept) and answers by binary search
 inside one string, in a few microseconds. It is read on the first question,
 not at start: most sessions never meet a typo. Tests fail if the file differs
 from what `make schema` would write with the installed pyspellchecker.
@@ -25,6 +25,7 @@ from __future__ import annotations
 import gzip
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 from .normalize import fold
@@ -73,12 +74,12 @@ def _parse(row: str) -> tuple[int, str]:
     return int(width), words
 
 
-def derived_file_bytes(words: object) -> bytes:
+def derived_file_bytes(words: Iterable[str]) -> bytes:
     """What `make schema` writes to ENGLISH_WORDS_FILE for a word list (pyspellchecker's English words): one
     line per length, "<length> <the words of that length, sorted, concatenated>", gzip with no timestamp."""
     by_length: dict[int, set[str]] = defaultdict(set)
-    for raw in words:  # type: ignore[attr-defined]
-        word = fold(str(raw))
+    for raw in words:
+        word = fold(raw)
         if word.isalpha() and len(word) >= MIN_LETTERS:
             by_length[len(word)].add(word)
     text = "".join(f"{n} {''.join(sorted(by_length[n]))}\n" for n in sorted(by_length))
