@@ -221,7 +221,7 @@ def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: 
         # a letter doubled or undoubled ("MMLLU") pass.
         if distance != 1:
             return False
-        return sorted(q) == sorted(k) if len(q) == len(k) else _doubled(q, k) or _doubled(k, q)
+        return _swapped(q, k) if len(q) == len(k) else _doubled(q, k) or _doubled(k, q)
     if shortest <= 6:
         close = distance <= 1
     else:  # a few edits for the length, or a close spelling with about the key's length ("tokenisaton")
@@ -265,7 +265,7 @@ def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, di
         if min(len(said), len(meant)) <= 3:
             # A letter dropped, added or swapped ("Inference-Tim Compute", "Mixture iof Experts"); a changed
             # one makes another short word ("top p" is not "top k").
-            if OSA.distance(said, meant) > 1 or len(said) == len(meant) and sorted(said) != sorted(meant):
+            if OSA.distance(said, meant) > 1 or len(said) == len(meant) and not _swapped(said, meant):
                 return False
         elif min(OSA.distance(said, meant), OSA.distance(said + "s", meant)) > (2 if len(meant) >= 8 else 1) and not (
                 meant.startswith(said) and len(meant) - len(said) <= 2):
