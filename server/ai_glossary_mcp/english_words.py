@@ -6,13 +6,13 @@ word: "decider" is not "decoder", "content window" is not "context window",
 Telling real words from misspellings needs a dictionary: ENGLISH_WORDS_FILE,
 next to this module, holds the English word list of pyspellchecker (MIT
 licence, copyright Tyler Barrus, whose notice is english_words.LICENSE;
-compiled from OpenSubtitles word counts and curated word lists), reduced to its folded, purely alphabetic words of
-MIN_LETTERS or more letters. Shorter strings are not looked up: too many of
+compiled from OpenSubtitles word counts and curated word lists), reduced to
+its folded, purely alphabetic words of MIN_LETTERS or more letters. Shorter strings are not looked up: too many of
 them are abbreviations or names that happen to be listed ("tim", "ops").
 
 The file is derived ahead of time, by `make schema` (pyspellchecker is a test
 and build dependency, not a runtime one), because the package's own format
-costs ~0.2-0.5 s of JSON parsing and ~27 MB as a set of strings. Here each
+costs ~0.2-0.8 s of JSON parsing and ~27 MB as a set of strings. Here each
 word length is one line of same-width words in sorted order, so a process
 reads ~0.4 MB of gzip once (~10 ms, ~1 MB kept) and answers by binary search
 inside one string, in a few microseconds. It is read on the first question,
@@ -23,19 +23,15 @@ from what `make schema` would write with the installed pyspellchecker.
 from __future__ import annotations
 
 import gzip
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from .normalize import fold
 
 ENGLISH_WORDS_FILE = Path(__file__).with_name("english_words.gz")
 MIN_LETTERS = 4  # shorter words are not looked up: "tim", "ops" and "ser" are listed too
-
-_lock = threading.Lock()
-_by_length: dict[int, str] | None = None
-
 
 def is_english_word(word: str) -> bool:
     """Whether the folded `word` is a listed English word of at least MIN_LETTERS letters."""
@@ -58,15 +54,11 @@ def is_english_word(word: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
 def _blocks() -> dict[int, str]:
     """{word length: that length's words, sorted and concatenated}, read once per process."""
-    global _by_length
-    if _by_length is None:
-        with _lock:
-            if _by_length is None:
-                lines = gzip.decompress(ENGLISH_WORDS_FILE.read_bytes()).decode("utf-8").splitlines()
-                _by_length = dict(_parse(row) for row in lines)
-    return _by_length
+    lines = gzip.decompress(ENGLISH_WORDS_FILE.read_bytes()).decode("utf-8").splitlines()
+    return dict(_parse(row) for row in lines)
 
 
 def _parse(row: str) -> tuple[int, str]:
