@@ -110,6 +110,9 @@ def test_numpy_paths_answer_like_the_loops_from_memory_and_store(big, monkeypatc
     assert longest > lookup.DENSE_POSTINGS  # the numpy path is really taken
     dense = answers(memory)
     assert answers(stored) == dense
+    for ratio in (0, 10**9):  # BM25 ranks only the entries it touched, then every entry
+        monkeypatch.setattr(lookup, "SPARSE_TOP_RATIO", ratio)
+        assert answers(memory) == dense and answers(stored) == dense
     monkeypatch.setattr(lookup, "SORT_COUNT_POSTINGS", 0)  # one counter per key instead of sorting
     assert answers(memory) == dense and answers(stored) == dense
     monkeypatch.setattr(lookup, "DENSE_POSTINGS", 10**9)
@@ -189,7 +192,8 @@ def test_word_candidates_give_way_when_words_find_nothing(big):
 
 
 def test_word_candidates_are_the_same_with_and_without_numpy(big, monkeypatch):
-    """Small glossaries count word candidates in Python (no numpy import), large ones with numpy."""
+    """Small glossaries count word candidates in Python (no numpy import), large ones with numpy, which
+    merges the words' key sets or binary-searches them, whichever touches fewer ids."""
     memory, stored = big
     keys = [name_key(q) for _, _, q in _typos(memory, 4, 150)] + ["attention atention", "sparse sparse sparse"]
 
@@ -201,6 +205,9 @@ def test_word_candidates_are_the_same_with_and_without_numpy(big, monkeypatch):
     assert sum(c is not None for c in in_python) >= 0.9 * len(keys)
     monkeypatch.setattr(lookup, "DENSE_GRAM_POSTINGS", 0)
     assert candidates(memory) == in_python and candidates(stored) == in_python
+    for merge_per_probe in (0, 10**9):  # numpy counts shared keys by binary searches only, then by merging only
+        monkeypatch.setattr(lookup, "MERGE_PER_PROBE", merge_per_probe)
+        assert candidates(memory) == in_python and candidates(stored) == in_python
 
 
 def test_the_bundled_glossary_never_imports_numpy():
@@ -255,3 +262,12 @@ def test_skipping_far_candidates_changes_no_decision(big, glossary, monkeypatch)
             assert decision(index, key, q, True) == decision(index, key, q, False), q
             skipped += len(lookup.fuzzy_scores(index, key, True)[1].best) < len(lookup.fuzzy_scores(index, key)[1].best)
     assert skipped > 20  # the shortcut is really taken
+
+
+def test_kth_largest_count_is_what_partition_finds():
+    import numpy as np
+    rng = random.Random(5)
+    for _ in range(300):
+        counts = np.array([rng.choice([1, 1, 1, 2, 2, 3, rng.randint(0, 30)]) for _ in range(rng.randint(1, 400))])
+        k = rng.randint(1, len(counts))
+        assert lookup._kth_largest_count(np, counts, k) == np.partition(counts, len(counts) - k)[len(counts) - k]
