@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from ai_glossary_mcp import lookup
+from ai_glossary_mcp import lookup, store
 from ai_glossary_mcp.index import GlossaryIndex, NameKey
 from ai_glossary_mcp.service import GlossaryService
 from ai_glossary_mcp.store import open_store, write_store
@@ -86,6 +86,20 @@ def test_name_rows_come_back_as_name_keys(pair):
     prefixed = stored.names_with_prefix("k", 10)
     assert prefixed and all(type(nk) is NameKey for _, nk in prefixed)
     assert type(stored.keys[next(iter(memory.keys))]) is NameKey
+
+
+def test_decoded_name_rows_are_kept_and_start_over_when_full(pair, monkeypatch):
+    memory, stored = pair[0].index, pair[1].index
+    everything = range(len(memory.key_list))
+    monkeypatch.setattr(store, "KEY_CACHE", 7)
+    stored._decoded.clear()
+    for _ in range(2):  # the first pass fills the cache and starts it over many times, the second reads it
+        assert stored.keys_at(everything) == memory.keys_at(everything)
+        assert 0 < len(stored._decoded) <= 7
+    monkeypatch.setattr(store, "KEY_CACHE", 10**6)
+    assert stored.keys_at(everything) == memory.keys_at(everything)
+    assert stored.keys_at(everything) == memory.keys_at(everything)  # now served from the cache
+    assert len(stored._decoded) == len(memory.key_list)
 
 
 def test_word_variants_are_the_same(pair):

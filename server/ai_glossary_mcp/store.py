@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import tempfile
 import threading
 from array import array
@@ -39,6 +40,7 @@ from .model import CATEGORIES, Entry, Pack
 FORMAT = 2
 MMAP_BYTES = 1 << 30
 LIST_CACHE = 4096  # decoded key-id lists kept per table (trigrams, words: a query has 10-40 trigrams)
+KEY_CACHE = 8192  # decoded name-key rows kept (~450 bytes each, ~3.5 MB in all; a typo scores up to 32)
 IN_CHUNK = 500  # values per SQL IN list (older SQLite allows 999 variables a statement)
 NAME_TABLES = ("raw", "normalized", "compact")
 _SEP = "\x1f"  # joins the words of a phrase key, the key words of a variant, the fields of a name-key row
@@ -291,9 +293,13 @@ class StoredIndex:
             lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")], cache=16384)
         self.posting = lru_cache(maxsize=128)(self._posting)
         self._rows: tuple[bytes, array] | None = None
+        self._decoded: dict[int, tuple[str, NameKey]] = {}
         self._rows_lock = threading.Lock()
         self._grams = _ListCache(db, "SELECT gram, kids FROM grams WHERE gram IN ({})")
         self._words = _ListCache(db, "SELECT word, kids FROM words WHERE word IN ({})")
+        # A typo's deletion variants: a dozen or two per query word, most of them in no name.
+        self._variants = _ListCache(db, "SELECT variant, words FROM word_variants WHERE variant IN ({})",
+                                    decode=lambda words: tuple(words.split(_SEP)))
 
     @property
     def categories(self) -> Mapping[str, str]:
@@ -347,19 +353,28 @@ class StoredIndex:
         return self._words.get(words)
 
     def similar_words(self, variants: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        rows = self._db.all_in("SELECT variant, words FROM word_variants WHERE variant IN ({})", list(variants))
-        return {variant: tuple(words.split(_SEP)) for variant, words in rows}
+        return self._variants.get(variants)  # type: ignore[return-value]
 
     @cached_property
     def key_lengths(self) -> bytes:
         return self._db.one("SELECT data FROM blobs WHERE name = 'key_lengths'")[0]
 
     def keys_at(self, key_ids: Sequence[int]) -> list[tuple[str, NameKey]]:
-        rows, offsets = self._key_rows
+        """The rows of some name keys, decoded. Decoded rows are kept (up to KEY_CACHE, then the cache
+        starts over): a typo's candidates are dozens of keys, decoding one costs ~2 us and the same keys
+        come back as candidates for related queries."""
+        decoded = self._decoded
         out = []
         for kid in key_ids:
-            key, entry_id, kind, rank, text = rows[offsets[kid] : offsets[kid + 1]].decode().split(_SEP, 4)
-            out.append((key, NameKey(entry_id, kind, text, int(rank))))
+            row = decoded.get(kid)
+            if row is None:
+                rows, offsets = self._key_rows
+                key, entry_id, kind, rank, text = rows[offsets[kid] : offsets[kid + 1]].decode().split(_SEP, 4)
+                row = (key, NameKey(entry_id, sys.intern(kind), text, int(rank)))
+                if len(decoded) >= KEY_CACHE:
+                    decoded.clear()  # cruder than an LRU and free per hit; a dict is safe across threads
+                decoded[kid] = row
+            out.append(row)
         return out
 
     @property
@@ -386,11 +401,12 @@ class StoredIndex:
 
 
 class _ListCache:
-    """Posting lists (key ids) read by key from one table, decoded once and kept in an LRU: the common
-    ones recur in every query and are the long ones."""
+    """Rows read by key from one table, decoded once (by default as posting lists of key ids) and kept in
+    an LRU, misses included: the common ones recur in every query and are the long ones."""
 
-    def __init__(self, db: _Db, select: str, size: int = LIST_CACHE):
+    def __init__(self, db: _Db, select: str, size: int = LIST_CACHE, decode: Callable[[Any], Any] | None = None):
         self._db, self._select, self._size = db, select, size
+        self._decode = decode or _ints
         self._cache: OrderedDict[str, array | None] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -402,8 +418,8 @@ class _ListCache:
         cache = self._cache
         found = {k: cache[k] for k in keys if k in cache}
         missing = [k for k in keys if k not in found]
-        for key, blob in self._db.all_in(self._select, missing):
-            found[key] = cache[key] = _ints(blob)
+        for key, value in self._db.all_in(self._select, missing):
+            found[key] = cache[key] = self._decode(value)
         for key in set(missing) - set(found):
             found[key] = cache[key] = None
         for key in found:
