@@ -48,7 +48,7 @@ SORT_COUNT_POSTINGS = 20_000  # up to this many, by sorting them (no array the s
 WORD_PATH_POSTINGS = 20_000  # above this many trigram postings to count, candidates come from the query's words
 NUMPY_MIN_KEYS = 2_000  # glossaries with fewer name keys never import numpy
 MERGE_PER_PROBE = 8  # word sets are merged to count shared keys unless that touches 8x more ids than binary searches
-SPARSE_TOP_RATIO = 8  # BM25 ranks only the entries it touched when they are at most 1/8 of the glossary
+SPARSE_TOP_RATIO = 8  # BM25 ranks only the entries it touched when its postings are at most 1/8 of the glossary
 ROWS_PER_COLUMN = 64  # the k-th best score is first bounded from below by the best of each of n/64 columns
 SUGGESTION_FLOOR = 45.0
 
@@ -207,6 +207,8 @@ def _union(np, arrays):  # noqa: ANN001, ANN202 - numpy is imported lazily
 
 def _run_starts(np, ordered):  # noqa: ANN001, ANN202 - numpy is imported lazily
     """True where a sorted array's value differs from the one before: the first of each run of equal ids."""
+    if not len(ordered):
+        return np.zeros(0, dtype=bool)  # not [True]: that would index an empty array out of range
     return np.concatenate(([True], ordered[1:] != ordered[:-1]))
 
 
