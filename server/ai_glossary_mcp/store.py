@@ -407,7 +407,7 @@ class _ListCache:
     def __init__(self, db: _Db, select: str, size: int = LIST_CACHE, decode: Callable[[Any], Any] | None = None):
         self._db, self._select, self._size = db, select, size
         self._decode = decode or _ints
-        self._cache: OrderedDict[str, array | None] = OrderedDict()
+        self._cache: OrderedDict[str, Any] = OrderedDict()  # decoded rows; None for a key not in the table
         self._lock = threading.Lock()
 
     def get(self, keys: Iterable[str]) -> dict[str, Sequence[int]]:
