@@ -88,18 +88,20 @@ def test_name_rows_come_back_as_name_keys(pair):
     assert type(stored.keys[next(iter(memory.keys))]) is NameKey
 
 
-def test_decoded_name_rows_are_kept_and_start_over_when_full(pair, monkeypatch):
+def test_decoded_name_rows_are_kept_and_evicted_when_full(pair, monkeypatch):
     memory, stored = pair[0].index, pair[1].index
     everything = range(len(memory.key_list))
     monkeypatch.setattr(store, "KEY_CACHE", 7)
-    stored._decoded.clear()
-    for _ in range(2):  # the first pass fills the cache and starts it over many times, the second reads it
-        assert stored.keys_at(everything) == memory.keys_at(everything)
-        assert 0 < len(stored._decoded) <= 7
+    small = open_store(stored.path)
+    for _ in range(2):  # the first pass fills the cache and evicts from it many times, the second reads it
+        assert small.keys_at(everything) == memory.keys_at(everything)
+        assert 0 < small._key_row.cache_info().currsize <= 7
     monkeypatch.setattr(store, "KEY_CACHE", 10**6)
-    assert stored.keys_at(everything) == memory.keys_at(everything)
-    assert stored.keys_at(everything) == memory.keys_at(everything)  # now served from the cache
-    assert len(stored._decoded) == len(memory.key_list)
+    large = open_store(stored.path)
+    assert large.keys_at(everything) == memory.keys_at(everything)
+    assert large.keys_at(everything) == memory.keys_at(everything)  # now served from the cache
+    assert large._key_row.cache_info().currsize == len(memory.key_list)
+    assert large._key_row.cache_info().hits == len(memory.key_list)
 
 
 def test_word_variants_are_the_same(pair):

@@ -293,7 +293,7 @@ class StoredIndex:
             lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")], cache=16384)
         self.posting = lru_cache(maxsize=128)(self._posting)
         self._rows: tuple[bytes, array] | None = None
-        self._decoded: dict[int, tuple[str, NameKey]] = {}
+        self._key_row = lru_cache(maxsize=KEY_CACHE)(self._decode_key_row)
         self._rows_lock = threading.Lock()
         self._grams = _ListCache(db, "SELECT gram, kids FROM grams WHERE gram IN ({})")
         self._words = _ListCache(db, "SELECT word, kids FROM words WHERE word IN ({})")
@@ -353,29 +353,22 @@ class StoredIndex:
         return self._words.get(words)
 
     def similar_words(self, variants: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        return self._variants.get(variants)  # type: ignore[return-value]
+        return self._variants.get(variants)
 
     @cached_property
     def key_lengths(self) -> bytes:
         return self._db.one("SELECT data FROM blobs WHERE name = 'key_lengths'")[0]
 
     def keys_at(self, key_ids: Sequence[int]) -> list[tuple[str, NameKey]]:
-        """The rows of some name keys, decoded. Decoded rows are kept (up to KEY_CACHE, then the cache
-        starts over): a typo's candidates are dozens of keys, decoding one costs ~2 us and the same keys
-        come back as candidates for related queries."""
-        decoded = self._decoded
-        out = []
-        for kid in key_ids:
-            row = decoded.get(kid)
-            if row is None:
-                rows, offsets = self._key_rows
-                key, entry_id, kind, rank, text = rows[offsets[kid] : offsets[kid + 1]].decode().split(_SEP, 4)
-                row = (key, NameKey(entry_id, sys.intern(kind), text, int(rank)))
-                if len(decoded) >= KEY_CACHE:
-                    decoded.clear()  # cruder than an LRU and free per hit; a dict is safe across threads
-                decoded[kid] = row
-            out.append(row)
-        return out
+        key_row = self._key_row
+        return [key_row(kid) for kid in key_ids]
+
+    def _decode_key_row(self, kid: int) -> tuple[str, NameKey]:
+        """One name key's row, decoded (kept in an LRU of KEY_CACHE rows: a typo's candidates are dozens of
+        keys, decoding one costs ~2 us and the same keys come back as candidates for related queries)."""
+        rows, offsets = self._key_rows
+        key, entry_id, kind, rank, text = rows[offsets[kid] : offsets[kid + 1]].decode().split(_SEP, 4)
+        return key, NameKey(entry_id, sys.intern(kind), text, int(rank))
 
     @property
     def _key_rows(self) -> tuple[bytes, array]:
@@ -410,11 +403,11 @@ class _ListCache:
         self._cache: OrderedDict[str, Any] = OrderedDict()  # decoded rows; None for a key not in the table
         self._lock = threading.Lock()
 
-    def get(self, keys: Iterable[str]) -> dict[str, Sequence[int]]:
+    def get(self, keys: Iterable[str]) -> dict[str, Any]:
         with self._lock:
             return self._get(list(keys))
 
-    def _get(self, keys: list[str]) -> dict[str, Sequence[int]]:
+    def _get(self, keys: list[str]) -> dict[str, Any]:
         cache = self._cache
         found = {k: cache[k] for k in keys if k in cache}
         missing = [k for k in keys if k not in found]
