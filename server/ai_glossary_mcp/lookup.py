@@ -567,18 +567,18 @@ def _dense_top(n: int, lists: list[Posting], allowed: set[int] | frozenset[int] 
     docs = [_int_array(np, p.docs) for p in lists]
     for p, at in zip(lists, docs):
         np.add.at(acc, at, _float_array(np, p.impacts))
-    if allowed is None and sum(map(len, docs)) * SPARSE_TOP_RATIO <= n:
+    if allowed is not None:  # only the category's entries compete: gather them rather than zero the others
+        positions = _positions(np, allowed)
+        found, scores = _top_scores(np, acc[positions], k)
+        found = positions[found]
+    elif sum(map(len, docs)) * SPARSE_TOP_RATIO <= n:
         # Few entries were touched: rank those (their distinct positions, merged) rather than scan all of acc.
         touched = _union(np, docs)
         values = acc[touched]
         positive = values > 0  # as _top_scores keeps: an entry's impacts could in principle sum to 0
         found, scores = _best_of(np, touched[positive], values[positive], k)
-    elif allowed is None:
+    else:
         found, scores = _top_scores(np, acc, k)
-    else:  # only the category's entries compete: gather them rather than zero the others
-        positions = _positions(np, allowed)
-        found, scores = _top_scores(np, acc[positions], k)
-        found = positions[found]
     return dict(zip(found.tolist(), scores.tolist()))
 
 
