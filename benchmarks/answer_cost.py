@@ -45,8 +45,10 @@ RECORDED_SERVER = r'''
 import json, logging, sys
 import anyio
 from mcp.server import MCPServer
-from mcp.server.stdio import stdio_server
 from mcp_types import CallToolResult, TextContent
+
+sys.path.insert(0, sys.argv[2])
+from floor_server import serve_stdio  # served exactly as the floor is
 
 recorded = json.load(open(sys.argv[1]))  # {tool: {"schema": ..., "answers": {arguments as JSON: result}}}
 server = MCPServer(name="recorded", version="0", log_level="WARNING")
@@ -65,13 +67,8 @@ def register(name, rec):
 for name, rec in recorded.items():
     register(name, rec)
 
-async def main():
-    async with stdio_server() as (read, write):
-        low = server._lowlevel_server
-        await low.run(read, write, low.create_initialization_options())
-
 logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
-anyio.run(main)
+anyio.run(serve_stdio, server)
 '''
 
 
@@ -102,7 +99,7 @@ async def over_stdio(recorded: Path, calls: int) -> None:
     script.write_text(RECORDED_SERVER)
     params = {
         "floor": bench.params_floor(),
-        "recorded": StdioServerParameters(command=sys.executable, args=[str(script), str(recorded)],
+        "recorded": StdioServerParameters(command=sys.executable, args=[str(script), str(recorded), str(HERE)],
                                           cwd=str(bench.ROOT)),
         "ours": bench.params_ours(None),
     }
