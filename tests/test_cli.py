@@ -223,3 +223,69 @@ def test_help_is_available_without_a_glossary():
     assert r.returncode == 0
     for command in ("serve", "define", "search", "related", "formula", "list", "validate", "client-config"):
         assert command in r.stdout
+
+
+def test_every_option_has_help_that_shows_its_default():
+    # Every option of every subcommand says what it does and what it is when not given;
+    # those that are settings show the settings table's default and environment variable.
+    from ai_glossary_mcp.cli import build_parser
+    from ai_glossary_mcp.config import BY_NAME
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name, sub in [("", parser), *subparsers.choices.items()]:
+        for action in sub._actions:
+            if not action.option_strings or action.dest in ("help", "version") or action.dest == "json":
+                continue
+            assert action.help and "default" in action.help, (name, action.option_strings)
+    serve_help = run_cli("serve", "--help").stdout
+    for setting in ("transport", "host", "port", "path", "stateless", "watch", "log_level"):
+        s = BY_NAME[setting]
+        assert s.env in " ".join(serve_help.split()), setting
+    flat = " ".join(serve_help.split())
+    assert "(default: 127.0.0.1;" in flat and "(default: 8000;" in flat and "(default: /mcp;" in flat
+    search_help = " ".join(run_cli("search", "--help").stdout.split())
+    assert "--limit LIMIT most hits to show, 1-50 (default: 5)" in search_help
+
+
+def test_list_letter_hash_lists_headings_that_start_with_a_digit_or_symbol(tmp_path):
+    pack = tmp_path / "digits"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text('name: digits\ntitle: Digits\nversion: "1"\nsource: test\nlicense: CC0-1.0\n'
+                                    'description: Entries whose names start with a digit or a symbol.\n')
+    for slug, term in (("3d-parallelism", "3D Parallelism"), ("4-bit-adam", "4-bit Adam"), ("zeta-loss", "Zeta Loss")):
+        (pack / f"{slug}.yaml").write_text(f"id: {slug}\nterm: '{term}'\ncategory: training\n"
+                                           f"definition: A made-up entry named {term}.\n")
+    r = run_cli("list", "--letter", "#", "--no-bundled", "--data", str(pack))
+    assert r.returncode == 0, r.stderr
+    assert [line.split()[0] for line in r.stdout.splitlines()] == ["3d-parallelism", "4-bit-adam"]
+    assert r.stderr.strip() == "2 terms"
+    bundled = run_cli("list", "--letter", "#")  # every bundled heading starts with a letter
+    assert bundled.returncode == 0 and bundled.stdout == "" and bundled.stderr.strip() == "0 terms"
+
+
+def test_list_prints_the_heading_it_is_lettered_by(runs):
+    # FP8 is filed under F as "FP8 (8-bit Floating Point)": the line shows what the letter is taken from.
+    lines = {line.split()[0]: line for line in run_cli("list", "--letter", "F").stdout.splitlines()}
+    assert "FP8 (8-bit Floating Point)" in lines["fp8"]
+
+
+@pytest.mark.parametrize("args", [("search", "attention"), ("list",), ("define", "DPO")])
+def test_a_closed_pipe_ends_the_command_quietly(args):
+    # `ai-glossary-mcp search … | head -1`: the reader leaves after one line; no BrokenPipe message.
+    proc = subprocess.Popen([str(EXE), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+    proc.stdout.readline()
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert b"Broken pipe" not in err and b"Traceback" not in err and b"BrokenPipe" not in err, err
+    assert proc.returncode in (0, 141), proc.returncode  # 141: 128 + SIGPIPE, as a shell reports it
+
+
+def test_broken_pack_while_serving_is_one_line_that_says_how_to_see_every_problem():
+    from helpers import ROOT
+
+    r = run_cli("define", "x", "--data", str(ROOT / "tests" / "fixtures" / "packs" / "multiple-faults"))
+    assert r.returncode == 1 and r.stdout == ""
+    line = one_line_error(r)
+    assert "multiple-faults/" in line and "more; `ai-glossary-mcp validate` lists them all" in line

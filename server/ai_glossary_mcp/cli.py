@@ -4,8 +4,10 @@ With no arguments it serves MCP over stdio on the bundled glossary, which is
 what desktop clients launch. Every other subcommand is for a person at a
 terminal and needs no MCP client: the lookups call the same GlossaryService
 as the tools, so the CLI doubles as a smoke test of the answers. Errors are
-one line on stderr and a non-zero exit; tracebacks only with
-`--log-level debug`.
+one line on stderr and a non-zero exit (a closed pipe, as in `search x | head`,
+ends the command quietly); tracebacks only with `--log-level debug`. The help of
+every option that is also a setting comes from the settings table in config.py,
+so `--help` shows the same defaults as configs/default.yaml.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import sys
 import textwrap
@@ -20,13 +23,15 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
-from .config import CONFIG_ENV, LOG_LEVELS, Config, load_config
+from .config import BY_NAME, CONFIG_ENV, LOG_LEVELS, Config, load_config
 from .errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
 from .load_cache import load_index, open_service
 from .bundled import bundled_pack_dir
+from .glossary import heading
 
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool whose reader went away
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,15 +39,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"ai-glossary-mcp: error: {message} (see --help)\n")
 
 
+def _setting_help(name: str) -> str:
+    """An option's help from the settings table: its text, default and environment variable."""
+    s = BY_NAME[name]
+    default = ("on" if s.default else "off") if s.kind == "bool" else s.default
+    return f"{s.help} (default: {default}; env {s.env})".replace("%", "%%")
+
+
 def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
     # On subcommands the default is SUPPRESS, so an option given before the subcommand
     # (`ai-glossary-mcp --config FILE define x`) is not overwritten by the subcommand's default.
     d = {"default": argparse.SUPPRESS} if sub else {}
-    p.add_argument("--data", action="append", metavar="PACK_DIR", help="extra glossary pack directory (repeatable)", **d)
-    p.add_argument("--no-bundled", action="store_true", help="do not serve the bundled ai-ml pack",
-                   **(d or {"default": None}))
-    p.add_argument("--config", metavar="FILE", help=f"settings file (default: ${CONFIG_ENV} if set)", **d)
-    p.add_argument("--log-level", choices=LOG_LEVELS, help="log level; logs go to stderr", **d)
+    p.add_argument("--data", action="append", metavar="PACK_DIR",
+                   help="extra glossary pack directory, served after the bundled pack (repeatable; "
+                        "default: none, or `packs` in the settings file)", **d)
+    p.add_argument("--no-bundled", action="store_true", help="do not serve the bundled ai-ml pack "
+                   "(default: it is served)", **(d or {"default": None}))
+    p.add_argument("--config", metavar="FILE", help=f"settings file (default: ${CONFIG_ENV} if set, else none)",
+                   **d)
+    p.add_argument("--log-level", choices=LOG_LEVELS, help=_setting_help("log_level"), **d)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,12 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the MCP server (stdio by default, or --transport http)")
     _common(serve)
-    serve.add_argument("--transport", choices=("stdio", "http"))
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--path")
-    serve.add_argument("--stateless", action="store_true", default=None, help="HTTP without sessions (replicas)")
-    serve.add_argument("--watch", action="store_true", default=None, help="reload packs when files change")
+    serve.add_argument("--transport", choices=("stdio", "http"), help=_setting_help("transport"))
+    serve.add_argument("--host", help=_setting_help("host"))
+    serve.add_argument("--port", type=int, help=_setting_help("port"))
+    serve.add_argument("--path", help=_setting_help("path"))
+    serve.add_argument("--stateless", action="store_true", default=None, help=_setting_help("stateless"))
+    serve.add_argument("--watch", action="store_true", default=None, help=_setting_help("watch"))
 
     for name, arg, helptext in (("define", "term", "define a term"), ("related", "term", "related terms"),
                                 ("formula", "term", "show a formula"), ("search", "query", "full-text search")):
@@ -67,14 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(arg)
         p.add_argument("--json", action="store_true", help="print the tool's JSON result")
         if name == "search":
-            p.add_argument("--limit", type=int, default=5)
-            p.add_argument("--category", default="")
+            p.add_argument("--limit", type=int, default=5, help="most hits to show, 1-50 (default: 5)")
+            p.add_argument("--category", default="", help="only this category (default: all)")
 
-    lst = sub.add_parser("list", help="list terms")
+    lst = sub.add_parser("list", help="list terms, as headed in the glossary index")
     _common(lst)
-    lst.add_argument("--letter", default="")
-    lst.add_argument("--category", default="")
-    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--letter", default="", help="only headings starting with this letter A-Z, or '#' for "
+                     "a digit or symbol (default: all)")
+    lst.add_argument("--category", default="", help="only this category (default: all)")
+    lst.add_argument("--json", action="store_true", help="print the terms as JSON")
 
     val = sub.add_parser("validate", help="validate glossary packs; prints every problem as file:line")
     _common(val)
@@ -215,8 +231,9 @@ def cmd_list(service: Any, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([i.model_dump(mode="json") for i in items], ensure_ascii=False, indent=2))
         return 0
-    for item in items:
-        print(f"{item.id:<32} {item.term}" + (f" ({item.acronym})" if item.acronym else "") + f"  [{item.category}]")
+    by_id = service.glossary.by_id
+    for item in items:  # the heading the listing is ordered and lettered by: "FP8 (8-bit Floating Point)"
+        print(f"{item.id:<32} {heading(by_id[item.id])}  [{item.category}]")
     print(f"{len(items)} terms", file=sys.stderr)
     return 0
 
@@ -311,6 +328,18 @@ def serve(config: Config) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows up here when the output was buffered
+        return code
+    except BrokenPipeError:
+        # The reader went away (`search x | head`): stop quietly, and keep the interpreter's own
+        # flush at exit from reporting the same closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = False
@@ -335,16 +364,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidArgument as exc:
         print(f"ai-glossary-mcp: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except GlossaryError as exc:
+    except BrokenPipeError:
+        raise
+    except PackValidationError as exc:
         if debug:
             raise
-        first = str(exc).splitlines()
-        print(f"ai-glossary-mcp: {first[0]}", file=sys.stderr)
-        for line in first[1:]:
-            print(f"  {line}", file=sys.stderr)
+        more = len(exc.problems) - 1
+        rest = f" (and {more} more; `ai-glossary-mcp validate` lists them all)" if more > 0 else ""
+        first = exc.problems[0] if exc.problems else _one_line(str(exc))
+        print(f"ai-glossary-mcp: invalid glossary data: {first}{rest}", file=sys.stderr)
         return 1
-    except (OSError, FileNotFoundError) as exc:
+    except (GlossaryError, OSError) as exc:
         if debug:
             raise
-        print(f"ai-glossary-mcp: {exc}", file=sys.stderr)
+        print(f"ai-glossary-mcp: {_one_line(str(exc))}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug: still one line, and the way to see the traceback
+        if debug:
+            raise
+        print(f"ai-glossary-mcp: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+              "(rerun with --log-level debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+def _one_line(message: str) -> str:
+    return " ".join(part.strip() for part in message.splitlines() if part.strip())
