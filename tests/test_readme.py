@@ -1,7 +1,11 @@
-"""The README's examples are real: each `<!-- example: tool {args} -->` block must equal what the tool
-returns, the DPO example is the actual data file, and the quick start is the two make commands.
+"""The README's generated parts are real: each `<!-- example: tool {args} -->` block equals what the
+tool returns, each `<!-- data-file: PATH -->` block is that file of the repository, the settings
+table is rendered from the settings table in config.py, and the quick start is the two make commands.
 
-Regenerate the example blocks after a deliberate change with: `python tests/test_readme.py --write`.
+Regenerate the generated blocks after a deliberate change with: `python tests/test_readme.py --write`.
+Answers are shown compactly, so that nine examples fit in a README people read: a string longer than
+ELIDE characters is cut there and ends in "…", and an object or list that fits on one line stays on one.
+The test compares the parsed JSON with the answer cut the same way, not the layout.
 """
 
 from __future__ import annotations
@@ -17,6 +21,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 EXAMPLE = re.compile(r"<!-- example: (\w+) (\{.*?\}) -->\n```json\n(.*?)```", re.S)
+DATA_FILE = re.compile(r"<!-- data-file: (\S+) -->\n```yaml\n(.*?)```", re.S)
+SETTINGS_TABLE = re.compile(r"(<!-- settings-table -->\n)(.*?)(<!-- /settings-table -->)", re.S)
+WIDTH = 120
+ELIDE = 64
+TOOLS = ("define_term", "define_terms", "search_terms", "list_terms", "find_related", "explain_formula",
+         "evaluate_formula", "compare_terms", "find_terms_in_text")
 
 
 async def _answers(blocks: list[tuple[str, dict]]) -> list[dict]:
@@ -39,19 +49,74 @@ def _blocks(text: str) -> list[tuple[str, dict, str]]:
     return [(m.group(1), json.loads(m.group(2)), m.group(3)) for m in EXAMPLE.finditer(text)]
 
 
+def elided(value):
+    """The answer as the README shows it: every string longer than ELIDE characters cut, ending in '…'."""
+    if isinstance(value, str):
+        return value if len(value) <= ELIDE else value[: ELIDE - 1] + "…"
+    if isinstance(value, dict):
+        return {k: elided(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [elided(v) for v in value]
+    return value
+
+
+def compact_json(value, indent: int = 0) -> str:
+    """JSON with every object or list that fits in WIDTH columns on one line, the rest broken open."""
+    flat = json.dumps(value, ensure_ascii=False)
+    if indent + len(flat) <= WIDTH or not isinstance(value, (dict, list)) or not value:
+        return flat
+    pad = " " * (indent + 2)
+    if isinstance(value, dict):
+        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {compact_json(v, indent + 2)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+    return "[\n" + ",\n".join(pad + compact_json(v, indent + 2) for v in value) + "\n" + " " * indent + "]"
+
+
+def settings_table() -> str:
+    """The README's configuration table: every setting's environment variable, default and help."""
+    from ai_glossary_mcp.config import CONFIG_ENV, SETTINGS, TOKEN_ENV
+
+    def shown(s) -> str:
+        if s.kind == "bool":
+            return "`true`" if s.default else "`false`"
+        if s.kind == "list":
+            return ", ".join(f"`{v}`" for v in s.default) or "none"
+        return f"`{s.default}`" if s.default != "" else "none"
+
+    def escape(text: str) -> str:
+        return text.replace("|", r"\|")
+
+    def first_sentence(text: str) -> str:
+        return text.split(". ", 1)[0].rstrip(".") + "."
+
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    rows += [f"| `{s.env}` | {shown(s)} | {escape(first_sentence(s.help))} |" for s in SETTINGS]
+    rows.append(f"| `{CONFIG_ENV}` | none | The settings file (`--config FILE` wins over it). |")
+    rows.append(f"| `{TOKEN_ENV}` | none | A bearer token HTTP requests must carry (as may any line of "
+                "`auth.tokens_file`). |")
+    return "\n".join(rows) + "\n"
+
+
 @pytest.mark.anyio
 async def test_readme_examples_match_the_tools():
     blocks = _blocks(README.read_text(encoding="utf-8"))
-    assert len(blocks) >= 4
+    assert [tool for tool, _, _ in blocks] == list(TOOLS)  # one example for each tool, in the tools' order
     answers = await _answers([(tool, args) for tool, args, _ in blocks])
     for (tool, args, shown), answer in zip(blocks, answers):
-        assert json.loads(shown) == answer, f"README example for {tool} {args} is stale (run: python {__file__} --write)"
+        assert json.loads(shown) == elided(answer), f"README example for {tool} {args} is stale (run: python {__file__} --write)"
 
 
-def test_readme_shows_the_real_dpo_file():
-    text = README.read_text(encoding="utf-8")
-    dpo = (ROOT / "glossary_data" / "ai-ml" / "dpo.yaml").read_text(encoding="utf-8").rstrip("\n")
-    assert f"```yaml\n{dpo}\n```" in text
+def test_readme_data_files_are_the_real_files():
+    found = DATA_FILE.findall(README.read_text(encoding="utf-8"))
+    assert found
+    for path, shown in found:
+        assert shown == (ROOT / path).read_text(encoding="utf-8"), f"{path} in the README is stale"
+
+
+def test_readme_settings_table_is_the_settings_table():
+    match = SETTINGS_TABLE.search(README.read_text(encoding="utf-8"))
+    assert match, "the README has no <!-- settings-table --> block"
+    assert match.group(2) == settings_table(), f"the README's settings table is stale (run: python {__file__} --write)"
 
 
 def test_quick_start_is_exactly_the_two_make_commands():
@@ -67,11 +132,16 @@ def _write() -> None:
     answers = anyio.run(_answers, [(tool, args) for tool, args, _ in blocks])
     it = iter(answers)
 
-    def repl(m: re.Match) -> str:
-        body = json.dumps(next(it), ensure_ascii=False, indent=2)
-        return f"<!-- example: {m.group(1)} {m.group(2)} -->\n```json\n{body}\n```"
+    def example(m: re.Match) -> str:
+        return f"<!-- example: {m.group(1)} {m.group(2)} -->\n```json\n{compact_json(elided(next(it)))}\n```"
 
-    README.write_text(EXAMPLE.sub(repl, text), encoding="utf-8")
+    def data_file(m: re.Match) -> str:
+        return f"<!-- data-file: {m.group(1)} -->\n```yaml\n{(ROOT / m.group(1)).read_text(encoding='utf-8')}```"
+
+    text = EXAMPLE.sub(example, text)
+    text = DATA_FILE.sub(data_file, text)
+    text = SETTINGS_TABLE.sub(lambda m: m.group(1) + settings_table() + m.group(3), text)
+    README.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

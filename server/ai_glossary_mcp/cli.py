@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--path", help=_setting_help("path"))
     serve.add_argument("--stateless", action="store_true", default=None, help=_setting_help("stateless"))
     serve.add_argument("--watch", action="store_true", default=None, help=_setting_help("watch"))
+    serve.add_argument("pack_dirs", nargs="*", metavar="PACK_DIR", default=[],
+                       help="extra glossary pack directories, the same as --data (default: none); the "
+                            "Claude Desktop bundle passes its 'Extra glossary packs' setting this way")
 
     for name, arg, helptext in (("define", "term", "define a term"), ("related", "term", "related terms"),
                                 ("formula", "term", "show a formula"), ("search", "query", "full-text search")):
@@ -107,8 +110,9 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
     for name in ("transport", "host", "port", "path", "stateless", "watch", "log_level"):
         if getattr(args, name, None) is not None:
             flags[name] = getattr(args, name)
-    if args.data:
-        flags["packs"] = list(args.data)
+    extra = list(getattr(args, "data", None) or []) + list(getattr(args, "pack_dirs", None) or [])
+    if extra:
+        flags["packs"] = extra
     if args.no_bundled:
         flags["bundled"] = False
     return flags

@@ -48,6 +48,7 @@ fi
 "$PY" -m pip install --quiet --no-compile --disable-pip-version-check --target "$STAGE/server" \
     "${target[@]}" "$wheel" || die "pip install --target failed"
 rm -rf "$STAGE/server/bin"   # console scripts point at this machine's interpreter
+cp icon.png "$STAGE/icon.png"
 
 step "manifest"
 # The repo's manifest, with compatibility narrowed to what was just built.
@@ -76,6 +77,25 @@ if [[ -z ${MCPB_PLATFORM:-} ]]; then
         || die "the staged server does not answer over stdio"
     grep -q "Direct Preference Optimization" <<<"$out" || die "define_term(DPO) from the staged server: $out"
     echo "define_term(DPO) answered by the staged bundle"
+
+    step "user_config: 'Extra glossary packs' as Claude Desktop resolves it (mcpb's getMcpConfigForManifest)"
+    # mcpb expands the directory list into separate arguments after \`serve\`; an empty list adds none.
+    resolve='import("'"$MODULES"'/@anthropic-ai/mcpb/dist/node.js").then(async m => {
+        const manifest = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+        const extra = process.argv.slice(2);
+        const cfg = await m.getMcpConfigForManifest({manifest, extensionPath: process.env.STAGE, systemDirs: {},
+            userConfig: extra.length ? {extra_packs: extra} : undefined, pathSeparator: "/"});
+        console.log(JSON.stringify(cfg.args));
+    })'
+    args_none="$(STAGE="$STAGE" "$NODE" -e "$resolve" "$STAGE/manifest.json")"
+    [[ $args_none == '["-m","ai_glossary_mcp","serve"]' ]] || die "extra_packs unset resolves to $args_none"
+    mapfile -t packed_args < <(STAGE="$STAGE" "$NODE" -e "$resolve" "$STAGE/manifest.json" \
+        "$ROOT/tests/fixtures/packs/valid" | "$PY" -c 'import json, sys; print(*json.load(sys.stdin), sep="\n")')
+    out="$(cd "$STAGE" && timeout 120 "$NODE" "$INSPECTOR_JS" --cli -e PYTHONPATH="$STAGE/server" \
+        "$base_py" -s "${packed_args[@]}" --method tools/call --tool-name define_term --tool-arg 'term="AA"')" \
+        || die "the staged server with an extra pack does not answer over stdio"
+    grep -q "Alpha Attention" <<<"$out" || die "define_term(AA) from the extra pack: $out"
+    echo "define_term(AA) answered from the extra pack given as user_config (args: ${packed_args[*]})"
 fi
 
 step "mcpb pack"
