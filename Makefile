@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TOOLS  := .tools
 
-.PHONY: run stdio test eval bench stress conformance bundle schema validate clean help
+.PHONY: run stdio test eval bench stress conformance bundle schema validate clean help deploy-check fresh-install
 
 help:
 	@echo "make run          start the HTTP server on 127.0.0.1:8000 (prints how to connect)"
@@ -17,6 +17,8 @@ help:
 	@echo "make stress       fuzzing, protocol abuse, load and soak (summary table)"
 	@echo "make conformance  official MCP conformance suite + MCP Inspector CLI + mcpb validate"
 	@echo "make bundle       build the Claude Desktop bundle (.mcpb)"
+	@echo "make deploy-check lint configs/deploy (hadolint, kubernetes-validate)"
+	@echo "make fresh-install  install the wheel into a new venv and run it with uv tool run, as a user would"
 	@echo "make schema       regenerate glossary_data/schema.json, configs/default.yaml, tool output schemas, word list"
 
 $(STAMP): pyproject.toml
@@ -52,6 +54,14 @@ conformance: $(STAMP)
 
 bundle: $(STAMP)
 	bash tests/conformance/bundle.sh
+
+deploy-check: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[deploy]'
+	$(BIN)/hadolint configs/deploy/Dockerfile
+	$(BIN)/kubernetes-validate --strict configs/deploy/kubernetes.yaml
+
+fresh-install: $(STAMP)
+	bash tests/install/fresh.sh
 
 schema: $(STAMP)
 	$(BIN)/python -c "from ai_glossary_mcp.model import entry_json_schema; import json; \
