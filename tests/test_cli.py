@@ -289,3 +289,15 @@ def test_broken_pack_while_serving_is_one_line_that_says_how_to_see_every_proble
     assert r.returncode == 1 and r.stdout == ""
     line = one_line_error(r)
     assert "multiple-faults/" in line and "more; `ai-glossary-mcp validate` lists them all" in line
+
+
+def test_serve_takes_pack_directories_as_arguments_as_the_bundle_passes_them():
+    # manifest.json's user_config 'extra_packs' expands to `serve DIR ...`: the same as --data DIR.
+    from helpers import ROOT, http_server
+
+    pack = ROOT / "tests" / "fixtures" / "packs" / "valid"
+    with http_server(str(pack)) as srv:
+        health = srv.healthz()
+    bundled = len(list((ROOT / "glossary_data" / "ai-ml").glob("*.yaml"))) - 1  # less pack.yaml
+    assert health["packs"] == ["ai-ml", "valid"]
+    assert health["entries"] == bundled + len(list(pack.glob("*.yaml"))) - 1
