@@ -49,8 +49,10 @@ async def test_server_identity_and_instructions(client, glossary):
     assert info.name == "ai-glossary-mcp" and info.title and info.version
     assert len(client.instructions.encode()) < 2048
     assert glossary.content_hash in client.instructions
-    for name in TOOL_ORDER:
-        assert name in client.instructions
+    # The instructions add what no tool description says; they do not repeat the descriptions.
+    tools = (await client.list_tools()).tools
+    for t in tools:
+        assert t.description and t.description not in client.instructions, t.name
 
 
 async def test_define_term_exact_full_entry(client):
@@ -215,7 +217,7 @@ async def test_define_terms_batch_keeps_order(client):
     assert data["results"][0]["entry"]["id"] == "rope" and data["results"][2]["entry"]["id"] == "grouped-query-attention"
     assert "terms" in await error_text(client, "define_terms", {"terms": []})
     assert "terms" in await error_text(client, "define_terms", {"terms": ["a"] * 21})
-    assert "terms.1" in await error_text(client, "define_terms", {"terms": ["DPO", "x" * 600]})
+    assert "terms[1]" in await error_text(client, "define_terms", {"terms": ["DPO", "x" * 600]})
 
 
 async def test_search_ranks_a_description_to_the_right_entry(client):
@@ -303,7 +305,10 @@ async def test_explain_formula_with_symbols_in_three_spellings(client):
     data = (await call(client, "explain_formula", {"term": "dpo", "symbol": "π_θ"})).structured_content
     assert data["variable"]["meaning"].startswith("π_θ")
     f = data["formula"]
-    assert f["mathml"].startswith("<math") and f["reading"] and f["text"]
+    assert f["mathml"] is None and f["latex"] and f["reading"] and f["text"] and f["variables"]
+    asked = (await call(client, "explain_formula", {"term": "dpo", "include_mathml": True})).structured_content
+    assert asked["formula"]["mathml"].startswith("<math") and asked["formula"]["latex"] == f["latex"]
+    assert "include_mathml" in await error_text(client, "explain_formula", {"term": "dpo", "include_mathml": "maybe"})
     assert "legend" in await error_text(client, "explain_formula", {"term": "dpo", "symbol": "ω"})
 
 
