@@ -404,39 +404,8 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
 
     for tool in server._tool_manager.list_tools():  # noqa: SLF001
         tool.description = " ".join(tool.description.split())  # no docstring indentation
-        tool.parameters = _share_repeats(compact_schema(tool.parameters))  # no derived titles or nullable anyOfs
-
-
-def _share_repeats(schema: dict[str, Any]) -> dict[str, Any]:
-    """`schema` with each property schema that recurs, and is longer than a reference to it, moved once into
-    `$defs` and referred to: the same meaning in fewer tokens (evaluate_formula's inputs repeat four types)."""
-    def props(node: Any) -> list[dict[str, Any]]:
-        found = []
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "properties" and isinstance(value, dict):
-                    found.append(value)
-                found += props(value)
-        return found
-
-    def text(sub: Any) -> str:
-        return json.dumps(sub, sort_keys=True, separators=(",", ":"))
-
-    maps = props(schema)
-    counts: dict[str, int] = {}
-    for m in maps:
-        for sub in m.values():
-            counts[text(sub)] = counts.get(text(sub), 0) + 1
-    ref_len = len('{"$ref":"#/$defs/t0"}')
-    shared = [t for t, n in counts.items() if n >= 2 and n * len(t) > len(t) + n * ref_len]
-    if not shared:
-        return schema
-    names = {t: f"t{i}" for i, t in enumerate(shared)}
-    for m in maps:
-        for key, sub in m.items():
-            if text(sub) in names:
-                m[key] = {"$ref": f"#/$defs/{names[text(sub)]}"}
-    return {**schema, "$defs": {name: json.loads(t) for t, name in names.items()}}
+        # Inlined, not shared through $defs: openai-agents' strict conversion rejects a property that is only a $ref.
+        tool.parameters = compact_schema(tool.parameters)  # no derived titles, $refs or nullable anyOfs
 
 
 _INPUT_KIND_SCHEMAS: dict[str, dict[str, Any]] = {
