@@ -370,3 +370,32 @@ async def test_find_terms_in_text_limits(client):
     assert "at most 20000" in await error_text(client, "find_terms_in_text", {"text": "a" * 20_001})
     data = (await call(client, "find_terms_in_text", {"text": "nothing relevant here\nat all"})).structured_content
     assert data["mentions"] == [] and data["entries"] == []
+
+
+async def test_answers_link_the_entries_they_are_about(client):
+    """After the JSON text, one resource_link per entry the answer is about, which resources/read opens."""
+    cases = {
+        ("define_term", '{"term": "DPO"}'): ["dpo"],
+        ("define_terms", '{"terms": ["RoPE", "k-means", "GQA"]}'): ["rope", "grouped-query-attention"],
+        ("compare_terms", '{"terms": ["DPO", "RLHF"]}'): ["dpo", "rlhf"],
+        ("explain_formula", '{"term": "softmax"}'): ["softmax"],
+        ("define_term", '{"term": "quantum blockchain synergy"}'): [],
+    }
+    for (name, args), ids in cases.items():
+        result = await call(client, name, json.loads(args))
+        links = result.content[1:]
+        assert [b.type for b in links] == ["resource_link"] * len(ids), (name, args)
+        assert [str(b.uri) for b in links] == [f"glossary://terms/{i}" for i in ids], (name, args)
+    hits = (await call(client, "search_terms", {"query": "attention", "limit": 3}))
+    assert [str(b.uri) for b in hits.content[1:]] == [h["uri"] for h in hits.structured_content["results"]]
+    read = await client.read_resource(str(hits.content[1].uri))
+    assert read.contents[0].text.startswith("# ")
+
+
+async def test_the_server_has_an_icon_and_the_tools_none(client):
+    import base64
+
+    (icon,) = client.server_info.icons
+    assert icon.src.startswith("data:image/svg+xml;base64,") and icon.mime_type == "image/svg+xml"
+    assert base64.b64decode(icon.src.split(",", 1)[1]).startswith(b"<svg")
+    assert all(not t.icons for t in (await client.list_tools()).tools)  # each would cost tokens every turn

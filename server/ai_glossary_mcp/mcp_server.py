@@ -21,6 +21,7 @@ failures come back as one readable line instead of pydantic's report.
 
 # No `from __future__ import annotations`: the SDK evaluates every tool and prompt signature when it
 # registers it, and string annotations cost it an eval() each (about 8 ms of a start in all).
+import base64
 import json
 import logging
 import threading
@@ -77,6 +78,16 @@ RESOURCES_LISTING = "resources/list"  # the listing a resources/list cursor belo
 TEMPLATE_URI = "glossary://terms/{id}"
 JSON_TEMPLATE_URI = "glossary://terms/{id}.json"
 MAX_COMPLETIONS = 100
+# The server's icon (spec 2025-11-25): a small SVG, base64 in a data: URI so nothing is fetched. It travels
+# once, in the initialize result. Tools carry none: tools/list is in the model's context every turn, and
+# even this icon on each of the nine tools would cost several hundred tokens per turn.
+_ICON_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" '
+    'fill="#2b5797"/><text x="16" y="23" font-family="serif" font-size="20" text-anchor="middle" '
+    'fill="#fff">G</text></svg>'
+)
+SERVER_ICONS = [Icon(src="data:image/svg+xml;base64," + base64.b64encode(_ICON_SVG.encode()).decode(),
+                     mime_type="image/svg+xml", sizes=["any"])]
 MAX_PREFIX_NAMES = 2000
 MAX_COMPLETION_INPUT = 5 * (MAX_TERM_CHARS + 2)  # five terms and their separators
 
@@ -276,6 +287,7 @@ def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth:
         title="AI & ML Glossary",
         description="Curated definitions, formulas and relations for AI & ML terms.",
         version=__version__,
+        icons=SERVER_ICONS,
         instructions=instructions_for(service),
         log_level=log_level.upper(),  # type: ignore[arg-type]
         auth=auth,
