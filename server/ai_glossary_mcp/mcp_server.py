@@ -128,8 +128,8 @@ def instructions_for(service: GlossaryService) -> str:
     g = service.glossary
     packs = ", ".join(f"{p.pack.name} {p.pack.version}" for p in g.packs)
     return (
-        "A curated, reviewed AI & ML glossary: ground definitions, formulas and numbers in it instead of "
-        "recalling them. found=false is an answer, not an error: use its suggestions or search_terms. Cite "
+        "A curated, reviewed AI & ML glossary: ground definitions, formulas and numbers in it, not in memory. "
+        "found=false is an answer, not an error: use its suggestions or search_terms. Cite "
         f"entries by uri (glossary://terms/<id>, also a resource). {packs}, {len(g)} entries, content hash "
         f"{g.content_hash}; more at glossary://about."
     )
@@ -340,8 +340,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
     @_structured_tool(server, schemas, title="Define a term", annotations=READ_ONLY)
     async def define_term(term: Term, detail: Detail = "brief") -> DefineResult:
         """Reviewed definition of an AI/ML term, by name, acronym, alias or misspelling ('KV cache', 'DPO');
-        use it instead of memory. detail=full adds aliases, category, formula, relations, links. found=false
-        comes with suggestions."""
+        use it instead of memory. detail=full adds aliases, category, formula, relations, links."""
         return _call(service.define, term, detail)  # type: ignore[return-value]
 
     @_structured_tool(server, schemas, title="Define several terms", annotations=READ_ONLY)
@@ -389,8 +388,8 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         symbol: str = "",
         include_mathml: bool = False,
     ) -> FormulaResult:
-        """A term's formula as LaTeX and text, read in words, with its symbols' legend (or one `symbol`: β,
-        \\beta or beta). No formula: has_formula=false; never invent one."""
+        """A term's formula as LaTeX and text, read in words, with its legend (or one `symbol`: β, \\beta or
+        beta). No formula: has_formula=false; never invent one."""
         return _call(service.explain_formula, term, symbol, include_mathml)  # type: ignore[return-value]
 
     @_structured_tool(server, schemas, title="Evaluate a formula", annotations=READ_ONLY)
@@ -410,8 +409,8 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
 
     @_structured_tool(server, schemas, title="Find glossary terms in text", annotations=READ_ONLY)
     def find_terms_in_text(text: Annotated[str, Field(max_length=MAX_TEXT_CHARS)]) -> MentionsResult:
-        """Spot glossary terms in a passage (a draft, a jargon-heavy question): offsets and one-line
-        definitions. Short all-caps acronyms match case-sensitively."""
+        """Spot glossary terms in a passage, e.g. a draft: offsets and one-line definitions. Short all-caps
+        acronyms match case-sensitively."""
         return _call(service.find_in_text, text)  # type: ignore[return-value]
 
     for tool in server._tool_manager.list_tools():  # noqa: SLF001
