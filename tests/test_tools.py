@@ -49,8 +49,10 @@ async def test_server_identity_and_instructions(client, glossary):
     assert info.name == "ai-glossary-mcp" and info.title and info.version
     assert len(client.instructions.encode()) < 2048
     assert glossary.content_hash in client.instructions
-    for name in TOOL_ORDER:
-        assert name in client.instructions
+    # The instructions add what no tool description says; they do not repeat the descriptions.
+    tools = (await client.list_tools()).tools
+    for t in tools:
+        assert t.description and t.description not in client.instructions, t.name
 
 
 async def test_define_term_exact_full_entry(client):
@@ -215,7 +217,7 @@ async def test_define_terms_batch_keeps_order(client):
     assert data["results"][0]["entry"]["id"] == "rope" and data["results"][2]["entry"]["id"] == "grouped-query-attention"
     assert "terms" in await error_text(client, "define_terms", {"terms": []})
     assert "terms" in await error_text(client, "define_terms", {"terms": ["a"] * 21})
-    assert "terms.1" in await error_text(client, "define_terms", {"terms": ["DPO", "x" * 600]})
+    assert "terms[1]" in await error_text(client, "define_terms", {"terms": ["DPO", "x" * 600]})
 
 
 async def test_search_ranks_a_description_to_the_right_entry(client):
@@ -303,7 +305,10 @@ async def test_explain_formula_with_symbols_in_three_spellings(client):
     data = (await call(client, "explain_formula", {"term": "dpo", "symbol": "π_θ"})).structured_content
     assert data["variable"]["meaning"].startswith("π_θ")
     f = data["formula"]
-    assert f["mathml"].startswith("<math") and f["reading"] and f["text"]
+    assert f["mathml"] is None and f["latex"] and f["reading"] and f["text"] and f["variables"]
+    asked = (await call(client, "explain_formula", {"term": "dpo", "include_mathml": True})).structured_content
+    assert asked["formula"]["mathml"].startswith("<math") and asked["formula"]["latex"] == f["latex"]
+    assert "include_mathml" in await error_text(client, "explain_formula", {"term": "dpo", "include_mathml": "maybe"})
     assert "legend" in await error_text(client, "explain_formula", {"term": "dpo", "symbol": "ω"})
 
 
@@ -365,3 +370,32 @@ async def test_find_terms_in_text_limits(client):
     assert "at most 20000" in await error_text(client, "find_terms_in_text", {"text": "a" * 20_001})
     data = (await call(client, "find_terms_in_text", {"text": "nothing relevant here\nat all"})).structured_content
     assert data["mentions"] == [] and data["entries"] == []
+
+
+async def test_answers_link_the_entries_they_are_about(client):
+    """After the JSON text, one resource_link per entry the answer is about, which resources/read opens."""
+    cases = {
+        ("define_term", '{"term": "DPO"}'): ["dpo"],
+        ("define_terms", '{"terms": ["RoPE", "k-means", "GQA"]}'): ["rope", "grouped-query-attention"],
+        ("compare_terms", '{"terms": ["DPO", "RLHF"]}'): ["dpo", "rlhf"],
+        ("explain_formula", '{"term": "softmax"}'): ["softmax"],
+        ("define_term", '{"term": "quantum blockchain synergy"}'): [],
+    }
+    for (name, args), ids in cases.items():
+        result = await call(client, name, json.loads(args))
+        links = result.content[1:]
+        assert [b.type for b in links] == ["resource_link"] * len(ids), (name, args)
+        assert [str(b.uri) for b in links] == [f"glossary://terms/{i}" for i in ids], (name, args)
+    hits = (await call(client, "search_terms", {"query": "attention", "limit": 3}))
+    assert [str(b.uri) for b in hits.content[1:]] == [h["uri"] for h in hits.structured_content["results"]]
+    read = await client.read_resource(str(hits.content[1].uri))
+    assert read.contents[0].text.startswith("# ")
+
+
+async def test_the_server_has_an_icon_and_the_tools_none(client):
+    import base64
+
+    (icon,) = client.server_info.icons
+    assert icon.src.startswith("data:image/svg+xml;base64,") and icon.mime_type == "image/svg+xml"
+    assert base64.b64decode(icon.src.split(",", 1)[1]).startswith(b"<svg")
+    assert all(not t.icons for t in (await client.list_tools()).tools)  # each would cost tokens every turn

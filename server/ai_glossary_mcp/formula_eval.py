@@ -5,7 +5,8 @@ entry's formula and gets the intermediate quantities back, to check its
 understanding or show its work. Shaped by three rules:
 
 * one small evaluator per formula, registered by entry id in `EVALUATORS` (its
-  inputs described in one line in `INPUT_DOCS`); no expression parser, no eval;
+  inputs described in one line in `INPUT_DOCS`, their JSON shapes in
+  `INPUT_KINDS`); no expression parser, no eval;
 * strict validation, with shared helpers, before any arithmetic; a bad input
   raises `FormulaInputError` naming the input and what to send instead;
 * intermediate quantities recorded as named `Step`s, in computing order, as
@@ -55,6 +56,36 @@ _EVALUATORS: dict[str, Evaluator] = {}
 _INPUT_DOCS: dict[str, str] = {}
 EVALUATORS: Mapping[str, Evaluator] = MappingProxyType(_EVALUATORS)
 INPUT_DOCS: Mapping[str, str] = MappingProxyType(_INPUT_DOCS)
+
+
+# Every input name any evaluator accepts, with the JSON shape it takes: the MCP layer declares them as
+# typed, optional properties of evaluate_formula's `inputs`, so a client that needs every object's
+# properties spelled out (OpenAI strict mode, Gemini) can still call it. A test checks this table against
+# the names the evaluators accept. Kinds: number, integer, vector (list of numbers), matrix (list of
+# rows), number-or-vector.
+INPUT_KINDS: Mapping[str, str] = MappingProxyType({
+    "logits": "vector", "Q": "matrix", "K": "matrix", "V": "matrix", "probabilities": "vector",
+    "log_pi_theta_y_w": "number-or-vector", "log_pi_ref_y_w": "number-or-vector",
+    "log_pi_theta_y_l": "number-or-vector", "log_pi_ref_y_l": "number-or-vector", "beta": "number",
+    "rewards": "vector", "ratios": "vector", "epsilon": "number", "kl": "number-or-vector",
+    "r_t": "number-or-vector", "A_t": "number-or-vector", "x": "vector", "m": "integer", "base": "number",
+    "y": "vector", "n": "integer", "N": "number", "D": "number", "A": "number", "B": "number",
+    "L_inf": "number", "alpha": "number",
+})
+
+# Each formula's required input names (the rest of INPUT_KINDS is optional, with defaults): the short form of
+# INPUT_DOCS that evaluate_formula's `inputs` description carries on every turn (an error for a wrong or
+# missing name still gives the long form). Each evaluator checks its inputs against it.
+REQUIRED_INPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "softmax": ("logits",),
+    "self-attention": ("Q", "K", "V"),
+    "loss-function": ("probabilities",),
+    "dpo": ("log_pi_theta_y_w", "log_pi_ref_y_w", "log_pi_theta_y_l", "log_pi_ref_y_l"),
+    "grpo": ("rewards",),
+    "rlhf": ("r_t", "A_t"),
+    "rope": ("x", "m"),
+    "scaling-laws": ("N", "D"),
+})
 
 
 def _register(entry_id: str, doc: str) -> Callable[[Evaluator], Evaluator]:
@@ -397,7 +428,7 @@ def _one_or_all(values: list, batched: bool) -> object:
 
 @_register("softmax", "logits: list of 1-1024 numbers (the raw scores z).")
 def _softmax(inputs: Mapping[str, object]) -> Evaluation:
-    _check_names(inputs, ("logits",))
+    _check_names(inputs, REQUIRED_INPUTS["softmax"])
     z = _vector("logits", inputs["logits"])
     shifted, exps, total, probs = _softmax_parts(z)
     return Evaluation(
@@ -417,7 +448,7 @@ def _softmax(inputs: Mapping[str, object]) -> Evaluation:
     "Q: n_q x d_k matrix, K: n_k x d_k matrix, V: n_k x d_v matrix (each a list of rows, at most 64x64).",
 )
 def _self_attention(inputs: Mapping[str, object]) -> Evaluation:
-    _check_names(inputs, ("Q", "K", "V"))
+    _check_names(inputs, REQUIRED_INPUTS["self-attention"])
     q = _matrix("Q", inputs["Q"])
     k = _matrix("K", inputs["K"])
     v = _matrix("V", inputs["V"])
@@ -456,7 +487,7 @@ def _self_attention(inputs: Mapping[str, object]) -> Evaluation:
     "position.",
 )
 def _loss_function(inputs: Mapping[str, object]) -> Evaluation:
-    _check_names(inputs, ("probabilities",))
+    _check_names(inputs, REQUIRED_INPUTS["loss-function"])
     p = _vector(
         "probabilities",
         inputs["probabilities"],
@@ -487,7 +518,7 @@ def _loss_function(inputs: Mapping[str, object]) -> Evaluation:
     )
 
 
-_DPO_LOGPROBS = ("log_pi_theta_y_w", "log_pi_ref_y_w", "log_pi_theta_y_l", "log_pi_ref_y_l")
+_DPO_LOGPROBS = REQUIRED_INPUTS["dpo"]
 
 
 @_register(
@@ -538,7 +569,7 @@ _GRPO_OBJECTIVE_INPUTS = ("epsilon", "beta", "kl")
     "(number or list of G, default 0).",
 )
 def _grpo(inputs: Mapping[str, object]) -> Evaluation:
-    _check_names(inputs, ("rewards",), {"ratios": None, "epsilon": 0.2, "beta": 0.04, "kl": 0})
+    _check_names(inputs, REQUIRED_INPUTS["grpo"], {"ratios": None, "epsilon": 0.2, "beta": 0.04, "kl": 0})
     rewards = _vector("rewards", inputs["rewards"])
     size = len(rewards)
     echoed: dict[str, object] = {"rewards": rewards}
@@ -597,7 +628,7 @@ def _grpo(inputs: Mapping[str, object]) -> Evaluation:
     "(number or list of the same length); epsilon: in (0, 1) (default 0.2).",
 )
 def _rlhf(inputs: Mapping[str, object]) -> Evaluation:
-    _check_names(inputs, ("r_t", "A_t"), {"epsilon": 0.2})
+    _check_names(inputs, REQUIRED_INPUTS["rlhf"], {"epsilon": 0.2})
     r_t = _number_or_vector("r_t", inputs["r_t"], ge=0.0, hint=" (a ratio of two probabilities)")
     a_t = _number_or_vector("A_t", inputs["A_t"])
     epsilon = _number("epsilon", inputs.get("epsilon", 0.2), gt=0.0, lt=1.0)
@@ -635,7 +666,7 @@ def _rope_rotate(x: list[float], position: int, theta: list[float]) -> list[floa
     "optional y: second vector (a key) of the same length, n: its position (defaults y = x, n = 0).",
 )
 def _rope(inputs: Mapping[str, object]) -> Evaluation:
-    _check_names(inputs, ("x", "m"), {"base": 10000, "y": None, "n": 0})
+    _check_names(inputs, REQUIRED_INPUTS["rope"], {"base": 10000, "y": None, "n": 0})
     x = _vector("x", inputs["x"], min_length=2)
     if len(x) % 2:
         raise FormulaInputError(
@@ -711,7 +742,7 @@ def _power_law_term(coefficient: float, base: float, exponent: float, names: tup
 )
 def _scaling_laws(inputs: Mapping[str, object]) -> Evaluation:
     defaults = {"A": 406.4, "B": 410.7, "L_inf": 1.69, "alpha": 0.34, "beta": 0.28}
-    _check_names(inputs, ("N", "D"), defaults)
+    _check_names(inputs, REQUIRED_INPUTS["scaling-laws"], defaults)
     n = _number("N", inputs["N"], gt=0.0, hint=" (the number of model parameters)")
     d = _number("D", inputs["D"], gt=0.0, hint=" (the number of training tokens)")
     a = _number("A", inputs.get("A", defaults["A"]), ge=0.0)

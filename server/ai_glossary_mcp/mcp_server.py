@@ -21,6 +21,7 @@ failures come back as one readable line instead of pydantic's report.
 
 # No `from __future__ import annotations`: the SDK evaluates every tool and prompt signature when it
 # registers it, and string annotations cost it an eval() each (about 8 ms of a start in all).
+import base64
 import json
 import logging
 import threading
@@ -40,19 +41,20 @@ from mcp_types import (
     ListResourcesResult,
     PaginatedRequestParams,
     PromptReference,
+    Icon,
     Resource as MCPResource,
+    ResourceLink,
     ResourceTemplateReference,
     TextContent,
     ToolAnnotations,
 )
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 
 from . import __version__, lookup
 from .errors import InvalidArgument
 from .glossary import URI_PREFIX, entry_uri
-from .model import CATEGORIES
 from .normalize import fold, name_key
-from .output_schemas import published_schemas
+from .output_schemas import compact_schema, published_schemas
 from .render import about, categories_markdown, entry_markdown, index_markdown
 from .results import (
     CompareResult,
@@ -76,17 +78,32 @@ RESOURCES_LISTING = "resources/list"  # the listing a resources/list cursor belo
 TEMPLATE_URI = "glossary://terms/{id}"
 JSON_TEMPLATE_URI = "glossary://terms/{id}.json"
 MAX_COMPLETIONS = 100
+# The server's icon (spec 2025-11-25): a small SVG, base64 in a data: URI so nothing is fetched. It travels
+# once, in the initialize result. Tools carry none: tools/list is in the model's context every turn, and
+# even this icon on each of the nine tools would cost several hundred tokens per turn.
+_ICON_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" '
+    'fill="#2b5797"/><text x="16" y="23" font-family="serif" font-size="20" text-anchor="middle" '
+    'fill="#fff">G</text></svg>'
+)
+SERVER_ICONS = [Icon(src="data:image/svg+xml;base64," + base64.b64encode(_ICON_SVG.encode()).decode(),
+                     mime_type="image/svg+xml", sizes=["any"])]
 MAX_PREFIX_NAMES = 2000
 MAX_COMPLETION_INPUT = 5 * (MAX_TERM_CHARS + 2)  # five terms and their separators
 
-Term = Annotated[str, Field(description="A glossary term, acronym or alias, e.g. 'KV-Cache', 'DPO', 'rotary embeddings'.",
-                            max_length=MAX_TERM_CHARS)]
+# Shared argument types. A term is explained once, in define_term's description, not in every tool that takes
+# one. Categories are not listed: the packs declare them, and an unknown one is an error that lists them.
+# String lengths are checked by the service (with a message that says the limit), not declared per argument.
+Term = str
+Detail = Literal["brief", "full"]
 
 
 def _answer(result: BaseModel) -> CallToolResult:
-    """Structured content plus its compact JSON copy as text."""
+    """Structured content plus its compact JSON copy as text, then a resource_link to each entry the answer
+    is about (only its name and uri: every field of every link is paid for in the agent's context)."""
+    links = [ResourceLink(type="resource_link", name=i, uri=entry_uri(i)) for i in result.linked_ids()]
     return CallToolResult(
-        content=[TextContent(type="text", text=result.model_dump_json())],
+        content=[TextContent(type="text", text=result.model_dump_json()), *links],
         structured_content=result.model_dump(mode="json"),
     )
 
@@ -107,20 +124,14 @@ def _validation_message(tool: str, exc: ValidationError) -> str:
 
 
 def instructions_for(service: GlossaryService) -> str:
+    # Sent once per session but kept in context every turn: what no single tool description says.
     g = service.glossary
     packs = ", ".join(f"{p.pack.name} {p.pack.version}" for p in g.packs)
     return (
-        "A curated, reviewed AI & ML glossary. Ground definitions in it instead of recalling them.\n"
-        "- define_term: the definition of one term (also acronyms, aliases, typos); define_terms for a batch.\n"
-        "- search_terms: find entries from a description when you do not know the name.\n"
-        "- find_terms_in_text: spot glossary terms in a passage, with one-line definitions.\n"
-        "- find_related / compare_terms: typed relations between concepts, and how terms differ.\n"
-        "- explain_formula: LaTeX, plain text, legend and a reading of a formula; evaluate_formula computes it "
-        "on numbers with every intermediate step, so you never have to guess a result.\n"
-        "- list_terms: browse by letter or category (paginated).\n"
-        "A result with found=false is not an error: use its suggestions or search_terms. Cite entries by their "
-        "uri (glossary://terms/<id>); each is also a resource. "
-        f"Glossary: {packs}; {len(g)} entries; content hash {g.content_hash}; details at glossary://about."
+        "A curated, reviewed AI & ML glossary: ground definitions, formulas and numbers in it, not in memory. "
+        "found=false is an answer, not an error: use its suggestions or search_terms. Cite "
+        f"entries by uri (glossary://terms/<id>, also a resource). {packs}, {len(g)} entries, content hash "
+        f"{g.content_hash}; more at glossary://about."
     )
 
 
@@ -276,6 +287,7 @@ def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth:
         title="AI & ML Glossary",
         description="Curated definitions, formulas and relations for AI & ML terms.",
         version=__version__,
+        icons=SERVER_ICONS,
         instructions=instructions_for(service),
         log_level=log_level.upper(),  # type: ignore[arg-type]
         auth=auth,
@@ -317,123 +329,117 @@ def _structured_tool(server: GlossaryMCPServer, schemas: dict[str, dict[str, Any
 
 
 def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None:
+    # Every word below is sent to the model on every turn (tests/test_context_budget.py counts them and
+    # holds them to a budget): each description says when to use the tool rather than its siblings and
+    # what comes back, once; argument descriptions only say what the name and type do not.
     schemas = published_schemas()
     # Lookups that take microseconds are `async def`: they run on the event loop and skip the SDK's hop to a
     # worker thread, which costs more than the lookup. Those that can take milliseconds on a large glossary
     # (find_related, compare_terms, find_terms_in_text) stay plain functions, run in a worker thread, so the
     # loop keeps serving other requests meanwhile.
     @_structured_tool(server, schemas, title="Define a term", annotations=READ_ONLY)
-    async def define_term(
-        term: Term,
-        detail: Annotated[Literal["brief", "full"], Field(description="'brief' (default): id, term, acronym, "
-                          "definition, uri. 'full' adds aliases, category, formula, relations and links.")] = "brief",
-    ) -> DefineResult:
-        """Look up the reviewed definition of ONE AI/ML term by name, acronym, alias or a misspelling
-        ("KV cache", "DPO", "rotary embeddings", "tranformer"). Use it whenever you are about to define or
-        rely on a term, instead of answering from memory. The result says which rule matched (exact,
-        acronym, alias, normalized, fuzzy). found=false is a normal answer: it comes with suggestions;
-        ambiguous lists entries that fit equally (ask which was meant). Do not use it to find a concept
-        from a description (use search_terms) or for several terms (use define_terms)."""
+    async def define_term(term: Term, detail: Detail = "brief") -> DefineResult:
+        """Reviewed definition of an AI/ML term, by name, acronym, alias or misspelling ('KV cache', 'DPO');
+        use it instead of memory. detail=full adds aliases, category, formula, relations, links."""
         return _call(service.define, term, detail)  # type: ignore[return-value]
 
     @_structured_tool(server, schemas, title="Define several terms", annotations=READ_ONLY)
     async def define_terms(
-        terms: Annotated[list[Term], Field(description="1 to 20 terms.", min_length=1, max_length=20)],
+        terms: Annotated[list[Term], Field(min_length=1, max_length=20)],
+        detail: Detail = "brief",
     ) -> DefineManyResult:
-        """Define up to 20 terms in one round trip; returns one define_term result per input, in order.
-        Use it when a question or passage involves several glossary terms. For terms you have not identified
-        yet inside a passage, use find_terms_in_text instead."""
-        return _call(service.define_many, terms)  # type: ignore[return-value]
+        """define_term for up to 20 terms in one call; results in input order."""
+        return _call(service.define_many, terms, detail)  # type: ignore[return-value]
 
     @_structured_tool(server, schemas, title="Search the glossary", annotations=READ_ONLY)
     async def search_terms(
-        query: Annotated[str, Field(description="Words describing the concept, e.g. 'model forgets the middle "
-                                    "of long prompts' or 'shrink weights to 4 bits'.", max_length=MAX_TERM_CHARS)],
-        limit: Annotated[int, Field(description="Number of results, 1-50.", ge=1, le=50)] = 5,
-        category: Annotated[str, Field(description="Optional category id to restrict to: "
-                                       + ", ".join(CATEGORIES) + ". Empty for all.", max_length=100)] = "",
+        query: Annotated[str, Field(description="e.g. 'shrink weights to 4 bits'")],
+        limit: Annotated[int, Field(ge=1, le=50)] = 5,
+        category: str = "",
     ) -> SearchResult:
-        """Full-text search over names, aliases and definitions, ranked best first, each hit with the passage
-        that matched. Use it when you know what a concept does but not its name, or to find every entry about a
-        topic. If you already know the name, define_term is faster and exact."""
+        """Ranked search of names and definitions, each hit with the passage that matched: for when you know
+        what a concept does but not its name."""
         return _call(service.search, query, limit, category)  # type: ignore[return-value]
 
     @_structured_tool(server, schemas, title="List terms", annotations=READ_ONLY)
     async def list_terms(
-        letter: Annotated[str, Field(description="Optional first letter A-Z ('#' for digits), empty for all.",
-                                     max_length=8)] = "",
-        category: Annotated[str, Field(description="Optional category id: " + ", ".join(CATEGORIES) + ".",
-                                       max_length=100)] = "",
-        cursor: Annotated[str, Field(description="next_cursor from the previous page; empty for the first page.",
-                                     max_length=200)] = "",
-        limit: Annotated[int, Field(description="Page size, 1-200.", ge=1, le=200)] = 50,
+        letter: Annotated[str, Field(description="A-Z or #")] = "",
+        category: str = "",
+        cursor: str = "",
+        limit: Annotated[int, Field(ge=1, le=200)] = 50,
     ) -> ListResult:
-        """Browse the glossary alphabetically, optionally by letter or category, one page at a time; follow
-        next_cursor until it is empty. Use it to show what the glossary covers. Not for finding a specific
-        concept: use define_term or search_terms."""
+        """Browse entries alphabetically, optionally by letter or category; pass next_cursor as cursor until
+        it is ''."""
         return _call(service.list_terms, letter, category, cursor, limit)  # type: ignore[return-value]
 
     @_structured_tool(server, schemas, title="Find related terms", annotations=READ_ONLY)
     def find_related(
         term: Term,
-        relation: Annotated[str, Field(description="Optional filter: a relation type such as variant-of, "
-                                       "builds-on, alternative-to, uses, part-of, contrasts-with, see-also, "
-                                       "mentions, same-category. Empty for all.", max_length=100)] = "",
-        limit: Annotated[int, Field(description="Number of results, 1-50.", ge=1, le=50)] = 10,
+        relation: str = "",
+        limit: Annotated[int, Field(ge=1, le=50)] = 10,
     ) -> RelatedResult:
-        """Concepts connected to a term, best first: curated typed relations (variant-of, builds-on,
-        alternative-to, ...), then entries whose definitions mention each other, then neighbours in the same
-        category; each with a one-line why. Use it to explain context, prerequisites or alternatives. To
-        contrast specific terms you already have, use compare_terms."""
+        """Concepts connected to a term, best first, each with why: curated relations (variant-of, builds-on,
+        uses, ...; `relation` keeps one), mutual mentions, same-category neighbours."""
         return _call(service.related, term, relation, limit)  # type: ignore[return-value]
 
     @_structured_tool(server, schemas, title="Explain a formula", annotations=READ_ONLY)
     async def explain_formula(
         term: Term,
-        symbol: Annotated[str, Field(description="Optional symbol to explain, as Unicode (β, π_θ), LaTeX "
-                                     "(\\beta) or a name (beta).", max_length=100)] = "",
+        symbol: str = "",
+        include_mathml: bool = False,
     ) -> FormulaResult:
-        """The formula of a term (DPO, GRPO, PPO/RLHF, RoPE, softmax, self-attention, cross-entropy loss,
-        scaling laws): LaTeX, MathML, plain text, a reading in words, and the legend of every symbol; with
-        `symbol`, that symbol's meaning. If the entry has no formula, has_formula=false and
-        formulas_available lists those that do: never invent one. To compute it on numbers, use
-        evaluate_formula."""
-        return _call(service.explain_formula, term, symbol)  # type: ignore[return-value]
+        """A term's formula as LaTeX and text, read in words, with its legend (or one `symbol`: β, \\beta or
+        beta). No formula: has_formula=false; never invent one."""
+        return _call(service.explain_formula, term, symbol, include_mathml)  # type: ignore[return-value]
 
     @_structured_tool(server, schemas, title="Evaluate a formula", annotations=READ_ONLY)
     async def evaluate_formula(
         term: Term,
-        inputs: Annotated[dict[str, Any], Field(description=_inputs_description())],
+        inputs: Annotated[dict[str, Any], WithJsonSchema(_inputs_schema())],
     ) -> EvaluationResult:
-        """Compute a glossary formula on small inputs and return the result with every intermediate step, so
-        numbers in an explanation are computed, not guessed (e.g. GRPO advantages of rewards [1, 0, 0, 1]).
-        Use explain_formula first if you need the symbols. Invalid inputs (NaN, ragged matrices, unknown
-        names, oversize) come back as an error that lists what is accepted."""
+        """Compute a formula on your numbers, with every intermediate step: never guess a result. Wrong inputs
+        get an error saying what the formula takes."""
         return _call(service.evaluate, term, inputs)  # type: ignore[return-value]
 
     @_structured_tool(server, schemas, title="Compare terms", annotations=READ_ONLY)
-    def compare_terms(
-        terms: Annotated[list[Term], Field(description="2 to 5 terms to compare.", min_length=2, max_length=5)],
-    ) -> CompareResult:
-        """Side-by-side brief definitions of 2-5 terms, the direct curated relations among them and the
-        entries they share as neighbours. Use it for "X vs Y" questions (DPO vs RLHF, GQA vs MQA vs MLA)."""
+    def compare_terms(terms: Annotated[list[Term], Field(min_length=2, max_length=5)]) -> CompareResult:
+        """For 'X vs Y': brief definitions side by side, the curated relations among them and shared
+        neighbours."""
         return _call(service.compare, terms)  # type: ignore[return-value]
 
     @_structured_tool(server, schemas, title="Find glossary terms in text", annotations=READ_ONLY)
-    def find_terms_in_text(
-        text: Annotated[str, Field(description="The passage to scan, up to 20,000 characters.",
-                                   max_length=MAX_TEXT_CHARS)],
-    ) -> MentionsResult:
-        """Spot every glossary term, acronym or alias in a passage, with character offsets and one-line
-        definitions of the distinct entries. Use it to annotate or check a draft, or before answering a
-        question full of jargon. Short all-caps acronyms match case-sensitively ("MoE", not "moe")."""
+    def find_terms_in_text(text: Annotated[str, Field(max_length=MAX_TEXT_CHARS)]) -> MentionsResult:
+        """Spot glossary terms in a passage, e.g. a draft: offsets and one-line definitions. Short all-caps
+        acronyms match case-sensitively."""
         return _call(service.find_in_text, text)  # type: ignore[return-value]
 
+    for tool in server._tool_manager.list_tools():  # noqa: SLF001
+        tool.description = " ".join(tool.description.split())  # no docstring indentation
+        # Inlined, not shared through $defs: openai-agents' strict conversion rejects a property that is only a $ref.
+        tool.parameters = compact_schema(tool.parameters)  # no derived titles, $refs or nullable anyOfs
 
-def _inputs_description() -> str:
-    from .formula_eval import INPUT_DOCS
 
-    return "Input names and values by formula. " + " ".join(f"{k}: {v}" for k, v in INPUT_DOCS.items())
+_INPUT_KIND_SCHEMAS: dict[str, dict[str, Any]] = {
+    # Nullable, because strict function-calling modes require every declared name: null means "not given".
+    "number": {"type": ["number", "null"]},
+    "integer": {"type": ["integer", "null"]},
+    "vector": {"type": ["array", "null"], "items": {"type": "number"}},
+    "matrix": {"type": ["array", "null"], "items": {"type": "array", "items": {"type": "number"}}},
+    "number-or-vector": {"type": ["number", "array", "null"], "items": {"type": "number"}},
+}
+
+
+def _inputs_schema() -> dict[str, Any]:
+    """evaluate_formula's `inputs`: every name some formula takes, typed and optional, and which formula
+    takes which, said once."""
+    from .formula_eval import INPUT_KINDS, REQUIRED_INPUTS
+
+    return {
+        "type": "object",
+        "description": "Required by formula (the rest are optional): "
+        + "; ".join(f"{entry_id}: {', '.join(names)}" for entry_id, names in REQUIRED_INPUTS.items()) + ".",
+        "properties": {name: _INPUT_KIND_SCHEMAS[kind] for name, kind in INPUT_KINDS.items()},
+    }
 
 
 def _register_templates(server: GlossaryMCPServer) -> None:

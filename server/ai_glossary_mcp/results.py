@@ -7,6 +7,11 @@ schema`), and the CLI prints the very same objects. Field descriptions here
 end up in the schemas an agent reads, so they are written for that reader.
 Validators and serializers are built on first use (`defer_build`): a start
 pays for none of them, and a session pays only for the answers it asks for.
+
+Each result also names the entries it is about (`linked_ids`): the MCP layer
+links them as `resource_link` content blocks, so a client can open an entry
+without parsing the JSON. Only the answer's subjects are linked, never every
+entry it mentions, since each link costs the agent context on every call.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ MatchKind = Literal["exact", "acronym", "alias", "normalized", "fuzzy"]
 
 class _Result(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
+
+    def linked_ids(self) -> list[str]:
+        """Ids of the entries this answer is about, in order, each once (none by default)."""
+        return []
 
 
 class EntryRef(_Result):
@@ -52,7 +61,7 @@ class FormulaOut(_Result):
     variables: list[VariableOut]
     notes: list[str]
     reading: str | None = Field(default=None, description="The formula walked through in words.")
-    mathml: str | None = Field(default=None, description="MathML rendering of the LaTeX (explain_formula only).")
+    mathml: str | None = Field(default=None, description="MathML rendering of the LaTeX (explain_formula with include_mathml).")
 
 
 class ReadMoreOut(_Result):
@@ -100,9 +109,15 @@ class DefineResult(_Result):
         default_factory=list, description="Entries that fit the query equally well; ask which one was meant."
     )
 
+    def linked_ids(self) -> list[str]:
+        return [self.entry.id] if self.entry is not None else []
+
 
 class DefineManyResult(_Result):
     results: list[DefineResult] = Field(description="One result per input term, in the same order.")
+
+    def linked_ids(self) -> list[str]:
+        return list(dict.fromkeys(i for r in self.results for i in r.linked_ids()))
 
 
 class SearchHit(_Result):
@@ -118,6 +133,9 @@ class SearchResult(_Result):
     query: str
     category: str | None = None
     results: list[SearchHit]
+
+    def linked_ids(self) -> list[str]:
+        return [hit.id for hit in self.results]
 
 
 class ListItem(_Result):
@@ -149,6 +167,9 @@ class RelatedResult(_Result):
     related: list[RelatedHit] = Field(default_factory=list)
     suggestions: list[Suggestion] = Field(default_factory=list)
 
+    def linked_ids(self) -> list[str]:
+        return [self.entry.id] if self.entry is not None else []
+
 
 class FormulaResult(_Result):
     found: bool
@@ -160,6 +181,9 @@ class FormulaResult(_Result):
         default_factory=list, description="Entries that do have a formula (when this one has none)."
     )
     suggestions: list[Suggestion] = Field(default_factory=list)
+
+    def linked_ids(self) -> list[str]:
+        return [self.entry.id] if self.entry is not None else []
 
 
 class DirectRelation(_Result):
@@ -175,6 +199,9 @@ class CompareResult(_Result):
     relations: list[DirectRelation] = Field(description="Direct curated relations among the compared entries.")
     shared_neighbours: list[EntryRef] = Field(description="Entries related to at least two of the compared ones.")
     not_found: list[DefineResult] = Field(default_factory=list, description="Inputs that did not resolve.")
+
+    def linked_ids(self) -> list[str]:
+        return [e.id for e in self.entries]
 
 
 class Mention(_Result):
@@ -196,6 +223,9 @@ class MentionsResult(_Result):
     mentions: list[Mention]
     entries: list[MentionedEntry]
 
+    def linked_ids(self) -> list[str]:
+        return [e.id for e in self.entries]
+
 
 class Step(_Result):
     name: str
@@ -207,6 +237,9 @@ class EvaluationResult(_Result):
     inputs: dict[str, Any]
     steps: list[Step]
     result: Any
+
+    def linked_ids(self) -> list[str]:
+        return [self.entry.id]
 
 
 # Every tool's result class: their output schemas are derived into output_schemas.json by `make schema`.
