@@ -10,6 +10,13 @@ from pathlib import Path
 
 PACK_FILE = "pack.yaml"
 
+# The category ids the bundled pack.yaml declares (a test keeps the two equal), for text that must not
+# parse YAML at startup. Served packs declare their own; read those from the glossary's vocabulary.
+BUNDLED_CATEGORY_IDS = (
+    "architecture", "attention", "training", "fine-tuning", "alignment", "reasoning", "inference",
+    "quantization", "retrieval", "agents", "evaluation", "interpretability", "safety", "data", "context",
+)
+
 
 def bundled_pack_dir() -> Path:
     """The ai-ml pack shipped with the package (inside the wheel, or the repo in a checkout)."""

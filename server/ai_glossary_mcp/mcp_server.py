@@ -50,7 +50,7 @@ from pydantic import BaseModel, Field, ValidationError
 from . import __version__, lookup
 from .errors import InvalidArgument
 from .glossary import URI_PREFIX, entry_uri
-from .model import CATEGORIES
+from .bundled import BUNDLED_CATEGORY_IDS as CATEGORIES  # only while tool descriptions list categories
 from .normalize import fold, name_key
 from .output_schemas import published_schemas
 from .render import about, categories_markdown, entry_markdown, index_markdown

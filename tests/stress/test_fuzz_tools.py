@@ -37,7 +37,7 @@ from mcp_types import PromptReference, ResourceTemplateReference
 from ai_glossary_mcp.formula_eval import EVALUATORS
 from ai_glossary_mcp.loader import load_glossary
 from ai_glossary_mcp.mcp_server import JSON_TEMPLATE_URI, TEMPLATE_URI, create_server
-from ai_glossary_mcp.model import CATEGORIES
+from ai_glossary_mcp.bundled import BUNDLED_CATEGORY_IDS as CATEGORIES
 from ai_glossary_mcp.service import RELATED_KINDS, GlossaryService
 
 from ._util import env_int
