@@ -23,7 +23,8 @@ from . import __version__
 from .config import CONFIG_ENV, LOG_LEVELS, Config, load_config
 from .errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
 from .load_cache import load_index, open_service
-from .bundled import bundled_pack_dir
+from .bundled import bundled_pack_dir, is_bundled_pack
+from .cli_interchange import HANDLERS as INTERCHANGE_HANDLERS, add_parsers as add_interchange_parsers
 
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
 EXIT_USAGE = 2
@@ -79,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="validate glossary packs; prints every problem as file:line")
     _common(val)
     val.add_argument("packs", nargs="*", metavar="PACK_DIR")
+
+    add_interchange_parsers(sub, _common)
 
     cc = sub.add_parser("client-config", help="print the configuration snippet for an MCP client")
     _common(cc)
@@ -223,8 +226,7 @@ def cmd_list(service: Any, args: argparse.Namespace) -> int:
 
 def cmd_validate(config: Config, args: argparse.Namespace) -> int:
     dirs = [Path(p) for p in args.packs] if args.packs else pack_dirs(config)
-    if args.packs and config.get("bundled") and not any(Path(p).resolve() == bundled_pack_dir().resolve()
-                                                        for p in args.packs):
+    if args.packs and config.get("bundled") and not any(is_bundled_pack(Path(p)) for p in args.packs):
         # A team pack is validated together with the bundled one it is served with (ids, overrides).
         dirs = [bundled_pack_dir()] + dirs
     try:
@@ -324,6 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_validate(config, args)
         if command == "client-config":
             return cmd_client_config(args)
+        if command in INTERCHANGE_HANDLERS:
+            return INTERCHANGE_HANDLERS[command](args)
         from .service import GlossaryService
 
         service = GlossaryService(load_index(pack_dirs(config), use_cache=config.get("load_cache")))
