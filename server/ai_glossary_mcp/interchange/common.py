@@ -12,6 +12,7 @@ the format cannot read at all; the CLI prints them and exits 1.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -20,14 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import PackValidationError, Problem, display_path
 from ..model import AUTHORED_RELATIONS, ID_PATTERN, entry_json_schema
 from ..normalize import name_key
 
 MAX_SOURCE_BYTES = 16 * 1024 * 1024  # a 10,000-entry CSV is ~3 MB; larger files are refused before parsing
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class ImportFailure(Exception):
@@ -127,8 +125,46 @@ def split_heading(heading: str) -> tuple[str, str | None, list[str], str]:
     return outer, None, [inner], outer
 
 
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9 ,.()/&+_-]*[A-Za-z0-9.)]|[A-Za-z]")
+_YAML_WORDS = {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        plain = _PLAIN.fullmatch(value) and value.casefold() not in _YAML_WORDS and ": " not in value
+        return value if plain else json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False)  # numbers, booleans, null: JSON spells them as YAML does
+
+
+def _emit(value: Any, indent: str, lines: list[str], key: str) -> None:
+    if isinstance(value, dict) and value:
+        lines.append(f"{indent}{key}:")
+        for k, v in value.items():
+            _emit(v, indent + "  ", lines, _scalar(k))
+    elif isinstance(value, list) and value:
+        lines.append(f"{indent}{key}:")
+        for item in value:
+            if isinstance(item, dict) and item:
+                sub: list[str] = []
+                for k, v in item.items():
+                    _emit(v, indent + "  ", sub, _scalar(k))
+                lines.append(indent + "- " + sub[0][len(indent) + 2:])
+                lines.extend(sub[1:])
+            else:
+                lines.append(f"{indent}- {_scalar(item)}")
+    else:
+        lines.append(f"{indent}{key}: {_scalar(value) if value not in ({}, []) else json.dumps(value)}")
+
+
 def dump_yaml(data: dict[str, Any], header: str = "") -> str:
-    return header + yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+    """Block-style YAML, written directly: PyYAML's emitter takes most of a 10,000-entry import's time.
+
+    Strings are plain when they are unmistakably strings, else JSON double-quoted (valid YAML); the
+    loader reads every written file back before the pack is accepted, so a slip here cannot pass."""
+    lines: list[str] = []
+    for key, value in data.items():
+        _emit(value, "", lines, _scalar(key))
+    return header + "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -318,8 +354,6 @@ def write_pack(parsed: Parsed, target: Path, name: str, source: Path, lang: str 
     try:
         (staging / "pack.yaml").write_text(dump_yaml(pack, "# Written by `ai-glossary-mcp import`.\n"),
                                            encoding="utf-8")
-        import json
-
         (staging / "schema.json").write_text(json.dumps(entry_json_schema(categories), indent=2) + "\n",
                                              encoding="utf-8")
         header = "# yaml-language-server: $schema=schema.json\n"
