@@ -168,3 +168,13 @@ def test_collisions_and_unknown_relations_are_reported(tmp_path: Path):
     assert "clash.csv:4: dropped the alias 'rental agreement' of 'Tenant': it names entry 'lease'" in out
     assert "clash.csv:2: dropped the relation 'Lease' see-also 'Landlord': no entry has that name" in out
     assert "clash.csv:5: id 'c' is taken by 'C'; 'C++' gets id 'c-2'" in out  # the term C names 'c' itself
+
+
+def test_the_server_never_imports_the_interchange_libraries():
+    # rdflib and defusedxml are for `import`/`export` only: serving (and the CLI's start) must not pay for them.
+    code = ("import sys, ai_glossary_mcp.cli, ai_glossary_mcp.mcp_server, ai_glossary_mcp.interchange; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'defusedxml')))")
+    done = subprocess.run([str(EXE.with_name("python")), "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT, env=server_env())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -115,3 +115,15 @@ def test_a_relation_type_needs_a_declared_inverse(tmp_path: Path):
     pack = PACK.split("  narrower:")[0]
     found = problems(write(tmp_path / "law", pack))
     assert any("relation type 'broader' has inverse 'narrower', which is not declared" in m for m in found), found
+
+
+def test_packs_may_not_disagree_about_a_relation_type(tmp_path: Path):
+    law = write(tmp_path / "law")
+    other_pack = PACK.replace("name: law", "name: other").replace("inverse: narrower", "inverse: broader")
+    other_pack = other_pack.split("  narrower:")[0]  # broader, its own inverse here
+    other = write(tmp_path / "other", other_pack, {})
+    with pytest.raises(PackValidationError) as info:
+        load_glossary([law, other])
+    (problem,) = info.value.problems
+    assert problem.path.endswith("other/pack.yaml")
+    assert problem.message == "relation type 'broader' has inverse 'broader' here but 'narrower' in pack 'law'"

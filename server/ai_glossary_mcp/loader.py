@@ -361,7 +361,8 @@ def load_glossary(pack_dirs: Sequence[Path | str] | None = None) -> Glossary:
         if loaded is not None:
             packs.append(loaded)
     vocabulary, conflicts = merge_vocabularies(info.pack for info, _ in packs)
-    problems += [Problem(display_path(Path(packs[-1][0].directory) / PACK_FILE), 1, message) for message in conflicts]
+    pack_files = {info.pack.name: display_path(Path(info.directory) / PACK_FILE) for info, _ in packs}
+    problems += [Problem(pack_files[name], 1, message) for name, message in conflicts]
     merged = _merge(packs, problems)
     _check_names(merged, problems)
     edges = _edges(merged, vocabulary, problems)

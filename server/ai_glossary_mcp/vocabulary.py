@@ -49,19 +49,19 @@ def authorable_relations(pack: Pack) -> tuple[str, ...]:
     return AUTHORED_RELATIONS + tuple(pack.relation_types)
 
 
-def merge_vocabularies(packs: Iterable[Pack]) -> tuple[Vocabulary, list[str]]:
-    """The served vocabulary, and a message for each declaration that contradicts an earlier pack's."""
+def merge_vocabularies(packs: Iterable[Pack]) -> tuple[Vocabulary, list[tuple[str, str]]]:
+    """The served vocabulary, and (pack name, message) for each declaration contradicting an earlier pack's."""
     categories: dict[str, str] = {}
     inverses, phrases = dict(RELATION_INVERSES), dict(RELATION_PHRASES)
     declared_by: dict[str, str] = {}
-    conflicts: list[str] = []
+    conflicts: list[tuple[str, str]] = []
     for pack in packs:
         for cid, label in pack.categories.items():
             categories.setdefault(cid, label)
         for name, decl in pack.relation_types.items():
             if name in declared_by and inverses[name] != decl.inverse:
-                conflicts.append(f"relation type '{name}' has inverse '{decl.inverse}' here but "
-                                 f"'{inverses[name]}' in pack '{declared_by[name]}'")
+                conflicts.append((pack.name, f"relation type '{name}' has inverse '{decl.inverse}' here but "
+                                             f"'{inverses[name]}' in pack '{declared_by[name]}'"))
                 continue
             declared_by.setdefault(name, pack.name)
             inverses[name], phrases[name] = decl.inverse, decl.phrase
