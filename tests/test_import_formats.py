@@ -150,6 +150,8 @@ def test_csv_columns_are_mapped_by_flags(tmp_path: Path):
                "--column", "definition=Meaning", "--column", "acronym=Short")
     assert done.returncode == 0, done.stderr
     assert "acronym: PTO" in (tmp_path / "hr" / "paid-time-off.yaml").read_text(encoding="utf-8")
+    shown = cli("define", "pto", "--no-bundled", "--data", str(tmp_path / "hr"))
+    assert shown.returncode == 0 and shown.stdout.splitlines()[0] == "Paid Time Off (PTO)  glossary://terms/paid-time-off"
 
 
 def test_collisions_and_unknown_relations_are_reported(tmp_path: Path):

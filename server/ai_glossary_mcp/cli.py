@@ -142,7 +142,7 @@ def cmd_define(service: Any, args: argparse.Namespace) -> int:
         return 1
     e = result.entry
     title = f"{e.term} ({e.acronym})" if e.acronym else e.term
-    print(f"{title}  [{e.category}]  {e.uri}")
+    print(f"{title}  " + (f"[{e.category}]  " if e.category else "") + e.uri)
     if result.match.kind != "exact":
         print(f"  (matched by {result.match.kind} rule)")
     print(_wrap(e.definition, "  "))
@@ -219,7 +219,7 @@ def cmd_list(service: Any, args: argparse.Namespace) -> int:
         print(json.dumps([i.model_dump(mode="json") for i in items], ensure_ascii=False, indent=2))
         return 0
     for item in items:
-        print(f"{item.id:<32} {item.term}" + (f" ({item.acronym})" if item.acronym else "") + f"  [{item.category}]")
+        print(f"{item.id:<32} {item.term}" + (f" ({item.acronym})" if item.acronym else "") + (f"  [{item.category}]" if item.category else ""))
     print(f"{len(items)} terms", file=sys.stderr)
     return 0
 
