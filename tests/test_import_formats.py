@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mcp import Client
 
 from helpers import EXE, ROOT, server_env, stdio_params, stdio_transport
@@ -180,3 +182,17 @@ def test_the_server_never_imports_the_interchange_libraries():
                           cwd=ROOT, env=server_env())
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["term", "definition", "acronym", "x"]),
+                       st.text() | st.lists(st.text(), max_size=3)
+                       | st.lists(st.fixed_dictionaries({"id": st.text(), "note": st.text()}), max_size=2)
+                       | st.integers() | st.floats(allow_nan=False) | st.booleans() | st.none(), min_size=1))
+def test_written_yaml_reads_back_as_the_data(data):
+    # import writes entry files with its own emitter and checks the data, not a re-parse: it must round-trip.
+    import yaml
+
+    from ai_glossary_mcp.interchange.common import dump_yaml
+
+    assert yaml.load(dump_yaml(data, "# header\n"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) == data

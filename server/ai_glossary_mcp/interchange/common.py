@@ -4,9 +4,9 @@ An importer only reads its format: it returns `Record`s (names, definition, rela
 *name* of the other term) plus what it skipped and why. Everything else is done once, here, for
 every format: ids are slugs of the term with collisions reported, categories become declared
 pack categories, relations are resolved by name (unknown targets reported), names that would
-collide with another entry's are dropped with a note, and the pack is written to a temporary
-directory, validated with the loader and only then renamed into place, so a failed import never
-leaves a partial pack behind. `ImportFailure` carries `file:line: message` problems for input
+collide with another entry's are dropped with a note; the pack is checked with every rule of the
+loader (`check_pack_data`, on the data about to be written), written to a temporary directory and
+only then renamed into place, so a failed import never leaves a partial pack behind. `ImportFailure` carries `file:line: message` problems for input
 the format cannot read at all; the CLI prints them and exits 1.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import PackValidationError, Problem, display_path
+from ..errors import Problem, display_path
 from ..model import AUTHORED_RELATIONS, ID_PATTERN, entry_json_schema
 from ..normalize import name_key
 
@@ -129,11 +129,22 @@ _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9 ,.()/&+_-]*[A-Za-z0-9.)]|[A-Za-z]")
 _YAML_WORDS = {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
 
 
+# What YAML will not read raw in a double-quoted scalar: non-printables, and NEL/LS/PS, which it folds as breaks.
+_UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
         plain = _PLAIN.fullmatch(value) and value.casefold() not in _YAML_WORDS and ": " not in value
-        return value if plain else json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False)  # numbers, booleans, null: JSON spells them as YAML does
+        if plain:
+            return value
+        return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
+    if isinstance(value, float) and not isinstance(value, bool):
+        if value != value or value in (float("inf"), float("-inf")):
+            return {"nan": ".nan", "inf": ".inf", "-inf": "-.inf"}[repr(value)]
+        text = repr(value)  # YAML 1.1 reads an exponent as a float only after a decimal point: 1.0e+20
+        return text.replace("e", ".0e", 1) if "e" in text and "." not in text else text
+    return json.dumps(value, ensure_ascii=False)  # ints, booleans, null: JSON spells them as YAML does
 
 
 def _emit(value: Any, indent: str, lines: list[str], key: str) -> None:
@@ -159,8 +170,9 @@ def _emit(value: Any, indent: str, lines: list[str], key: str) -> None:
 def dump_yaml(data: dict[str, Any], header: str = "") -> str:
     """Block-style YAML, written directly: PyYAML's emitter takes most of a 10,000-entry import's time.
 
-    Strings are plain when they are unmistakably strings, else JSON double-quoted (valid YAML); the
-    loader reads every written file back before the pack is accepted, so a slip here cannot pass."""
+    Strings are plain when they are unmistakably strings, else JSON double-quoted (valid YAML).
+    tests/test_import_formats.py validates every written fixture pack from disk, and checks that this
+    reads back as the data for arbitrary text."""
     lines: list[str] = []
     for key, value in data.items():
         _emit(value, "", lines, _scalar(key))
@@ -349,6 +361,12 @@ def write_pack(parsed: Parsed, target: Path, name: str, source: Path, lang: str 
     types = {t: d for t, d in parsed.relation_types.items() if t in used_types or d["inverse"] in used_types}
     if types:
         pack["relation_types"] = types
+    from ..loader import check_pack_data
+
+    problems = check_pack_data(pack, entries, target)
+    if problems:
+        raise ImportFailure([Problem(display_path(source), 0, f"the imported pack would not validate: {p}")
+                             for p in problems[:50]])
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-importing-", dir=target.parent))
     try:
@@ -359,15 +377,6 @@ def write_pack(parsed: Parsed, target: Path, name: str, source: Path, lang: str 
         header = "# yaml-language-server: $schema=schema.json\n"
         for e in entries:
             (staging / f"{e['id']}.yaml").write_text(dump_yaml(e, header), encoding="utf-8")
-        from ..loader import load_glossary
-
-        try:
-            load_glossary([staging])
-        except PackValidationError as exc:
-            shown = display_path(staging)
-            raise ImportFailure([Problem(display_path(source), 0, f"the imported pack does not validate: "
-                                         f"{str(p).replace(shown, display_path(target))}")
-                                 for p in exc.problems[:50]]) from None
         if target.exists():
             target.rmdir()
         staging.rename(target)
