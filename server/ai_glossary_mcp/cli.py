@@ -219,7 +219,8 @@ def cmd_list(service: Any, args: argparse.Namespace) -> int:
         print(json.dumps([i.model_dump(mode="json") for i in items], ensure_ascii=False, indent=2))
         return 0
     for item in items:
-        print(f"{item.id:<32} {item.term}" + (f" ({item.acronym})" if item.acronym else "") + (f"  [{item.category}]" if item.category else ""))
+        print(f"{item.id:<32} {item.term}" + (f" ({item.acronym})" if item.acronym else "")
+              + (f"  [{item.category}]" if item.category else ""))
     print(f"{len(items)} terms", file=sys.stderr)
     return 0
 
