@@ -64,8 +64,9 @@ fresh-install: $(STAMP)
 	bash tests/install/fresh.sh
 
 schema: $(STAMP)
-	$(BIN)/python -c "from ai_glossary_mcp.model import entry_json_schema; import json; \
-	open('glossary_data/schema.json','w').write(json.dumps(entry_json_schema(), indent=2, ensure_ascii=False) + '\n')"
+	$(BIN)/python -c "from ai_glossary_mcp.model import entry_json_schema; from ai_glossary_mcp.loader import load_glossary; \
+	import json; cats = load_glossary(['glossary_data/ai-ml']).categories; \
+	open('glossary_data/schema.json','w').write(json.dumps(entry_json_schema(cats), indent=2, ensure_ascii=False) + '\n')"
 	$(BIN)/python -c "from ai_glossary_mcp.config import default_config_yaml; \
 	open('configs/default.yaml','w').write(default_config_yaml())"
 	$(BIN)/python -c "from ai_glossary_mcp.output_schemas import SCHEMA_FILE, derived_file_text; \

@@ -32,7 +32,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "server"))
 
-from ai_glossary_mcp.model import CATEGORIES  # noqa: E402
+import yaml  # noqa: E402
+
+from ai_glossary_mcp.bundled import PACK_FILE, bundled_pack_dir  # noqa: E402
+
+# The synthetic pack uses (and declares) the bundled pack's categories.
+CATEGORIES: dict[str, str] = yaml.safe_load((bundled_pack_dir() / PACK_FILE).read_text(encoding="utf-8"))["categories"]
 from ai_glossary_mcp.normalize import name_key  # noqa: E402
 
 AUTHORED_RELATIONS = ("variant-of", "builds-on", "part-of", "uses", "mitigates", "measures",
@@ -339,6 +344,8 @@ def pack_yaml(n: int, seed: int) -> str:
         "source: \"benchmarks/make_pack.py (generated)\"",
         "license: \"Generated test data; no license restrictions.\"",
         f"description: {_q(f'{n} generated entries with ML-flavoured names, aliases, acronyms and relations, for benchmarks.')}",
+        "categories:",
+        *(f"  {cid}: {_q(label)}" for cid, label in CATEGORIES.items()),
     ]) + "\n"
 
 

@@ -55,9 +55,8 @@ def test_failing_pack_exits_1_and_prints_every_problem_as_file_line_message():
     result = validate("--no-bundled", rel(PACKS / "multiple-faults"))
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines() == [
-        "tests/fixtures/packs/multiple-faults/alpha.yaml:3: category: Input should be 'architecture', "
-        "'attention', 'training', 'fine-tuning', 'alignment', 'reasoning', 'inference', 'quantization', "
-        "'retrieval', 'agents', 'evaluation', 'interpretability', 'safety', 'data' or 'context'",
+        "tests/fixtures/packs/multiple-faults/alpha.yaml:3: category 'misc' is not declared by pack "
+        "'multiple-faults'; declared: architecture, attention, training, inference, data",
         "tests/fixtures/packs/multiple-faults/beta.yaml:6: related[0] points at unknown id 'delta'",
         "tests/fixtures/packs/multiple-faults/gamma.yaml:1: "
         "id 'gama' does not match the file name 'gamma.yaml'",
@@ -81,7 +80,7 @@ def test_generated_bad_files_fail_with_file_and_line(tmp_path: Path, monkeypatch
     pack = tmp_path / "pack"
     pack.mkdir()
     (pack / "pack.yaml").write_text('name: gen\ntitle: t\nversion: "1"\nsource: s\n'
-                                    'license: l\ndescription: d\n')
+                                    'license: l\ndescription: d\ncategories: {data: Data}\n')
     (pack / "a.yaml").write_bytes(b"id: a\nterm: A\ncategory: data\ndefinition: caf\xff\n")
     (pack / "b.yaml").write_bytes(b"id: b\nterm: &t B\naliases: [*t]\ncategory: data\ndefinition: d\n")
     (pack / "c.yaml").mkdir()

@@ -49,3 +49,23 @@ def test_installed_wheel_finds_its_bundled_glossary_from_another_directory(wheel
     assert out[1].startswith(str(target)) and out[1].endswith("glossary_data/ai-ml")
     assert out[2] == "101"
     assert out[3] == "True False"  # the word list ships inside the wheel
+
+
+def test_validate_on_a_plain_install_checks_the_checkout_pack_in_place_of_the_installed_copy(wheel: Path,
+                                                                                             tmp_path: Path):
+    # `pip install .` then `ai-glossary-mcp validate glossary_data/ai-ml` (the README's step): the checkout's
+    # pack is the bundled pack, so it is validated instead of the installed copy, not beside it.
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    code = "import sys, ai_glossary_mcp.cli as c; print(c.__file__, file=sys.stderr); sys.exit(c.main(sys.argv[1:]))"
+    for pack in ("glossary_data/ai-ml", str(tmp_path / "copy")):
+        if pack != "glossary_data/ai-ml":
+            import shutil
+
+            shutil.copytree(ROOT / "glossary_data" / "ai-ml", pack)
+        done = subprocess.run([sys.executable, "-c", code, "validate", pack], cwd=ROOT, env={"PYTHONPATH": str(target)},
+                              capture_output=True, text=True, timeout=120)
+        assert done.stderr.startswith(str(target)), done.stderr  # the installed package answered
+        assert done.returncode == 0, done.stdout[:500]
+        assert done.stdout.startswith("OK: 101 entries, 8 formulas") and "packs: ai-ml " in done.stdout

@@ -26,7 +26,8 @@ from . import __version__
 from .config import BY_NAME, CONFIG_ENV, LOG_LEVELS, Config, load_config
 from .errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
 from .load_cache import load_index, open_service
-from .bundled import bundled_pack_dir
+from .bundled import bundled_pack_dir, is_bundled_pack
+from .cli_interchange import HANDLERS as INTERCHANGE_HANDLERS, add_parsers as add_interchange_parsers
 from .glossary import heading
 
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
@@ -99,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(val)
     val.add_argument("packs", nargs="*", metavar="PACK_DIR")
 
+    add_interchange_parsers(sub, _common)
+
     cc = sub.add_parser("client-config", help="print the configuration snippet for an MCP client")
     _common(cc)
     cc.add_argument("client", choices=CLIENTS)
@@ -159,7 +162,7 @@ def cmd_define(service: Any, args: argparse.Namespace) -> int:
         return 1
     e = result.entry
     title = f"{e.term} ({e.acronym})" if e.acronym else e.term
-    print(f"{title}  [{e.category}]  {e.uri}")
+    print(f"{title}  " + (f"[{e.category}]  " if e.category else "") + e.uri)
     if result.match.kind != "exact":
         print(f"  (matched by {result.match.kind} rule)")
     print(_wrap(e.definition, "  "))
@@ -237,15 +240,14 @@ def cmd_list(service: Any, args: argparse.Namespace) -> int:
         return 0
     by_id = service.glossary.by_id
     for item in items:  # the heading the listing is ordered and lettered by: "FP8 (8-bit Floating Point)"
-        print(f"{item.id:<32} {heading(by_id[item.id])}  [{item.category}]")
+        print(f"{item.id:<32} {heading(by_id[item.id])}" + (f"  [{item.category}]" if item.category else ""))
     print(f"{len(items)} terms", file=sys.stderr)
     return 0
 
 
 def cmd_validate(config: Config, args: argparse.Namespace) -> int:
     dirs = [Path(p) for p in args.packs] if args.packs else pack_dirs(config)
-    if args.packs and config.get("bundled") and not any(Path(p).resolve() == bundled_pack_dir().resolve()
-                                                        for p in args.packs):
+    if args.packs and config.get("bundled") and not any(is_bundled_pack(Path(p)) for p in args.packs):
         # A team pack is validated together with the bundled one it is served with (ids, overrides).
         dirs = [bundled_pack_dir()] + dirs
     try:
@@ -357,6 +359,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return cmd_validate(config, args)
         if command == "client-config":
             return cmd_client_config(args)
+        if command in INTERCHANGE_HANDLERS:
+            return INTERCHANGE_HANDLERS[command](args)
         from .service import GlossaryService
 
         service = GlossaryService(load_index(pack_dirs(config), use_cache=config.get("load_cache")))

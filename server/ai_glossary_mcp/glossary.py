@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-from .model import RELATION_PHRASES, Entry, Pack
+from .model import Entry, Pack
+from .vocabulary import Vocabulary
 
 URI_PREFIX = "glossary://terms/"
 
@@ -46,10 +47,10 @@ class Edge:
     relation: str
     note: str | None
     inferred: bool
+    phrase: str = field(default="", compare=False)  # "A <phrase> B", from the served vocabulary
 
     def why(self, source_term: str, target_term: str) -> str:
-        phrase = RELATION_PHRASES[self.relation]
-        base = f"{source_term} {phrase} {target_term}"
+        base = f"{source_term} {self.phrase or self.relation.replace('-', ' ')} {target_term}"
         return f"{base}: {self.note}" if self.note else base
 
 
@@ -67,6 +68,7 @@ class Glossary:
     entry_pack: Mapping[str, str]  # entry id -> pack name
     edges: Mapping[str, tuple[Edge, ...]]  # entry id -> outgoing edges (authored first, then inferred)
     content_hash: str
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # the served packs' categories and relation types
     by_id: Mapping[str, Entry] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -76,10 +78,16 @@ class Glossary:
 
     def __reduce__(self) -> tuple:
         # Read-only mapping proxies do not pickle; rebuild them from plain dicts (used by the load cache).
-        return (Glossary, (self.packs, self.entries, dict(self.entry_pack), dict(self.edges), self.content_hash))
+        return (Glossary, (self.packs, self.entries, dict(self.entry_pack), dict(self.edges), self.content_hash,
+                           self.vocabulary))
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    @property
+    def categories(self) -> Mapping[str, str]:
+        """The served categories: id -> label, in pack order."""
+        return self.vocabulary.categories
 
     @property
     def formula_entries(self) -> tuple[Entry, ...]:

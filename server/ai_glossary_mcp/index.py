@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Mapping, NamedTuple
 
 from .glossary import Glossary, heading
-from .model import CATEGORIES, Entry
+from .model import Entry
 from .normalize import compact_key, fold, is_article, key_word, name_key, search_tokens, words
 
 # BM25F field weights: names count far more than definition text.
@@ -121,6 +121,7 @@ class GlossaryIndex:
         if e.acronym:
             names.append(NameKey(e.id, "acronym", e.acronym, 1))
         names += [NameKey(e.id, "alias", a, 3) for a in e.aliases]
+        names += [NameKey(e.id, "alias", m, 4) for m in e.misspellings]  # resolve like an alias, never listed
         return names
 
     def _build_names(self) -> None:
@@ -167,7 +168,7 @@ class GlossaryIndex:
     # -- full text ---------------------------------------------------------
     def _fields(self, e: Entry) -> dict[str, list[str]]:
         names = list(e.aliases) + ([e.acronym] if e.acronym else [])
-        extra = [CATEGORIES[e.category]]
+        extra = [self.glossary.vocabulary.label(e.category)] if e.category else []
         if e.formula is not None:
             extra += [v.meaning for v in e.formula.variables] + list(e.formula.notes)
         # Interned: the same few thousand words recur in every entry, and all entries' tokens are held at once.
@@ -223,7 +224,8 @@ class GlossaryIndex:
     def _build_categories(self) -> dict[str, tuple[str, ...]]:
         grouped: dict[str, list[str]] = defaultdict(list)
         for e in self.entries:
-            grouped[e.category].append(e.id)
+            if e.category is not None:
+                grouped[e.category].append(e.id)
         return {c: tuple(ids) for c, ids in grouped.items()}
 
     def _build_letters(self) -> dict[str, tuple[str, ...]]:
@@ -234,7 +236,7 @@ class GlossaryIndex:
 
     @property
     def categories(self) -> Mapping[str, str]:
-        return CATEGORIES
+        return self.glossary.vocabulary.categories
 
     # -- the read interface lookup.py uses (store.StoredIndex implements the same) --
     def gram_postings(self, grams: Iterable[str]) -> dict[str, Sequence[int]]:

@@ -33,7 +33,8 @@ from .bundled import PACK_FILE, bundled_pack_dir  # noqa: F401 - re-exported
 
 from .errors import PackValidationError, Problem, display_path
 from .glossary import Edge, Glossary, PackInfo, sort_key
-from .model import RELATION_INVERSES, Entry, Pack
+from .model import Entry, Pack
+from .vocabulary import Vocabulary, authorable_relations, merge_vocabularies
 from .normalize import name_key
 
 # libyaml's parser when PyYAML was built with it (about 10x faster), the pure-Python one otherwise.
@@ -182,13 +183,34 @@ def _latex_problem(latex: str) -> str | None:
     return None
 
 
-def _load_entry(path: Path, pack: str, problems: list[Problem], hasher: Any) -> _Located | None:
+def _check_vocabulary(item: _Located, pack: Pack, problems: list[Problem]) -> None:
+    """Validation is per pack: an entry uses its own pack's categories and relation types."""
+    e = item.entry
+    if e.category is not None and e.category not in pack.categories:
+        declared = ", ".join(pack.categories) or "none (add `categories:` to pack.yaml)"
+        problems.append(Problem(item.path, item.line("category"),
+                                f"category '{e.category}' is not declared by pack '{pack.name}'; declared: {declared}"))
+    allowed = authorable_relations(pack)
+    for index, rel in enumerate(e.related):
+        if rel.relation not in allowed:
+            problems.append(Problem(item.path, item.line("related", index, "relation"),
+                                    f"related[{index}].relation '{rel.relation}' is not a relation type of pack "
+                                    f"'{pack.name}'; use one of: {', '.join(allowed)}"))
+
+
+def _load_entry(path: Path, pack: Pack, problems: list[Problem], hasher: Any) -> _Located | None:
     shown = display_path(path)
     loaded = read_yaml(path, problems)
     if loaded is None:
         return None
     data, positions, raw = loaded
     hasher.update(path.name.encode() + b"\0" + raw + b"\0")
+    return _check_entry(data, path, shown, positions, pack, problems)
+
+
+def _check_entry(data: Any, path: Path, shown: str, positions: Positions, pack: Pack,
+                 problems: list[Problem]) -> _Located | None:
+    """The per-file rules on one entry's data (schema, id = file name, vocabulary, LaTeX)."""
     if not isinstance(data, dict):
         problems.append(Problem(shown, 1, "an entry file must be a YAML mapping of fields"))
         return None
@@ -197,7 +219,8 @@ def _load_entry(path: Path, pack: str, problems: list[Problem], hasher: Any) -> 
     except ValidationError as exc:
         problems.extend(_schema_problems(exc, shown, positions))
         return None
-    located = _Located(entry, pack, shown, positions)
+    located = _Located(entry, pack.name, shown, positions)
+    _check_vocabulary(located, pack, problems)
     if entry.id != path.stem:
         problems.append(Problem(shown, located.line("id"), f"id '{entry.id}' does not match the file name '{path.name}'"))
     if entry.formula is not None:
@@ -239,7 +262,7 @@ def _load_pack(directory: Path, problems: list[Problem], hasher: Any) -> tuple[P
         # Dotfiles are editor locks and OS metadata (".#x.yaml", "._x.yaml"), never entries.
         if name == PACK_FILE or name.startswith(".") or not name.endswith((".yaml", ".yml")):
             continue
-        item = _load_entry(directory / name, pack.name, problems, hasher)
+        item = _load_entry(directory / name, pack, problems, hasher)
         if item is not None:
             located.append(item)
     return PackInfo(pack=pack, directory=str(directory), entry_count=len(located)), located
@@ -283,6 +306,7 @@ def _check_names(merged: dict[str, _Located], problems: list[Problem]) -> None:
         if e.acronym:
             names.append(("acronym", e.acronym, ("acronym",)))
         names += [("alias", alias, ("aliases", i)) for i, alias in enumerate(e.aliases)]
+        names += [("misspelling", m, ("misspellings", i)) for i, m in enumerate(e.misspellings)]
         for field, value, loc in names:
             key = name_key(value)
             line = item.line(*loc)
@@ -301,7 +325,8 @@ def _check_names(merged: dict[str, _Located], problems: list[Problem]) -> None:
                 )
 
 
-def _edges(merged: dict[str, _Located], problems: list[Problem]) -> dict[str, tuple[Edge, ...]]:
+def _edges(merged: dict[str, _Located], vocabulary: Vocabulary,
+           problems: list[Problem]) -> dict[str, tuple[Edge, ...]]:
     authored: dict[str, list[Edge]] = {entry_id: [] for entry_id in merged}
     for entry_id in sorted(merged):
         item = merged[entry_id]
@@ -316,17 +341,42 @@ def _edges(merged: dict[str, _Located], problems: list[Problem]) -> dict[str, tu
                 problems.append(Problem(item.path, line, f"related[{index}] repeats '{rel.id}'"))
             else:
                 seen.add(rel.id)
-                authored[entry_id].append(Edge(entry_id, rel.id, rel.relation, rel.note, inferred=False))
+                authored[entry_id].append(Edge(entry_id, rel.id, rel.relation, rel.note, inferred=False,
+                                              phrase=vocabulary.phrase(rel.relation)))
     inferred: dict[str, list[Edge]] = {entry_id: [] for entry_id in merged}
     for entry_id, edges in authored.items():
         for edge in edges:
             if any(back.target == entry_id for back in authored[edge.target]):
                 continue
+            inverse = vocabulary.inverses.get(edge.relation, edge.relation)
             inferred[edge.target].append(
-                Edge(edge.target, entry_id, RELATION_INVERSES[edge.relation], edge.note, inferred=True)
+                Edge(edge.target, entry_id, inverse, edge.note, inferred=True, phrase=vocabulary.phrase(inverse))
             )
     return {entry_id: tuple(authored[entry_id] + sorted(inferred[entry_id], key=lambda e: e.target))
             for entry_id in merged}
+
+
+def check_pack_data(pack_data: dict[str, Any], entries: Sequence[dict[str, Any]], directory: Path) -> list[Problem]:
+    """Every rule `load_glossary` applies to one pack, on data held in memory that is about to be written
+    to `directory` (pack.yaml's mapping, one mapping per entry file): `import` checks what it will write
+    without parsing 10,000 files back. Problems name the files to be written; lines are unknown (1)."""
+    problems: list[Problem] = []
+    try:
+        pack = Pack.model_validate(pack_data)
+    except ValidationError as exc:
+        problems.extend(_schema_problems(exc, display_path(directory / PACK_FILE), {}))
+        return problems
+    located = []
+    for data in entries:
+        path = directory / f"{data.get('id')}.yaml"
+        item = _check_entry(data, path, display_path(path), {}, pack, problems)
+        if item is not None:
+            located.append(item)
+    vocabulary, _ = merge_vocabularies([pack])
+    merged = _merge([(PackInfo(pack=pack, directory=str(directory), entry_count=len(located)), located)], problems)
+    _check_names(merged, problems)
+    _edges(merged, vocabulary, problems)
+    return problems
 
 
 def load_glossary(pack_dirs: Sequence[Path | str] | None = None) -> Glossary:
@@ -339,9 +389,12 @@ def load_glossary(pack_dirs: Sequence[Path | str] | None = None) -> Glossary:
         loaded = _load_pack(directory, problems, hasher)
         if loaded is not None:
             packs.append(loaded)
+    vocabulary, conflicts = merge_vocabularies(info.pack for info, _ in packs)
+    pack_files = {info.pack.name: display_path(Path(info.directory) / PACK_FILE) for info, _ in packs}
+    problems += [Problem(pack_files[name], 1, message) for name, message in conflicts]
     merged = _merge(packs, problems)
     _check_names(merged, problems)
-    edges = _edges(merged, problems)
+    edges = _edges(merged, vocabulary, problems)
     if problems:
         raise PackValidationError(problems)
     entries = tuple(sorted((item.entry for item in merged.values()), key=sort_key))
@@ -355,4 +408,5 @@ def load_glossary(pack_dirs: Sequence[Path | str] | None = None) -> Glossary:
         entry_pack={entry_id: item.pack for entry_id, item in merged.items()},
         edges=edges,
         content_hash=hasher.hexdigest()[:16],
+        vocabulary=vocabulary,
     )

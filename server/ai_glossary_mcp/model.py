@@ -6,56 +6,23 @@ generated from them (so editors can check a file as it is typed), and the MCP
 layer serialises them. Everything is frozen: a loaded glossary is immutable
 and is replaced as a whole on reload, never patched in place.
 
-Vocabularies (categories, relation types and their inverses) are data here,
-not scattered string literals, so the docs, the schema and the validator agree.
+Vocabularies are data, not code: each pack declares its categories (and any
+relation types beyond the built-in ones) in its pack.yaml, so a glossary of
+any domain fits; vocabulary.py merges the served packs' declarations.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
-# The fixed category vocabulary: id -> human label.
-CATEGORIES: dict[str, str] = {
-    "architecture": "Architecture",
-    "attention": "Attention",
-    "training": "Training & optimisation",
-    "fine-tuning": "Fine-tuning",
-    "alignment": "Alignment & RL",
-    "reasoning": "Reasoning & test-time compute",
-    "inference": "Inference & serving",
-    "quantization": "Quantization & number formats",
-    "retrieval": "Retrieval & RAG",
-    "agents": "Agents & tools",
-    "evaluation": "Evaluation & benchmarks",
-    "interpretability": "Interpretability",
-    "safety": "Safety",
-    "data": "Data",
-    "context": "Prompting & context",
-}
-Category = Literal[
-    "architecture",
-    "attention",
-    "training",
-    "fine-tuning",
-    "alignment",
-    "reasoning",
-    "inference",
-    "quantization",
-    "retrieval",
-    "agents",
-    "evaluation",
-    "interpretability",
-    "safety",
-    "data",
-    "context",
-]
-
-# Relation types as written in the data, each with the inverse the loader adds
-# on the other entry, and a phrase used to explain the edge in one line.
+# The built-in relation types every pack may use, each with the inverse the loader adds on the other
+# entry and a phrase used to explain the edge in one line. A pack may declare further types in its
+# pack.yaml (`relation_types:`); categories are declared by each pack (`categories:`), never fixed here.
 RELATION_INVERSES: dict[str, str] = {
     "variant-of": "has-variant",
     "has-variant": "variant-of",
@@ -90,35 +57,11 @@ RELATION_PHRASES: dict[str, str] = {
     "contrasts-with": "contrasts with",
     "see-also": "is closely related to",
 }
-# Only these are written by curators; the inverses are derived.
-AuthoredRelation = Literal[
-    "variant-of",
-    "builds-on",
-    "part-of",
-    "uses",
-    "mitigates",
-    "measures",
-    "alternative-to",
-    "contrasts-with",
-    "see-also",
-]
-RelationType = Literal[
-    "variant-of",
-    "has-variant",
-    "builds-on",
-    "basis-for",
-    "part-of",
-    "has-part",
-    "uses",
-    "used-by",
-    "mitigates",
-    "mitigated-by",
-    "measures",
-    "measured-by",
-    "alternative-to",
-    "contrasts-with",
-    "see-also",
-]
+# Of the built-in types only these are written by curators; their inverses are derived.
+AUTHORED_RELATIONS: tuple[str, ...] = (
+    "variant-of", "builds-on", "part-of", "uses", "mitigates", "measures", "alternative-to",
+    "contrasts-with", "see-also",
+)
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
@@ -145,7 +88,10 @@ class Relation(BaseModel):
 
     model_config = _STRICT
     id: str = Field(pattern=ID_PATTERN, description="Id of the related entry.")
-    relation: AuthoredRelation = Field(description="How this entry relates to the other one.")
+    relation: str = Field(pattern=ID_PATTERN, max_length=60,
+                          description="How this entry relates to the other one: a built-in type "
+                                      "(variant-of, builds-on, part-of, uses, mitigates, measures, alternative-to, "
+                                      "contrasts-with, see-also) or one its pack declares.")
     note: str | None = Field(default=None, max_length=200, description="One line saying why.")
 
     _check_note = field_validator("note")(lambda cls, v: v if v is None else _one_line(v))
@@ -232,7 +178,12 @@ class Entry(BaseModel):
     term: str = Field(min_length=1, max_length=200, description="Canonical name.")
     acronym: str | None = Field(default=None, min_length=1, max_length=30)
     aliases: tuple[str, ...] = Field(default=(), description="Real alternative names people type.")
-    category: Category
+    misspellings: tuple[str, ...] = Field(default=(), description="Spellings that resolve to the entry but are "
+                                          "never shown (SKOS hiddenLabel).")
+    do_not_use: tuple[str, ...] = Field(default=(), description="Names the source deprecates; shown as "
+                                        "'do not use', never resolved.")
+    category: str | None = Field(default=None, pattern=ID_PATTERN, max_length=60,
+                                 description="One of the categories its pack declares, or none.")
     tags: tuple[str, ...] = Field(default=())
     definition: str = Field(min_length=1, max_length=5000, description="The definition, verbatim from the source.")
     related: tuple[Relation, ...] = Field(default=())
@@ -245,7 +196,7 @@ class Entry(BaseModel):
     def _names_one_line(cls, v: str | None) -> str | None:
         return v if v is None else _one_line(v)
 
-    @field_validator("aliases")
+    @field_validator("aliases", "misspellings", "do_not_use")
     @classmethod
     def _aliases_one_line(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         for alias in v:
@@ -265,6 +216,16 @@ class Entry(BaseModel):
         return v
 
 
+class RelationType(BaseModel):
+    """A relation type a pack declares: the inverse added on the other entry, and how an edge reads."""
+
+    model_config = _STRICT
+    inverse: str = Field(pattern=ID_PATTERN, max_length=60, description="The type of the edge added back.")
+    phrase: str = Field(min_length=1, max_length=80, description="Reads 'A <phrase> B' in explanations.")
+
+    _check_phrase = field_validator("phrase")(lambda cls, v: _one_line(v))
+
+
 class Pack(BaseModel):
     """A pack's `pack.yaml`: what the set of entries is and where it came from."""
 
@@ -275,11 +236,41 @@ class Pack(BaseModel):
     source: str = Field(min_length=1, max_length=500)
     license: str = Field(min_length=1, max_length=500)
     description: str = Field(min_length=1, max_length=2000)
+    categories: dict[str, str] = Field(default_factory=dict, description="Category id -> human label.")
+    relation_types: dict[str, RelationType] = Field(
+        default_factory=dict, description="Relation types beyond the built-in ones, by name.")
+
+    @field_validator("categories")
+    @classmethod
+    def _categories_are_slugs(cls, v: dict[str, str]) -> dict[str, str]:
+        for cid, label in v.items():
+            if not re.fullmatch(ID_PATTERN, cid) or len(cid) > 60:
+                raise ValueError(f"category id {cid!r} must be lowercase kebab-case (at most 60 characters)")
+            if not isinstance(label, str) or not label or len(label) > 100:
+                raise ValueError(f"category {cid!r} needs a label of 1-100 characters")
+            _one_line(label)
+        return deep_freeze(v)
+
+    @field_validator("relation_types")
+    @classmethod
+    def _relation_types_are_closed(cls, v: dict[str, RelationType]) -> dict[str, RelationType]:
+        for name, decl in v.items():
+            if not re.fullmatch(ID_PATTERN, name) or len(name) > 60:
+                raise ValueError(f"relation type {name!r} must be lowercase kebab-case (at most 60 characters)")
+            if name in RELATION_INVERSES:
+                raise ValueError(f"relation type {name!r} is built in; declare only new types")
+            if decl.inverse != name and decl.inverse not in v:
+                raise ValueError(f"relation type {name!r} has inverse {decl.inverse!r}, which is not declared "
+                                 "(declare it too, or make the type its own inverse)")
+        return deep_freeze(v)
 
 
-def entry_json_schema() -> dict[str, Any]:
-    """The JSON Schema committed as glossary_data/schema.json."""
+def entry_json_schema(categories: Iterable[str] | None = None) -> dict[str, Any]:
+    """The JSON Schema for a pack's entry files; with `categories`, `category` must be one of them
+    (glossary_data/schema.json is generated with the bundled pack's, an imported pack gets its own)."""
     schema = Entry.model_json_schema()
+    if categories is not None:
+        schema["properties"]["category"]["enum"] = [*categories, None]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "ai-glossary-mcp entry"
     schema["description"] = "One glossary entry file (glossary_data/<pack>/<id>.yaml)."

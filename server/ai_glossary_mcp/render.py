@@ -12,16 +12,19 @@ import json
 
 from .glossary import Glossary, entry_uri, heading
 from .index import GlossaryIndex
-from .model import CATEGORIES, RELATION_PHRASES, Entry
+from .model import Entry
 
 
 def entry_markdown(glossary: Glossary, entry: Entry) -> str:
     lines = [f"# {heading(entry)}", ""]
-    meta = [f"**Category:** {CATEGORIES[entry.category]}", f"**Id:** `{entry.id}`",
-            f"**Pack:** {glossary.entry_pack[entry.id]}"]
+    meta = [f"**Id:** `{entry.id}`", f"**Pack:** {glossary.entry_pack[entry.id]}"]
+    if entry.category is not None:
+        meta.insert(0, f"**Category:** {glossary.vocabulary.label(entry.category)}")
     lines += [" · ".join(meta), ""]
     if entry.aliases:
         lines += ["**Also known as:** " + ", ".join(entry.aliases), ""]
+    if entry.do_not_use:
+        lines += ["**Do not use:** " + ", ".join(entry.do_not_use), ""]
     lines += [entry.definition, ""]
     f = entry.formula
     if f is not None:
@@ -49,7 +52,7 @@ def entry_markdown(glossary: Glossary, entry: Entry) -> str:
         for edge in edges:
             other = glossary.by_id[edge.target]
             note = f": {edge.note}" if edge.note else ""
-            lines.append(f"- {RELATION_PHRASES[edge.relation]} [{other.term}]({entry_uri(other.id)}){note}")
+            lines.append(f"- {glossary.vocabulary.phrase(edge.relation)} [{other.term}]({entry_uri(other.id)}){note}")
         lines.append("")
     if entry.read_more:
         lines += ["## Read more", ""]
@@ -71,7 +74,7 @@ def index_markdown(index: GlossaryIndex) -> str:
 def categories_markdown(index: GlossaryIndex) -> str:
     by_id = index.glossary.by_id
     lines = ["# Glossary categories", ""]
-    for cid, label in CATEGORIES.items():
+    for cid, label in index.categories.items():
         ids = index.by_category.get(cid, ())
         if not ids:
             continue
@@ -92,5 +95,5 @@ def about(glossary: Glossary, version: str) -> dict:
         ],
         "counts": glossary.counts(),
         "content_hash": glossary.content_hash,
-        "categories": CATEGORIES,
+        "categories": dict(glossary.vocabulary.categories),
     }

@@ -74,7 +74,8 @@ class EntryFull(_Result):
     term: str
     acronym: str | None
     aliases: list[str]
-    category: str
+    do_not_use: list[str] = Field(default_factory=list, description="Deprecated names: do not use them.")
+    category: str | None
     tags: list[str]
     definition: str
     formula: FormulaOut | None
@@ -142,7 +143,7 @@ class ListItem(_Result):
     id: str
     term: str
     acronym: str | None
-    category: str
+    category: str | None
     pack: str
     uri: str
 
@@ -195,7 +196,7 @@ class DirectRelation(_Result):
 
 class CompareResult(_Result):
     entries: list[EntryBrief]
-    categories: dict[str, str] = Field(description="Entry id -> category.")
+    categories: dict[str, str | None] = Field(description="Entry id -> category (null when it has none).")
     relations: list[DirectRelation] = Field(description="Direct curated relations among the compared entries.")
     shared_neighbours: list[EntryRef] = Field(description="Entries related to at least two of the compared ones.")
     not_found: list[DefineResult] = Field(default_factory=list, description="Inputs that did not resolve.")

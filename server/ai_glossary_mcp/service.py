@@ -19,13 +19,14 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from . import lookup
 from .errors import InvalidArgument
 from .glossary import Glossary, entry_uri
 from .index import GlossaryIndex, first_sentence
-from .model import CATEGORIES, CONTROL_CHARACTERS, RELATION_INVERSES, RELATION_PHRASES, Entry
+from .model import CONTROL_CHARACTERS, RELATION_INVERSES, Entry
 from .normalize import fold, search_tokens
 from .results import (
     CompareResult,
@@ -58,7 +59,8 @@ from .results import (
 MAX_TERM_CHARS = 500
 MAX_TEXT_CHARS = 20_000
 MAX_BATCH = 20
-RELATED_KINDS = tuple(RELATION_INVERSES) + ("mentions", "mentioned-by", "same-category")
+DERIVED_KINDS = ("mentions", "mentioned-by", "same-category")
+RELATED_KINDS = tuple(RELATION_INVERSES) + DERIVED_KINDS  # with the bundled pack; packs may add more
 Detail = Literal["brief", "full"]
 
 
@@ -96,22 +98,22 @@ def check_limit(value: Any, name: str, low: int, high: int) -> int:
     return value
 
 
-def check_category(value: Any) -> str | None:
+def check_category(value: Any, categories: Mapping[str, str]) -> str | None:
+    """A category id of the served packs (given as id or label, any case), None for all, else InvalidArgument."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
         raise InvalidArgument("`category` must be a string")
-    valid = ", ".join(CATEGORIES)
+    valid = ", ".join(categories) or "none (the served packs declare no categories)"
     if len(value) > 100:
         raise InvalidArgument(f"unknown category {value[:60]!r}...; use one of: {valid} (or '' for all)")
     folded = fold(value).strip()
     key = folded.replace(" ", "-").replace("_", "-")
-    if key in CATEGORIES:
+    if key in categories:
         return key
-    for cid, label in CATEGORIES.items():
+    for cid, label in categories.items():
         if fold(label) == folded:
             return cid
-    valid = ", ".join(CATEGORIES)
     raise InvalidArgument(f"unknown category {value[:60]!r}; use one of: {valid} (or '' for all)")
 
 
@@ -174,6 +176,7 @@ def entry_full(glossary: Glossary, entry: Entry) -> EntryFull:
         term=entry.term,
         acronym=entry.acronym,
         aliases=list(entry.aliases),
+        do_not_use=list(entry.do_not_use),
         category=entry.category,
         tags=list(entry.tags),
         definition=entry.definition,
@@ -275,7 +278,7 @@ class GlossaryService:
     def search(self, query: Any, limit: Any = 5, category: Any = "") -> SearchResult:
         q = check_text(query, "query")
         n = check_limit(limit, "limit", 1, 50)
-        cat = check_category(category)
+        cat = check_category(category, self.index.categories)
         hits = lookup.search(self.index, q, n, cat)
         wanted = set(search_tokens(q))
         return SearchResult(
@@ -294,7 +297,7 @@ class GlossaryService:
         letter = letter.strip().upper()
         if letter and not (("A" <= letter <= "Z") or letter == "#"):
             raise InvalidArgument("`letter` must be a single letter A-Z, '#' for digits/symbols, or '' for all")
-        cat = check_category(category)
+        cat = check_category(category, self.index.categories)
         n = check_limit(limit, "limit", 1, 200)
         index = self.index
         signature = f"{letter}|{cat or ''}"
@@ -316,10 +319,11 @@ class GlossaryService:
     def related(self, term: Any, relation: Any = "", limit: Any = 10) -> RelatedResult:
         query = check_text(term, "term")
         n = check_limit(limit, "limit", 1, 50)
-        if relation not in ("", None) and relation not in RELATED_KINDS:
-            raise InvalidArgument(f"unknown relation {str(relation)[:60]!r}; use one of: {', '.join(RELATED_KINDS)}"
-                                  " (or '' for all)")
         index = self.index
+        kinds = tuple(index.glossary.vocabulary.inverses) + DERIVED_KINDS
+        if relation not in ("", None) and relation not in kinds:
+            raise InvalidArgument(f"unknown relation {str(relation)[:60]!r}; use one of: {', '.join(kinds)}"
+                                  " (or '' for all)")
         res = lookup.resolve(index, query)
         if res.entry is None:
             return RelatedResult(found=False, suggestions=_suggestions(res.suggestions or res.ambiguous))
@@ -354,8 +358,10 @@ class GlossaryService:
             hits.append(RelatedHit(id=other.id, term=other.term, relation=kind, why=why,
                                    score=0.8 if both else 0.7))
             taken.add(other_id)
+        if entry.category is None:
+            return hits
         same = set(index.category_positions(entry.category)) - {index.position[i] for i in taken}
-        label = CATEGORIES[entry.category]
+        label = index.glossary.vocabulary.label(entry.category)
         wanted = set(search_tokens(entry.term + " " + entry.definition))
         for doc, sim in lookup.bm25(index, entry.term + " " + entry.definition, same, top=10):
             other = index.entries[doc]

@@ -35,9 +35,10 @@ from typing import Any, Callable
 
 from .glossary import Edge, PackInfo, heading
 from .index import GlossaryIndex, NameKey, Posting, Surface, indexed_variants, letter_of
-from .model import CATEGORIES, Entry, Pack
+from .model import Entry, Pack
+from .vocabulary import Vocabulary
 
-FORMAT = 2
+FORMAT = 3  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category
 MMAP_BYTES = 1 << 30
 LIST_CACHE = 4096  # decoded key-id lists kept per table (trigrams, words: a query has 10-40 trigrams)
 KEY_CACHE = 8192  # decoded name-key rows kept (~450 bytes each, ~3.5 MB in all; a typo scores up to 32)
@@ -48,7 +49,7 @@ _SEP = "\x1f"  # joins the words of a phrase key, the key words of a variant, th
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE entries (pos INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, pack TEXT NOT NULL,
-                      category TEXT NOT NULL, letter TEXT NOT NULL, formula INTEGER NOT NULL,
+                      category TEXT, letter TEXT NOT NULL, formula INTEGER NOT NULL,
                       data TEXT NOT NULL, edges TEXT NOT NULL);
 CREATE INDEX entries_by_category ON entries (category, pos);
 CREATE INDEX entries_by_letter ON entries (letter, pos);
@@ -89,6 +90,7 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
     meta = {
         "format": FORMAT,
         "content_hash": g.content_hash,
+        "vocabulary": g.vocabulary.as_json(),
         "packs": [{"pack": p.pack.model_dump(mode="json"), "directory": p.directory, "entry_count": p.entry_count}
                   for p in g.packs],
         "counts": g.counts(),
@@ -238,6 +240,7 @@ class StoredGlossary:
         self._db = db
         self.content_hash: str = db.meta("content_hash")
         self._counts: dict[str, int] = db.meta("counts")
+        self.vocabulary = Vocabulary.from_json(db.meta("vocabulary"))
         self.packs: tuple[PackInfo, ...] = tuple(
             PackInfo(Pack.model_validate(p["pack"]), p["directory"], p["entry_count"]) for p in db.meta("packs"))
         self.entries = _Entries(db, db.meta("entry_count"))
@@ -255,7 +258,8 @@ class StoredGlossary:
         row = self._db.one("SELECT edges FROM entries WHERE id = ?", (entry_id,))
         if row is None:
             return None
-        return tuple(Edge(entry_id, target, relation, note, inferred)
+        phrase = self.vocabulary.phrase
+        return tuple(Edge(entry_id, target, relation, note, inferred, phrase(relation))
                      for target, relation, note, inferred in json.loads(row[0]))
 
     def __len__(self) -> int:
@@ -264,6 +268,11 @@ class StoredGlossary:
     @property
     def formula_entries(self) -> tuple[Entry, ...]:
         return tuple(self.entries.at(r[0]) for r in self._db.all("SELECT pos FROM entries WHERE formula ORDER BY pos"))
+
+    @property
+    def categories(self) -> Mapping[str, str]:
+        """The served categories: id -> label, in pack order."""
+        return self.vocabulary.categories
 
     def counts(self) -> dict[str, int]:
         return dict(self._counts)
@@ -303,7 +312,7 @@ class StoredIndex:
 
     @property
     def categories(self) -> Mapping[str, str]:
-        return CATEGORIES
+        return self.glossary.vocabulary.categories
 
     def _names(self, tbl: int) -> _Lookup:
         def fetch(key: Any) -> NameKey | None:

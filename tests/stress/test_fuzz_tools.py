@@ -37,7 +37,6 @@ from mcp_types import PromptReference, ResourceTemplateReference
 from ai_glossary_mcp.formula_eval import EVALUATORS
 from ai_glossary_mcp.loader import load_glossary
 from ai_glossary_mcp.mcp_server import JSON_TEMPLATE_URI, TEMPLATE_URI, create_server
-from ai_glossary_mcp.model import CATEGORIES
 from ai_glossary_mcp.service import RELATED_KINDS, GlossaryService
 
 from ._util import env_int
@@ -222,6 +221,7 @@ JSON = st.recursive(SCALARS, lambda children: st.lists(children, max_size=5)
 LIMITS = st.integers(1, 50) | st.one_of(st.integers(-(10**30), 10**30), BIG_INTS, st.integers(-3, 210),
                                         st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
                                         st.sampled_from(["5", "ten", "", None, [5], {"n": 5}]))
+CATEGORIES = tuple(load_glossary().categories)  # the served categories, as the tools see them
 CATEGORY = st.one_of(st.sampled_from([""] + list(CATEGORIES) + [c.upper() for c in CATEGORIES]
                                      + ["Fine Tuning", "fine_tuning"]), TEXT)
 
