@@ -24,17 +24,17 @@ def add_parsers(sub: Any, common: Any) -> None:
     imp = sub.add_parser("import", help="import a glossary (csv, tsv, markdown, sphinx, tbx, skos, json, text) as a pack")
     common(imp)
     imp.add_argument("source", metavar="SOURCE")
-    imp.add_argument("--to", required=True, metavar="PACK_DIR", help="new directory to write the pack to")
+    imp.add_argument("--to", required=True, metavar="PACK_DIR", help="new directory to write the pack to (required)")
     imp.add_argument("--format", choices=tuple(FORMATS), help="default: guessed from the file extension")
     imp.add_argument("--name", help="pack name (lowercase-kebab; default: the PACK_DIR name)")
     imp.add_argument("--lang", help="language to import from TBX and SKOS (default: the file's, or English)")
     imp.add_argument("--column", action="append", default=[], metavar="FIELD=NAME",
                      help="csv/tsv: read FIELD (term, definition, aliases, acronym, category, related, tags) "
-                          "from column NAME (repeatable)")
+                          "from column NAME (repeatable; default: the column named FIELD)")
     exp = sub.add_parser("export", help="export a pack as csv, json, markdown, skos (Turtle) or tbx")
     common(exp)
     exp.add_argument("pack", metavar="PACK_DIR")
-    exp.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    exp.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="the format to write (required)")
     exp.add_argument("--to", metavar="FILE", help="output file (default: stdout)")
     exp.add_argument("--lang", help="language tag for skos and tbx (default: en)")
 
