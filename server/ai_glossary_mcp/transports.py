@@ -13,23 +13,17 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import logging
 import sys
 from functools import partial
-from io import TextIOWrapper
 from typing import Any
 
 import anyio
-import mcp_types
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.lowlevel.server import NotificationOptions
-from mcp.server.stdio import stdio_server
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp.shared.message import SessionMessage
 from mcp.shared.subscriptions import ResourcesListChanged
-from mcp_types import INVALID_PARAMS, INVALID_REQUEST, ErrorData, JSONRPCError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -37,6 +31,7 @@ from starlette.responses import JSONResponse
 from . import __version__
 from .config import Config
 from .mcp_server import GlossaryMCPServer
+from .stdio_wire import claimed_stdio, serve_lines
 
 logger = logging.getLogger("ai_glossary_mcp")
 
@@ -99,74 +94,18 @@ def advertise_list_changed(server: GlossaryMCPServer) -> None:
     )
 
 
-def _request_id(item: Any) -> str | int | None:
-    rid = item.get("id") if isinstance(item, dict) else None
-    return rid if isinstance(rid, (str, int)) and not isinstance(rid, bool) else None
-
-
-def unreadable_replies(line: str) -> list[JSONRPCError]:
-    """Errors for a stdin line the SDK cannot read and would drop: one per request id we can recover.
-
-    A line without a usable id stays unanswered (MCP's error response needs an id), but a request that
-    carries one must not leave its client waiting forever."""
-    try:
-        data = json.loads(line)  # the stdlib parser also accepts lone-surrogate escapes
-    except (ValueError, RecursionError):
-        return []
-    replies = []
-    for item in data if isinstance(data, list) else [data]:
-        rid = _request_id(item)
-        if rid is None:
-            continue
-        if isinstance(data, list):
-            code, message = INVALID_REQUEST, "Invalid Request: batches are not supported; send one message per line"
-        elif item.get("jsonrpc") == "2.0" and isinstance(item.get("method"), str):
-            code, message = INVALID_PARAMS, ("the request contains a string that is not valid Unicode (a lone "
-                                             "surrogate escape); send valid UTF-8 text")
-        else:
-            code, message = INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message"
-        replies.append(JSONRPCError(jsonrpc="2.0", id=rid, error=ErrorData(code=code, message=message)))
-    return replies
-
-
-class _ScreenedStdin:
-    """stdin lines for the SDK's reader; requests it could not read are answered here instead of dropped."""
-
-    def __init__(self, replies: Any):
-        self._file = anyio.wrap_file(TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace"))
-        self._replies = replies
-
-    def __aiter__(self) -> "_ScreenedStdin":
-        return self
-
-    async def __anext__(self) -> str:
-        while True:
-            line = await self._file.readline()
-            if not line:
-                raise StopAsyncIteration
-            try:
-                mcp_types.jsonrpc_message_adapter.validate_json(line, by_name=False)
-            except Exception:
-                for reply in unreadable_replies(line):
-                    await self._replies.send(SessionMessage(reply))
-                continue
-            return line
-
-
 async def serve_stdio(server: GlossaryMCPServer, reloader: Any = None) -> None:
-    send_reply, replies = anyio.create_memory_object_stream[SessionMessage](64)
-    async with stdio_server(stdin=_ScreenedStdin(send_reply)) as (read_stream, write_stream):  # type: ignore[arg-type]
+    """Serve one client over stdin/stdout through the SDK's serving loop and our own wire (stdio_wire)."""
+    low = server._lowlevel_server  # noqa: SLF001
+    with claimed_stdio() as (fd_in, fd_out):
         async with anyio.create_task_group() as tg:
-            async def forward_replies() -> None:
-                async with replies:
-                    async for message in replies:
-                        await write_stream.send(message)
-
-            tg.start_soon(forward_replies)
             if reloader is not None:
                 tg.start_soon(reloader.run)
-            low = server._lowlevel_server  # noqa: SLF001
-            await low.run(read_stream, write_stream, low.create_initialization_options())
+
+            async def run_server(read_stream: Any, write_stream: Any) -> None:
+                await low.run(read_stream, write_stream, low.create_initialization_options())
+
+            await serve_lines(run_server, fd_in, fd_out)
             tg.cancel_scope.cancel()
 
 
