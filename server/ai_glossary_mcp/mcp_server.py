@@ -25,6 +25,7 @@ import json
 import logging
 import threading
 import weakref
+from contextvars import ContextVar
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -32,15 +33,15 @@ from mcp.server import MCPServer
 from mcp.server.caching import CacheHint
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
+from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.exceptions import MCPError
 from mcp_types import (
     INVALID_PARAMS,
     CallToolResult,
     Completion,
-    ListResourcesResult,
-    PaginatedRequestParams,
     PromptReference,
     Resource as MCPResource,
+    Tool as MCPTool,
     ResourceTemplateReference,
     TextContent,
     ToolAnnotations,
@@ -54,6 +55,7 @@ from .model import CATEGORIES
 from .normalize import fold, name_key
 from .output_schemas import published_schemas
 from .render import about, categories_markdown, entry_markdown, index_markdown
+from .sdk_compat import check_sdk, connection_of
 from .results import (
     CompareResult,
     DefineManyResult,
@@ -78,6 +80,8 @@ JSON_TEMPLATE_URI = "glossary://terms/{id}.json"
 MAX_COMPLETIONS = 100
 MAX_PREFIX_NAMES = 2000
 MAX_COMPLETION_INPUT = 5 * (MAX_TERM_CHARS + 2)  # five terms and their separators
+
+_RESOURCES_OFFSET: ContextVar[int | None] = ContextVar("resources_offset", default=None)
 
 Term = Annotated[str, Field(description="A glossary term, acronym or alias, e.g. 'KV-Cache', 'DPO', 'rotary embeddings'.",
                             max_length=MAX_TERM_CHARS)]
@@ -142,12 +146,53 @@ class GlossaryMCPServer(MCPServer):
         # Live handshake-era connections (mcp.server.connection.Connection), to tell each one that the
         # resource list changed. Not ServerSession: that is a per-request proxy, gone after the request.
         self.connections: weakref.WeakSet[Any] = weakref.WeakSet()
-        super().__init__(**kwargs)
+        self.tool_functions: dict[str, Any] = {}  # name -> function, in registration order (through add_tool)
+        self.output_schemas: dict[str, dict[str, Any]] = {}  # tool name -> the outputSchema it publishes
+        # The subscriptions/listen fan-out (2026-07-28 clients), kept so a reload can publish on it.
+        self.subscriptions = InMemorySubscriptionBus()
+        super().__init__(subscriptions=self.subscriptions, **kwargs)
+        self.middleware.extend([self._refuse_unknown_tools, self._page_resources])
+
+    def add_tool(self, fn: Any, name: str | None = None, **kwargs: Any) -> None:
+        super().add_tool(fn, name=name, **kwargs)
+        self.tool_functions[name or fn.__name__] = fn
+
+    async def list_tools(self) -> list[MCPTool]:
+        return [t.model_copy(update={"output_schema": self.output_schemas[t.name]})
+                if t.name in self.output_schemas else t for t in await super().list_tools()]
+
+    async def _refuse_unknown_tools(self, ctx: Any, call_next: Any) -> Any:
+        """An unknown tool is a JSON-RPC error (the spec's rule), not an isError result."""
+        if ctx.method == "tools/call":
+            name = (ctx.params or {}).get("name")
+            if isinstance(name, str) and name not in self.tool_functions:
+                raise MCPError(code=INVALID_PARAMS,
+                               message=f"Unknown tool: {name[:100]!r}; tools are: {', '.join(self.tool_functions)}")
+        return await call_next(ctx)
+
+    async def _page_resources(self, ctx: Any, call_next: Any) -> Any:
+        """resources/list in pages of `resource_page_size`, so a 100,000-entry glossary is not one 20 MB reply:
+        the cursor is read here, the SDK's handler lists that page (list_resources), and the next cursor is
+        added to its answer."""
+        if ctx.method != "resources/list":
+            return await call_next(ctx)
+        await self.wait_for_glossary()
+        cursor = (ctx.params or {}).get("cursor")
+        try:
+            offset = decode_cursor(cursor if isinstance(cursor, str) else None, RESOURCES_LISTING)
+        except InvalidArgument as exc:
+            raise MCPError(code=INVALID_PARAMS, message=f"invalid resources/list cursor: {exc}") from None
+        token = _RESOURCES_OFFSET.set(offset)
+        try:
+            result = await call_next(ctx)
+        finally:
+            _RESOURCES_OFFSET.reset(token)
+        end = offset + len(result.get("resources", ()))
+        if end < len(self.service.glossary) + len(STATIC_RESOURCES):
+            result = {**result, "nextCursor": encode_cursor(end, RESOURCES_LISTING)}
+        return result
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        if self._tool_manager.get_tool(name) is None:
-            known = ", ".join(t.name for t in self._tool_manager.list_tools())
-            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name[:100]!r}; tools are: {known}")
         await self.wait_for_glossary()
         try:
             return await super().call_tool(name, arguments, context)
@@ -160,9 +205,9 @@ class GlossaryMCPServer(MCPServer):
             raise ToolError(str(exc).removeprefix(f"Error executing tool {name}: ")) from exc.__cause__
 
     async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None, context: Any = None) -> Any:
-        prompt = self._prompt_manager.get_prompt(name)
+        prompt = next((p for p in await self.list_prompts() if p.name == name), None)
         if prompt is None:
-            known = ", ".join(p.name for p in self._prompt_manager.list_prompts())
+            known = ", ".join(p.name for p in await self.list_prompts())
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name[:100]!r}; prompts are: {known}")
         await self.wait_for_glossary()
         declared = {a.name: a for a in (prompt.arguments or [])}
@@ -176,20 +221,12 @@ class GlossaryMCPServer(MCPServer):
                            + f". Its arguments are: {', '.join(declared) or 'none'}")
         return await super().get_prompt(name, arguments, context)
 
-    async def _handle_list_resources(self, ctx: Any, params: PaginatedRequestParams | None) -> ListResourcesResult:
-        """resources/list in pages of `resource_page_size`, so a 100,000-entry glossary is not one 20 MB reply."""
-        await self.wait_for_glossary()
-        try:
-            offset = decode_cursor(params.cursor if params is not None else None, RESOURCES_LISTING)
-        except InvalidArgument as exc:
-            raise MCPError(code=INVALID_PARAMS, message=f"invalid resources/list cursor: {exc}") from None
-        resources = await self.list_resources(offset, self.resource_page_size)
-        end = offset + len(resources)
-        more = end < len(self.service.glossary) + len(STATIC_RESOURCES)
-        return ListResourcesResult(resources=resources,
-                                   next_cursor=encode_cursor(end, RESOURCES_LISTING) if more else None)
-
-    async def list_resources(self, offset: int = 0, limit: int | None = None) -> list[MCPResource]:
+    async def list_resources(self, offset: int | None = None, limit: int | None = None) -> list[MCPResource]:
+        """The resources from `offset` (default: the page resources/list asked for, else everything)."""
+        if offset is None:
+            offset = _RESOURCES_OFFSET.get()
+            limit = limit if offset is None else self.resource_page_size
+            offset = offset or 0
         g = self.service.glossary
         static = [
             MCPResource(uri="glossary://about", name="about", title="About this glossary",
@@ -270,6 +307,7 @@ def _complete_names(service: GlossaryService, prefix: str, want: Literal["id", "
 
 def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth: Any = None,
                   token_verifier: Any = None) -> GlossaryMCPServer:
+    check_sdk()
     server = GlossaryMCPServer(
         service,
         name="ai-glossary-mcp",
@@ -285,7 +323,7 @@ def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth:
     )
     async def track_session(ctx: Any, call_next: Any) -> Any:
         # Remember live sessions so a reload can tell each one that the resource list changed.
-        connection = getattr(getattr(ctx, "session", None), "_connection", None)
+        connection = connection_of(ctx)
         if connection is not None:
             try:
                 server.connections.add(connection)
@@ -307,10 +345,7 @@ def _structured_tool(server: GlossaryMCPServer, schemas: dict[str, dict[str, Any
 
     def register(fn: Any) -> Any:
         server.tool(structured_output=False, **kwargs)(fn)
-        result_class = fn.__annotations__["return"]
-        # Set before anything lists the tools: the SDK caches Tool.output_schema on first read.
-        tool = server._tool_manager.get_tool(kwargs.get("name") or fn.__name__)  # noqa: SLF001
-        tool.fn_metadata.output_schema = schemas[result_class.__name__]
+        server.output_schemas[kwargs.get("name") or fn.__name__] = schemas[fn.__annotations__["return"].__name__]
         return fn
 
     return register

@@ -24,7 +24,6 @@ from typing import Any
 import anyio
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
-from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from mcp.shared.subscriptions import ResourcesListChanged
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
@@ -38,6 +37,7 @@ from .http_limits import (REQUEST_TIMEOUT, connection_cap, default_protocol, gua
                           raise_descriptor_limit)
 from .http_sessions import SessionGuard
 from .mcp_server import GlossaryMCPServer
+from .sdk_compat import advertise_list_changed, serve_streams  # advertise_list_changed: cli imports it from here
 from .stdio_wire import claimed_stdio, serve_lines
 
 logger = logging.getLogger("ai_glossary_mcp")
@@ -83,7 +83,7 @@ def is_loopback(host: str) -> bool:
 
 async def notify_list_changed(server: GlossaryMCPServer) -> None:
     """Tell every connected client that the resource list changed (legacy sessions and listeners)."""
-    await server._subscriptions.publish(ResourcesListChanged())  # noqa: SLF001 - the SDK's fan-out seam
+    await server.subscriptions.publish(ResourcesListChanged())
     for connection in list(server.connections):
         if connection.protocol_version in MODERN_PROTOCOL_VERSIONS:
             continue  # 2026-07-28 clients hear about changes through subscriptions/listen (published above)
@@ -93,26 +93,13 @@ async def notify_list_changed(server: GlossaryMCPServer) -> None:
             logger.debug("could not notify a connection", exc_info=True)
 
 
-def advertise_list_changed(server: GlossaryMCPServer) -> None:
-    """Handshake-era clients learn about listChanged from initialize; say resources can change."""
-    low = server._lowlevel_server  # noqa: SLF001
-    low.create_initialization_options = partial(  # type: ignore[method-assign]
-        type(low).create_initialization_options, low, NotificationOptions(resources_changed=True)
-    )
-
-
 async def serve_stdio(server: GlossaryMCPServer, reloader: Any = None) -> None:
     """Serve one client over stdin/stdout through the SDK's serving loop and our own wire (stdio_wire)."""
-    low = server._lowlevel_server  # noqa: SLF001
     with claimed_stdio() as (fd_in, fd_out):
         async with anyio.create_task_group() as tg:
             if reloader is not None:
                 tg.start_soon(reloader.run)
-
-            async def run_server(read_stream: Any, write_stream: Any) -> None:
-                await low.run(read_stream, write_stream, low.create_initialization_options())
-
-            await serve_lines(run_server, fd_in, fd_out)
+            await serve_lines(partial(serve_streams, server), fd_in, fd_out)
             tg.cancel_scope.cancel()
 
 
