@@ -162,3 +162,25 @@ def test_ctrl_c_in_a_terminal_stops_the_server():
         except (ProcessLookupError, ChildProcessError):
             pass
         os.close(fd)
+
+
+def test_tool_calls_on_a_handshake_connection_keep_the_sdk_answers():
+    # Handshake-era tools/call is answered by GlossaryMCPServer's own path; errors must read as before.
+    bad = jsonrpc("tools/call", {"name": "search_terms", "arguments": {"query": "attention", "limit": 999}}, 2)
+    missing = jsonrpc("tools/call", {"name": "define_term", "arguments": {}}, 3)
+    unknown = jsonrpc("tools/call", {"name": "no_such_tool", "arguments": {}}, 4)
+    early = _define(5, "DPO")
+    data = _lines(early, initialize_request(1), jsonrpc("notifications/initialized", id=None), bad, missing,
+                  unknown, _define(6, "DPO"))
+    out, proc = _run_piped(data)
+    by_id = {m["id"]: m for m in out}
+    assert proc.returncode == 0 and set(by_id) == {1, 2, 3, 4, 5, 6}
+    assert "error" in by_id[5]  # before initialize: refused, as the SDK does
+    for rid, field in ((2, "`limit`"), (3, "`term`")):
+        result = by_id[rid]["result"]
+        assert result["isError"] is True
+        text = result["content"][0]["text"]
+        assert text.startswith(f"invalid arguments for {'search_terms' if rid == 2 else 'define_term'}") \
+            and field in text, text
+    assert by_id[4]["error"]["code"] == -32602 and "define_term" in by_id[4]["error"]["message"]
+    assert by_id[6]["result"]["structuredContent"]["entry"]["id"] == "dpo"

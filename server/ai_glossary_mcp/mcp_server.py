@@ -21,11 +21,13 @@ failures come back as one readable line instead of pydantic's report.
 
 # No `from __future__ import annotations`: the SDK evaluates every tool and prompt signature when it
 # registers it, and string annotations cost it an eval() each (about 8 ms of a start in all).
+import inspect
 import json
 import logging
 import threading
 import weakref
 from contextvars import ContextVar
+from functools import partial
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -33,6 +35,7 @@ from mcp.server import MCPServer
 from mcp.server.caching import CacheHint
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
+from mcp.server.mcpserver.utilities.func_metadata import func_metadata
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.exceptions import MCPError
 from mcp_types import (
@@ -46,6 +49,7 @@ from mcp_types import (
     TextContent,
     ToolAnnotations,
 )
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, Field, ValidationError
 
 from . import __version__, lookup
@@ -102,6 +106,10 @@ def _call(fn, *args: Any) -> CallToolResult:
         raise ToolError(str(exc)) from None
 
 
+def _tool_error(message: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
+
+
 def _validation_message(tool: str, exc: ValidationError) -> str:
     parts = []
     for err in exc.errors(include_url=False, include_input=False):
@@ -147,6 +155,7 @@ class GlossaryMCPServer(MCPServer):
         # resource list changed. Not ServerSession: that is a per-request proxy, gone after the request.
         self.connections: weakref.WeakSet[Any] = weakref.WeakSet()
         self.tool_functions: dict[str, Any] = {}  # name -> function, in registration order (through add_tool)
+        self._arg_models: dict[str, Any] = {}  # name -> the SDK's FuncMetadata for it, built on first call
         self.output_schemas: dict[str, dict[str, Any]] = {}  # tool name -> the outputSchema it publishes
         # The subscriptions/listen fan-out (2026-07-28 clients), kept so a reload can publish on it.
         self.subscriptions = InMemorySubscriptionBus()
@@ -191,6 +200,42 @@ class GlossaryMCPServer(MCPServer):
         if end < len(self.service.glossary) + len(STATIC_RESOURCES):
             result = {**result, "nextCursor": encode_cursor(end, RESOURCES_LISTING)}
         return result
+
+    async def _serve_tool_calls(self, ctx: Any, call_next: Any) -> Any:
+        """tools/call on an initialized handshake-era connection, answered here: the arguments are validated
+        by the same model the SDK builds (func_metadata), the tool runs, and its CallToolResult is the answer.
+        This skips only layers that add nothing for these tools (a second validation of params, a Context
+        the tools do not take, and validating the result against the model it was just built from), which
+        cost more than most lookups. Anything else (the 2026-07-28 era, requests before initialize, params
+        with _meta) takes the SDK's full path."""
+        params = ctx.params
+        if ctx.method != "tools/call" or ctx.protocol_version in MODERN_PROTOCOL_VERSIONS \
+                or not isinstance(params, dict) or params.keys() - {"name", "arguments"}:
+            return await call_next(ctx)
+        name, arguments = params.get("name"), params.get("arguments") or {}
+        fn = self.tool_functions.get(name) if isinstance(name, str) else None
+        connection = connection_of(ctx)
+        if fn is None or not isinstance(arguments, dict) or connection is None \
+                or not connection.initialize_accepted:
+            return await call_next(ctx)
+        metadata = self._arg_models.get(name)
+        if metadata is None:
+            metadata = self._arg_models[name] = func_metadata(fn, structured_output=False)
+        await self.wait_for_glossary()
+        try:
+            kwargs = metadata.validate_arguments(arguments)
+            if inspect.iscoroutinefunction(fn):
+                return await fn(**kwargs)
+            return await anyio.to_thread.run_sync(partial(fn, **kwargs))  # slow tools keep the loop free
+        except ValidationError as exc:
+            return _tool_error(_validation_message(name, exc))
+        except ToolError as exc:
+            return _tool_error(str(exc))
+        except MCPError:
+            raise
+        except Exception as exc:
+            logger.exception("Tool %r raised an unexpected exception", name)
+            return _tool_error(f"Error executing tool {name}: {exc}")
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         await self.wait_for_glossary()
@@ -332,6 +377,7 @@ def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth:
         return await call_next(ctx)
 
     server.middleware.append(track_session)
+    server.middleware.append(server._serve_tool_calls)  # innermost: after every observer has seen the call
     _register_tools(server, service)
     _register_templates(server)
     _register_prompts(server, service)
