@@ -20,7 +20,9 @@ connection level (below the app, the same for h11 and httptools):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
 import time
 from typing import Any
 
@@ -64,6 +66,12 @@ class GuardedConnection:
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)  # type: ignore[misc]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            # Answers go out at once: with Nagle's algorithm, a response written in two parts waits for the
+            # client's delayed ACK (40 ms a request). asyncio sets this itself only on some paths.
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._waiting_since = time.monotonic()
         self._head_timer: asyncio.TimerHandle | None = None
         self._arm_head_timer()
