@@ -160,3 +160,12 @@ def test_a_busy_port_is_one_error_line_and_no_banner():
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "in use" in lines[0] and str(port) in lines[0], proc.stderr
+
+
+@pytest.mark.parametrize("name", ["small", "wildcard"])
+def test_an_object_that_is_not_jsonrpc_2_gets_invalid_request_for_its_id(servers, name):
+    srv = servers[name]
+    r = httpx2.post(srv.url, content=json.dumps({"jsonrpc": "1.0", "id": 9, "method": "ping"}), headers=MCP_HEADERS,
+                    timeout=10)
+    assert r.status_code == 400
+    assert r.json()["id"] == 9 and r.json()["error"]["code"] == -32600 and "pydantic" not in r.text.lower()

@@ -16,7 +16,8 @@ client would, so it needs nothing private:
   spec's answer for a server that offers no GET stream); stateful streams are
   bounded by the session cap and at most `max_get_streams` at once.
 - **Batches get -32600** (MCP has no batches) without echoing the input, where
-  the SDK's legacy path answers -32602 with a pydantic report of the body.
+  the SDK's legacy path answers -32602 with a pydantic report of the body; so
+  does an object that is not JSON-RPC 2.0 (no or another "jsonrpc").
 """
 
 from __future__ import annotations
@@ -31,14 +32,17 @@ from typing import Any
 
 from mcp_types import INVALID_REQUEST
 
+from .stdio_wire import readable_id
+
 logger = logging.getLogger("ai_glossary_mcp.http")
 
 SESSION_HEADER = b"mcp-session-id"
 REPLAYED_HEADERS = (b"host", b"origin", b"authorization")
 
 
-def _error(status: int, code: int, message: str, extra_headers: list[tuple[bytes, bytes]] = ()) -> tuple:
-    body = json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}).encode()
+def _error(status: int, code: int, message: str, extra_headers: list[tuple[bytes, bytes]] = (),
+           rid: str | int | None = None) -> tuple:
+    body = json.dumps({"jsonrpc": "2.0", "id": rid, "error": {"code": code, "message": message}}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                *extra_headers]
     return status, headers, body
@@ -59,8 +63,9 @@ class Session:
 
 class SessionGuard:
     def __init__(self, app: Any, path: str, *, stateless: bool, max_sessions: int, idle_timeout: float,
-                 max_get_streams: int | None = None):
+                 max_body_bytes: int, max_get_streams: int | None = None):
         self.app = app
+        self.max_body_bytes = max_body_bytes
         self.path = path
         self.stateless = stateless
         self.max_sessions = max_sessions
@@ -162,21 +167,41 @@ class SessionGuard:
             logger.debug("closing session %s failed", session_id[:64], exc_info=True)
 
     async def _refuse_batch(self, receive: Any) -> tuple[Any, tuple | None]:
-        first = await receive()
-        body = first.get("body", b"") if first.get("type") == "http.request" else b""
-        if body.lstrip()[:1] == b"[":
-            return receive, _error(400, INVALID_REQUEST, "Invalid Request: batches are not supported; "
-                                                         "send one JSON-RPC message per request")
-        replayed = False
+        """Read the body (up to the SDK's own cap; beyond it the SDK answers 413) and refuse, with -32600 and
+        no echo, what is not one JSON-RPC 2.0 message: a batch, or an object without "jsonrpc": "2.0"."""
+        messages, size = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message.get("type") != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if not message.get("more_body") or size > self.max_body_bytes:
+                break
+        body = b"".join(m.get("body", b"") for m in messages if m.get("type") == "http.request")
+        refusal = None
+        if size <= self.max_body_bytes and messages[-1].get("type") == "http.request" \
+                and not messages[-1].get("more_body"):
+            head = body.lstrip()[:1]
+            if head == b"[":
+                refusal = _error(400, INVALID_REQUEST, "Invalid Request: batches are not supported; "
+                                                       "send one JSON-RPC message per request")
+            elif head == b"{":
+                try:
+                    data = json.loads(body)
+                except (ValueError, RecursionError):
+                    data = None  # the SDK answers unparseable bodies itself (-32700)
+                if isinstance(data, dict) and data.get("jsonrpc") != "2.0":
+                    refusal = _error(400, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message '
+                                     '(it needs "jsonrpc": "2.0")', rid=readable_id(data))
+        pending = list(messages)
 
         async def replay() -> dict[str, Any]:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return first
+            if pending:
+                return pending.pop(0)
             return await receive()
 
-        return replay, None
+        return replay, refusal
 
     def _start_reaper(self) -> None:
         if self._reaper is None or self._reaper.done():

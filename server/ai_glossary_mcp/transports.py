@@ -202,7 +202,8 @@ def build_http_app(server: GlossaryMCPServer, config: Config) -> Any:
         host=config.get("host"),
     )
     return SessionGuard(app, config.get("path"), stateless=stateless, max_sessions=max_sessions,
-                        idle_timeout=float(config.get("session_idle_timeout")))
+                        idle_timeout=float(config.get("session_idle_timeout")),
+                        max_body_bytes=int(config.get("max_body_bytes")))
 
 
 def auth_settings(config: Config) -> tuple[AuthSettings | None, StaticTokenVerifier | None]:
