@@ -1,12 +1,15 @@
 """Running the server: stdio for one client, streamable HTTP for a team.
 
 stdio is what desktop clients launch; nothing but JSON-RPC may reach stdout,
-so logging is configured onto stderr before anything else runs. HTTP uses the
-SDK's streamable-HTTP app under uvicorn with our security settings applied
-explicitly (never left to defaults that depend on the bind address):
-DNS-rebinding protection with a Host/Origin allow-list, a request body cap,
-session limits, optional bearer tokens through the SDK's TokenVerifier hook,
-and an unauthenticated `/healthz` that reveals counts, never glossary text.
+so logging is configured onto stderr before anything else runs, and the wire
+itself (framing, unreadable lines, EOF) is stdio_wire.py under the SDK's
+serving loop. HTTP uses the SDK's streamable-HTTP app under uvicorn with our
+security settings applied explicitly (never left to defaults that depend on
+the bind address): DNS-rebinding protection with a Host/Origin allow-list
+(also on `/healthz`), a request body cap, bearer tokens through the SDK's
+TokenVerifier hook, connection limits (http_limits.py) and session rules
+(http_sessions.py). The banner is printed only once the port is bound, with
+URLs and client commands that connect as printed.
 """
 
 from __future__ import annotations
