@@ -3,8 +3,8 @@
     python benchmarks/floor_server.py                     # stdio
     python benchmarks/floor_server.py --http --port P     # streamable HTTP, stateless, JSON responses
 
-It is started the same way as ai-glossary-mcp (transports.py): stdio through
-`stdio_server()` and the low-level server's `run`, HTTP through
+It is started the way the SDK starts an MCPServer: stdio through
+`run_stdio_async()` (the SDK's `stdio_server()`), HTTP through
 `streamable_http_app(json_response=True, stateless_http=True)` under uvicorn
 with the same uvicorn and transport-security settings and a `/healthz` custom
 route. Whatever the SDK, Python and the transport cost is paid here too, so
@@ -32,11 +32,7 @@ def build():
 
 
 async def serve_stdio(server) -> None:
-    from mcp.server.stdio import stdio_server
-
-    async with stdio_server() as (read_stream, write_stream):
-        low = server._lowlevel_server  # noqa: SLF001 - same call as transports.serve_stdio
-        await low.run(read_stream, write_stream, low.create_initialization_options())
+    await server.run_stdio_async()  # the SDK's own stdio_server() (threaded file I/O): the MCPServer floor
 
 
 async def serve_http(server, host: str, port: int, path: str) -> None:

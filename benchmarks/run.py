@@ -19,7 +19,9 @@ Rows:
   files and open the store, and the server's peak RSS while serving (VmHWM);
   the servers keep their stores in benchmarks/.cache/stores;
 - HTTP: requests/s and p95 for define_term with 1, 8 and 32 concurrent clients
-  against `serve --transport http --stateless` and the floor served the same way.
+  against `serve --transport http --stateless` and the floor served the same way;
+- then benchmarks/stdio_floors.py: each stdio call against the SDK's echo and the
+  no-SDK Python floor, with one raw blocking-pipe client for all three servers.
 
 Progress goes to stderr; the table to stdout.
 """
@@ -814,6 +816,12 @@ async def bench(args: argparse.Namespace) -> int:
           "Per-call rows use the SDK's mcp.Client, which also parses each reply and validates structuredContent "
           "against the tool's outputSchema (jsonschema); the ↳ rows repeat the call with a raw JSON-RPC line "
           "client, so they show the servers' side alone.")
+    if not args.no_floors:  # the issue's measure: one raw blocking-pipe client, ours vs the SDK echo and Python
+        log("stdio per call vs the SDK echo and the Python floor (benchmarks/stdio_floors.py) ...")
+        large = ",".join(str(n) for n in sizes if n >= 100_000)
+        floors = subprocess.run([sys.executable, str(HERE / "stdio_floors.py"), "--calls", str(calls),
+                                 "--sizes", large], capture_output=True, text=True, check=True)
+        print("\n" + floors.stdout)
     raw["elapsed_s"] = elapsed
     if args.json:
         Path(args.json).write_text(json.dumps(raw, indent=2, default=str))
@@ -835,6 +843,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--http-protocol", default="2025-11-25", help="MCP-Protocol-Version header for HTTP posts")
     p.add_argument("--mode", default="legacy", help="mcp.Client mode: legacy (initialize handshake) or auto")
     p.add_argument("--no-http", action="store_true")
+    p.add_argument("--no-floors", action="store_true", help="skip benchmarks/stdio_floors.py")
     p.add_argument("--json", help="also write the raw measurements to this file")
     p.add_argument("--_probe", help=argparse.SUPPRESS)
     p.add_argument("--_build", help=argparse.SUPPRESS)

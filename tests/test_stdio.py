@@ -207,13 +207,12 @@ def test_raw_initialize_answers_the_requested_version(raw_exchange):
     assert init["result"]["serverInfo"]["name"] == "ai-glossary-mcp"
 
 
-def test_garbage_line_is_dropped_and_the_next_request_is_answered(raw_exchange):
-    # The SDK's stdio transport drops a line it cannot parse (no id can be recovered, and MCP's
-    # 2025-06-18 schema has no null-id error response), so the very next message on stdout is the
-    # answer to request 2, and nothing else was written in between.
+def test_garbage_line_gets_a_parse_error_and_the_next_request_is_answered(raw_exchange):
+    # JSON-RPC 2.0: a line that is not JSON gets -32700 with a null id; the session carries on.
     call = raw_exchange["call"]
-    assert len(call) == 1, call
-    (answer,) = call
+    assert len(call) == 2, call
+    parse_error, answer = call
+    assert parse_error["id"] is None and parse_error["error"]["code"] == -32700
     assert answer["id"] == 2 and "error" not in answer
     assert answer["result"]["structuredContent"]["entry"]["id"] == "dpo"
     assert raw_exchange["ping"] == [{"jsonrpc": "2.0", "id": 3, "result": {}}]
@@ -221,14 +220,12 @@ def test_garbage_line_is_dropped_and_the_next_request_is_answered(raw_exchange):
 
 def test_stdout_carries_only_jsonrpc_messages(raw_exchange):
     lines = raw_exchange["lines"]
-    assert len(lines) == 3 and raw_exchange["rest"] == []
+    assert len(lines) == 4 and raw_exchange["rest"] == []
     for line in lines:
         assert line.endswith("\n") and "\n" not in line[:-1]  # one message per line
         msg = json.loads(line)
         assert msg["jsonrpc"] == "2.0"
         assert ("id" in msg and ("result" in msg) != ("error" in msg)) or ("method" in msg)
-        # no null-id parse error was emitted for the garbage line
-        assert msg.get("id") is not None
 
 
 def test_logs_go_to_stderr_and_the_server_exits_cleanly_on_eof(raw_exchange):

@@ -317,19 +317,11 @@ def serve(config: Config) -> int:
         log.info("serving %d entries over stdio", len(service.glossary))
         anyio.run(serve_stdio, server, reloader)
         return 0
-    host, port, path = config.get("host"), config.get("port"), config.get("path")
+    host = config.get("host")
     if not is_loopback(host) and verifier is None:
         print(f"ai-glossary-mcp: warning: listening on {host} without authentication; set auth.tokens_file or "
               "AI_GLOSSARY_MCP_TOKEN, and add this host to allowed_hosts", file=sys.stderr)
-    shown = f"[{host}]" if ":" in host else host
-    print(f"ai-glossary-mcp {__version__}: {len(service.glossary)} entries "
-          f"(hash {service.glossary.content_hash}), {'stateless' if config.get('stateless') else 'stateful'} HTTP\n"
-          f"  MCP endpoint: http://{shown}:{port}{path}\n"
-          f"  Health:       http://{shown}:{port}/healthz\n"
-          f"  Connect:      claude mcp add --transport http ai-glossary http://{shown}:{port}{path}\n"
-          f"                npx @modelcontextprotocol/inspector --cli http://{shown}:{port}{path} "
-          "--method tools/list\n  Stop with Ctrl-C.", file=sys.stderr, flush=True)
-    anyio.run(serve_http, server, config, reloader)
+    anyio.run(serve_http, server, config, reloader, None, verifier is not None)  # prints the banner once bound
     return 0
 
 

@@ -22,10 +22,13 @@ failures come back as one readable line instead of pydantic's report.
 # No `from __future__ import annotations`: the SDK evaluates every tool and prompt signature when it
 # registers it, and string annotations cost it an eval() each (about 8 ms of a start in all).
 import base64
+import inspect
 import json
 import logging
 import threading
 import weakref
+from contextvars import ContextVar
+from functools import partial
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -33,21 +36,23 @@ from mcp.server import MCPServer
 from mcp.server.caching import CacheHint
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
+from mcp.server.mcpserver.utilities.func_metadata import func_metadata
+from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.exceptions import MCPError
 from mcp_types import (
     INVALID_PARAMS,
     CallToolResult,
     Completion,
-    ListResourcesResult,
-    PaginatedRequestParams,
     PromptReference,
     Icon,
     Resource as MCPResource,
     ResourceLink,
+    Tool as MCPTool,
     ResourceTemplateReference,
     TextContent,
     ToolAnnotations,
 )
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 
 from . import __version__, lookup
@@ -56,6 +61,7 @@ from .glossary import URI_PREFIX, entry_uri
 from .normalize import fold, name_key
 from .output_schemas import compact_schema, published_schemas
 from .render import about, categories_markdown, entry_markdown, index_markdown
+from .sdk_compat import check_sdk, connection_of
 from .results import (
     CompareResult,
     DefineManyResult,
@@ -91,6 +97,8 @@ SERVER_ICONS = [Icon(src="data:image/svg+xml;base64," + base64.b64encode(_ICON_S
 MAX_PREFIX_NAMES = 2000
 MAX_COMPLETION_INPUT = 5 * (MAX_TERM_CHARS + 2)  # five terms and their separators
 
+_RESOURCES_OFFSET: ContextVar[int | None] = ContextVar("resources_offset", default=None)
+
 # Shared argument types. A term is explained once, in define_term's description, not in every tool that takes
 # one. Categories are not listed: the packs declare them, and an unknown one is an error that lists them.
 # String lengths are checked by the service (with a message that says the limit), not declared per argument.
@@ -113,6 +121,10 @@ def _call(fn, *args: Any) -> CallToolResult:
         return _answer(fn(*args))
     except InvalidArgument as exc:
         raise ToolError(str(exc)) from None
+
+
+def _tool_error(message: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
 
 
 def _validation_message(tool: str, exc: ValidationError) -> str:
@@ -153,12 +165,101 @@ class GlossaryMCPServer(MCPServer):
         # Live handshake-era connections (mcp.server.connection.Connection), to tell each one that the
         # resource list changed. Not ServerSession: that is a per-request proxy, gone after the request.
         self.connections: weakref.WeakSet[Any] = weakref.WeakSet()
-        super().__init__(**kwargs)
+        self.tool_functions: dict[str, Any] = {}  # name -> function, in registration order (through add_tool)
+        self._arg_models: dict[str, Any] = {}  # name -> the SDK's FuncMetadata for it, built on first call
+        self.output_schemas: dict[str, dict[str, Any]] = {}  # tool name -> the outputSchema it publishes
+        self._published_tools: list[MCPTool] | None = None  # list_tools' answer, built on first use
+        # The subscriptions/listen fan-out (2026-07-28 clients), kept so a reload can publish on it.
+        self.subscriptions = InMemorySubscriptionBus()
+        super().__init__(subscriptions=self.subscriptions, **kwargs)
+        self.middleware.extend([self._refuse_unknown_tools, self._page_resources])
+
+    def add_tool(self, fn: Any, name: str | None = None, **kwargs: Any) -> None:
+        super().add_tool(fn, name=name, **kwargs)
+        self.tool_functions[name or fn.__name__] = fn
+        self._published_tools = None
+
+    async def list_tools(self) -> list[MCPTool]:
+        """The SDK's tool list as published: every word is sent to the model on every turn, so descriptions
+        lose their docstring indentation and input schemas their derived titles, $refs and nullable anyOfs
+        (inlined, not shared through $defs: openai-agents' strict conversion rejects a property that is only
+        a $ref); each outputSchema is the derived one. Built once: tools are registered before serving."""
+        if self._published_tools is None:
+            self._published_tools = [t.model_copy(update={
+                "description": " ".join((t.description or "").split()),
+                "input_schema": compact_schema(t.input_schema),
+                **({"output_schema": self.output_schemas[t.name]} if t.name in self.output_schemas else {}),
+            }) for t in await super().list_tools()]
+        return list(self._published_tools)
+
+    async def _refuse_unknown_tools(self, ctx: Any, call_next: Any) -> Any:
+        """An unknown tool is a JSON-RPC error (the spec's rule), not an isError result."""
+        if ctx.method == "tools/call":
+            name = (ctx.params or {}).get("name")
+            if isinstance(name, str) and name not in self.tool_functions:
+                raise MCPError(code=INVALID_PARAMS,
+                               message=f"Unknown tool: {name[:100]!r}; tools are: {', '.join(self.tool_functions)}")
+        return await call_next(ctx)
+
+    async def _page_resources(self, ctx: Any, call_next: Any) -> Any:
+        """resources/list in pages of `resource_page_size`, so a 100,000-entry glossary is not one 20 MB reply:
+        the cursor is read here, the SDK's handler lists that page (list_resources), and the next cursor is
+        added to its answer."""
+        if ctx.method != "resources/list":
+            return await call_next(ctx)
+        await self.wait_for_glossary()
+        cursor = (ctx.params or {}).get("cursor")
+        try:
+            offset = decode_cursor(cursor if isinstance(cursor, str) else None, RESOURCES_LISTING)
+        except InvalidArgument as exc:
+            raise MCPError(code=INVALID_PARAMS, message=f"invalid resources/list cursor: {exc}") from None
+        token = _RESOURCES_OFFSET.set(offset)
+        try:
+            result = await call_next(ctx)
+        finally:
+            _RESOURCES_OFFSET.reset(token)
+        end = offset + len(result.get("resources", ()))
+        if end < len(self.service.glossary) + len(STATIC_RESOURCES):
+            result = {**result, "nextCursor": encode_cursor(end, RESOURCES_LISTING)}
+        return result
+
+    async def _serve_tool_calls(self, ctx: Any, call_next: Any) -> Any:
+        """tools/call on an initialized handshake-era connection, answered here: the arguments are validated
+        by the same model the SDK builds (func_metadata), the tool runs, and its CallToolResult is the answer.
+        This skips only layers that add nothing for these tools (a second validation of params, a Context
+        the tools do not take, and validating the result against the model it was just built from), which
+        cost more than most lookups. Anything else (the 2026-07-28 era, requests before initialize, params
+        with _meta) takes the SDK's full path."""
+        params = ctx.params
+        if ctx.method != "tools/call" or ctx.protocol_version in MODERN_PROTOCOL_VERSIONS \
+                or not isinstance(params, dict) or params.keys() - {"name", "arguments"}:
+            return await call_next(ctx)
+        name, arguments = params.get("name"), params.get("arguments") or {}
+        fn = self.tool_functions.get(name) if isinstance(name, str) else None
+        connection = connection_of(ctx)
+        if fn is None or not isinstance(arguments, dict) or connection is None \
+                or not connection.initialize_accepted:
+            return await call_next(ctx)
+        metadata = self._arg_models.get(name)
+        if metadata is None:
+            metadata = self._arg_models[name] = func_metadata(fn, structured_output=False)
+        await self.wait_for_glossary()
+        try:
+            kwargs = metadata.validate_arguments(arguments)
+            if inspect.iscoroutinefunction(fn):
+                return await fn(**kwargs)
+            return await anyio.to_thread.run_sync(partial(fn, **kwargs))  # slow tools keep the loop free
+        except ValidationError as exc:
+            return _tool_error(_validation_message(name, exc))
+        except ToolError as exc:
+            return _tool_error(str(exc))
+        except MCPError:
+            raise
+        except Exception as exc:
+            logger.exception("Tool %r raised an unexpected exception", name)
+            return _tool_error(f"Error executing tool {name}: {exc}")
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        if self._tool_manager.get_tool(name) is None:
-            known = ", ".join(t.name for t in self._tool_manager.list_tools())
-            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name[:100]!r}; tools are: {known}")
         await self.wait_for_glossary()
         try:
             return await super().call_tool(name, arguments, context)
@@ -171,9 +272,9 @@ class GlossaryMCPServer(MCPServer):
             raise ToolError(str(exc).removeprefix(f"Error executing tool {name}: ")) from exc.__cause__
 
     async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None, context: Any = None) -> Any:
-        prompt = self._prompt_manager.get_prompt(name)
+        prompt = next((p for p in await self.list_prompts() if p.name == name), None)
         if prompt is None:
-            known = ", ".join(p.name for p in self._prompt_manager.list_prompts())
+            known = ", ".join(p.name for p in await self.list_prompts())
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name[:100]!r}; prompts are: {known}")
         await self.wait_for_glossary()
         declared = {a.name: a for a in (prompt.arguments or [])}
@@ -187,20 +288,12 @@ class GlossaryMCPServer(MCPServer):
                            + f". Its arguments are: {', '.join(declared) or 'none'}")
         return await super().get_prompt(name, arguments, context)
 
-    async def _handle_list_resources(self, ctx: Any, params: PaginatedRequestParams | None) -> ListResourcesResult:
-        """resources/list in pages of `resource_page_size`, so a 100,000-entry glossary is not one 20 MB reply."""
-        await self.wait_for_glossary()
-        try:
-            offset = decode_cursor(params.cursor if params is not None else None, RESOURCES_LISTING)
-        except InvalidArgument as exc:
-            raise MCPError(code=INVALID_PARAMS, message=f"invalid resources/list cursor: {exc}") from None
-        resources = await self.list_resources(offset, self.resource_page_size)
-        end = offset + len(resources)
-        more = end < len(self.service.glossary) + len(STATIC_RESOURCES)
-        return ListResourcesResult(resources=resources,
-                                   next_cursor=encode_cursor(end, RESOURCES_LISTING) if more else None)
-
-    async def list_resources(self, offset: int = 0, limit: int | None = None) -> list[MCPResource]:
+    async def list_resources(self, offset: int | None = None, limit: int | None = None) -> list[MCPResource]:
+        """The resources from `offset` (default: the page resources/list asked for, else everything)."""
+        if offset is None:
+            offset = _RESOURCES_OFFSET.get()
+            limit = limit if offset is None else self.resource_page_size
+            offset = offset or 0
         g = self.service.glossary
         static = [
             MCPResource(uri="glossary://about", name="about", title="About this glossary",
@@ -281,6 +374,7 @@ def _complete_names(service: GlossaryService, prefix: str, want: Literal["id", "
 
 def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth: Any = None,
                   token_verifier: Any = None) -> GlossaryMCPServer:
+    check_sdk()
     server = GlossaryMCPServer(
         service,
         name="ai-glossary-mcp",
@@ -297,7 +391,7 @@ def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth:
     )
     async def track_session(ctx: Any, call_next: Any) -> Any:
         # Remember live sessions so a reload can tell each one that the resource list changed.
-        connection = getattr(getattr(ctx, "session", None), "_connection", None)
+        connection = connection_of(ctx)
         if connection is not None:
             try:
                 server.connections.add(connection)
@@ -306,6 +400,7 @@ def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth:
         return await call_next(ctx)
 
     server.middleware.append(track_session)
+    server.middleware.append(server._serve_tool_calls)  # innermost: after every observer has seen the call
     _register_tools(server, service)
     _register_templates(server)
     _register_prompts(server, service)
@@ -319,10 +414,7 @@ def _structured_tool(server: GlossaryMCPServer, schemas: dict[str, dict[str, Any
 
     def register(fn: Any) -> Any:
         server.tool(structured_output=False, **kwargs)(fn)
-        result_class = fn.__annotations__["return"]
-        # Set before anything lists the tools: the SDK caches Tool.output_schema on first read.
-        tool = server._tool_manager.get_tool(kwargs.get("name") or fn.__name__)  # noqa: SLF001
-        tool.fn_metadata.output_schema = schemas[result_class.__name__]
+        server.output_schemas[kwargs.get("name") or fn.__name__] = schemas[fn.__annotations__["return"].__name__]
         return fn
 
     return register
@@ -412,11 +504,6 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
         """Spot glossary terms in a passage, e.g. a draft: offsets and one-line definitions. Short all-caps
         acronyms match case-sensitively."""
         return _call(service.find_in_text, text)  # type: ignore[return-value]
-
-    for tool in server._tool_manager.list_tools():  # noqa: SLF001
-        tool.description = " ".join(tool.description.split())  # no docstring indentation
-        # Inlined, not shared through $defs: openai-agents' strict conversion rejects a property that is only a $ref.
-        tool.parameters = compact_schema(tool.parameters)  # no derived titles, $refs or nullable anyOfs
 
 
 _INPUT_KIND_SCHEMAS: dict[str, dict[str, Any]] = {

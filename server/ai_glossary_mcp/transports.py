@@ -1,42 +1,47 @@
 """Running the server: stdio for one client, streamable HTTP for a team.
 
 stdio is what desktop clients launch; nothing but JSON-RPC may reach stdout,
-so logging is configured onto stderr before anything else runs. HTTP uses the
-SDK's streamable-HTTP app under uvicorn with our security settings applied
-explicitly (never left to defaults that depend on the bind address):
-DNS-rebinding protection with a Host/Origin allow-list, a request body cap,
-session limits, optional bearer tokens through the SDK's TokenVerifier hook,
-and an unauthenticated `/healthz` that reveals counts, never glossary text.
+so logging is configured onto stderr before anything else runs, and the wire
+itself (framing, unreadable lines, EOF) is stdio_wire.py under the SDK's
+serving loop. HTTP uses the SDK's streamable-HTTP app under uvicorn with our
+security settings applied explicitly (never left to defaults that depend on
+the bind address): DNS-rebinding protection with a Host/Origin allow-list
+(also on `/healthz`), a request body cap, bearer tokens through the SDK's
+TokenVerifier hook, connection limits (http_limits.py) and session rules
+(http_sessions.py). The banner is printed only once the port is bound, with
+URLs and client commands that connect as printed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import hmac
 import ipaddress
-import json
 import logging
+import socket
 import sys
 from functools import partial
-from io import TextIOWrapper
 from typing import Any
 
 import anyio
-import mcp_types
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
-from mcp.server.lowlevel.server import NotificationOptions
-from mcp.server.stdio import stdio_server
-from mcp.server.transport_security import TransportSecuritySettings
-from mcp.shared.message import SessionMessage
+from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from mcp.shared.subscriptions import ResourcesListChanged
-from mcp_types import INVALID_PARAMS, INVALID_REQUEST, ErrorData, JSONRPCError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from . import __version__
 from .config import Config
+from .errors import ConfigError
+from .http_limits import (REQUEST_TIMEOUT, connection_cap, default_protocol, guarded_protocol, quiet_accept_errors,
+                          raise_descriptor_limit)
+from .http_sessions import SessionGuard
 from .mcp_server import GlossaryMCPServer
+from .sdk_compat import advertise_list_changed, serve_streams  # advertise_list_changed: cli imports it from here
+from .stdio_wire import claimed_stdio, serve_lines
 
 logger = logging.getLogger("ai_glossary_mcp")
 
@@ -81,7 +86,7 @@ def is_loopback(host: str) -> bool:
 
 async def notify_list_changed(server: GlossaryMCPServer) -> None:
     """Tell every connected client that the resource list changed (legacy sessions and listeners)."""
-    await server._subscriptions.publish(ResourcesListChanged())  # noqa: SLF001 - the SDK's fan-out seam
+    await server.subscriptions.publish(ResourcesListChanged())
     for connection in list(server.connections):
         if connection.protocol_version in MODERN_PROTOCOL_VERSIONS:
             continue  # 2026-07-28 clients hear about changes through subscriptions/listen (published above)
@@ -91,95 +96,91 @@ async def notify_list_changed(server: GlossaryMCPServer) -> None:
             logger.debug("could not notify a connection", exc_info=True)
 
 
-def advertise_list_changed(server: GlossaryMCPServer) -> None:
-    """Handshake-era clients learn about listChanged from initialize; say resources can change."""
-    low = server._lowlevel_server  # noqa: SLF001
-    low.create_initialization_options = partial(  # type: ignore[method-assign]
-        type(low).create_initialization_options, low, NotificationOptions(resources_changed=True)
-    )
-
-
-def _request_id(item: Any) -> str | int | None:
-    rid = item.get("id") if isinstance(item, dict) else None
-    return rid if isinstance(rid, (str, int)) and not isinstance(rid, bool) else None
-
-
-def unreadable_replies(line: str) -> list[JSONRPCError]:
-    """Errors for a stdin line the SDK cannot read and would drop: one per request id we can recover.
-
-    A line without a usable id stays unanswered (MCP's error response needs an id), but a request that
-    carries one must not leave its client waiting forever."""
-    try:
-        data = json.loads(line)  # the stdlib parser also accepts lone-surrogate escapes
-    except (ValueError, RecursionError):
-        return []
-    replies = []
-    for item in data if isinstance(data, list) else [data]:
-        rid = _request_id(item)
-        if rid is None:
-            continue
-        if isinstance(data, list):
-            code, message = INVALID_REQUEST, "Invalid Request: batches are not supported; send one message per line"
-        elif item.get("jsonrpc") == "2.0" and isinstance(item.get("method"), str):
-            code, message = INVALID_PARAMS, ("the request contains a string that is not valid Unicode (a lone "
-                                             "surrogate escape); send valid UTF-8 text")
-        else:
-            code, message = INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message"
-        replies.append(JSONRPCError(jsonrpc="2.0", id=rid, error=ErrorData(code=code, message=message)))
-    return replies
-
-
-class _ScreenedStdin:
-    """stdin lines for the SDK's reader; requests it could not read are answered here instead of dropped."""
-
-    def __init__(self, replies: Any):
-        self._file = anyio.wrap_file(TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace"))
-        self._replies = replies
-
-    def __aiter__(self) -> "_ScreenedStdin":
-        return self
-
-    async def __anext__(self) -> str:
-        while True:
-            line = await self._file.readline()
-            if not line:
-                raise StopAsyncIteration
-            try:
-                mcp_types.jsonrpc_message_adapter.validate_json(line, by_name=False)
-            except Exception:
-                for reply in unreadable_replies(line):
-                    await self._replies.send(SessionMessage(reply))
-                continue
-            return line
-
-
 async def serve_stdio(server: GlossaryMCPServer, reloader: Any = None) -> None:
-    send_reply, replies = anyio.create_memory_object_stream[SessionMessage](64)
-    async with stdio_server(stdin=_ScreenedStdin(send_reply)) as (read_stream, write_stream):  # type: ignore[arg-type]
+    """Serve one client over stdin/stdout through the SDK's serving loop and our own wire (stdio_wire)."""
+    with claimed_stdio() as (fd_in, fd_out):
         async with anyio.create_task_group() as tg:
-            async def forward_replies() -> None:
-                async with replies:
-                    async for message in replies:
-                        await write_stream.send(message)
-
-            tg.start_soon(forward_replies)
             if reloader is not None:
                 tg.start_soon(reloader.run)
-            low = server._lowlevel_server  # noqa: SLF001
-            await low.run(read_stream, write_stream, low.create_initialization_options())
+            await serve_lines(partial(serve_streams, server), fd_in, fd_out)
             tg.cancel_scope.cancel()
 
 
+WILDCARD_BINDS = ("0.0.0.0", "::", "")
+
+
+def security_settings(config: Config) -> TransportSecuritySettings:
+    """DNS-rebinding protection from allowed_hosts and allowed_origins. Every allowed host is also an allowed
+    origin (http and https), so listing a host is enough to serve browsers on it. A pattern the check
+    cannot match ('*', '*.example.com') is refused at start, in one line, instead of rejecting every request."""
+    hosts = [str(h).strip() for h in config.get("allowed_hosts")]
+    origins = [str(o).strip() for o in config.get("allowed_origins")]
+    for kind, values in (("allowed_hosts", hosts), ("allowed_origins", origins)):
+        for value in values:
+            if "*" in value.removesuffix(":*") or not value.removesuffix(":*"):
+                raise ConfigError(f"{kind}: {value!r} is not supported; list exact names, with ':*' for any port "
+                                  "(e.g. 'glossary.example.com:*')")
+    derived = [f"{scheme}://{h}" for h in hosts for scheme in ("http", "https")]
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
+                                     allowed_origins=list(dict.fromkeys(origins + derived)))
+
+
+def connect_host(config: Config) -> str:
+    """The host a client on this machine should use: a wildcard bind is reached on loopback."""
+    host = config.get("host")
+    if host in WILDCARD_BINDS:
+        host = "127.0.0.1" if host != "::" else "::1"
+    return f"[{host}]" if ":" in host else host
+
+
+def _host_allowed(host_port: str, security: TransportSecuritySettings) -> bool:
+    host = host_port.rpartition(":")[0]
+    return host_port in security.allowed_hosts or f"{host}:*" in security.allowed_hosts
+
+
+def connection_banner(server: GlossaryMCPServer, config: Config, security: TransportSecuritySettings,
+                      with_token: bool) -> str:
+    """What to print once the port is bound: URLs and client commands that connect as printed."""
+    g = server.service.glossary
+    port, path = config.get("port"), config.get("path")
+    base = f"http://{connect_host(config)}:{port}"
+    header = ' --header "Authorization: Bearer $AI_GLOSSARY_MCP_TOKEN"' if with_token else ""
+    lines = [
+        f"ai-glossary-mcp {__version__}: {len(g)} entries (hash {g.content_hash}), "
+        f"{'stateless' if config.get('stateless') else 'stateful'} HTTP",
+        f"  MCP endpoint: {base}{path}",
+        f"  Health:       {base}/healthz",
+        f"  Connect:      claude mcp add --transport http ai-glossary {base}{path}{header}",
+        f"                npx @modelcontextprotocol/inspector --cli {base}{path}{header} --method tools/list",
+    ]
+    if with_token:
+        lines.append("  (set AI_GLOSSARY_MCP_TOKEN to one of the configured tokens in the client's shell)")
+    if not _host_allowed(f"{connect_host(config)}:{port}", security):
+        lines.append(f"  Note: {connect_host(config)} is not in allowed_hosts, so these URLs get 421; add it")
+    if config.get("host") in WILDCARD_BINDS:
+        lines.append("  Listening on all interfaces: other machines connect by a name listed in allowed_hosts.")
+    lines.append("  Stop with Ctrl-C.")
+    return "\n".join(lines)
+
+
+def quiet_sdk_loggers(level: str) -> None:
+    """The SDK's HTTP transport logs every request and session at info ("Terminating session: None" on every
+    stateless request); those lines are debug detail here, shown only with --log-level debug."""
+    if level.lower() != "debug":
+        for name in ("mcp.server.streamable_http", "mcp.server.streamable_http_manager"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def build_http_app(server: GlossaryMCPServer, config: Config) -> Any:
-    """The Starlette app for streamable HTTP, with our security settings."""
-    security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
-        allowed_hosts=list(config.get("allowed_hosts")),
-        allowed_origins=list(config.get("allowed_origins")),
-    )
+    """The Starlette app for streamable HTTP, with our security settings and the session guard in front."""
+    security = security_settings(config)
+    guard = TransportSecurityMiddleware(security)
 
     @server.custom_route("/healthz", methods=["GET"])
-    async def healthz(request: Request) -> JSONResponse:
+    async def healthz(request: Request) -> Response:
+        refused = await guard.validate_request(request)  # the same Host/Origin rules as the MCP endpoint
+        if refused is not None:
+            return refused
         g = server.service.glossary
         return JSONResponse({
             "status": "ok",
@@ -190,43 +191,74 @@ def build_http_app(server: GlossaryMCPServer, config: Config) -> Any:
         })
 
     stateless = bool(config.get("stateless"))
-    return server.streamable_http_app(
+    max_sessions = int(config.get("max_sessions"))
+    app = server.streamable_http_app(
         streamable_http_path=config.get("path"),
         json_response=stateless,
         stateless_http=stateless,
         max_request_body_size=config.get("max_body_bytes"),
         session_idle_timeout=None if stateless else float(config.get("session_idle_timeout")),
-        max_sessions=None if stateless else config.get("max_sessions"),
+        # The guard keeps the table at max_sessions by closing the least recently used session; the SDK's own
+        # limit (which refuses newcomers with 503) is only a backstop above it.
+        max_sessions=None if stateless else 2 * max_sessions,
         transport_security=security,
         host=config.get("host"),
     )
+    return SessionGuard(app, config.get("path"), stateless=stateless, max_sessions=max_sessions,
+                        idle_timeout=float(config.get("session_idle_timeout")),
+                        max_body_bytes=int(config.get("max_body_bytes")))
 
 
 def auth_settings(config: Config) -> tuple[AuthSettings | None, StaticTokenVerifier | None]:
     tokens = config.tokens()
     if not tokens:
         return None, None
-    host = config.get("host")
-    base = f"http://{host if ':' not in host else '[' + host + ']'}:{config.get('port')}"
+    base = f"http://{connect_host(config)}:{config.get('port')}"
     return AuthSettings(issuer_url=base, resource_server_url=None), StaticTokenVerifier(tokens)
 
 
+def bind_socket(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is printed: a busy port is one error line, no banner."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = "the port is in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+        raise OSError(f"cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 async def serve_http(server: GlossaryMCPServer, config: Config, reloader: Any = None,
-                     ready: Any = None) -> None:
+                     ready: Any = None, with_token: bool = False) -> None:
     import uvicorn
 
+    quiet_sdk_loggers(config.get("log_level"))
+    descriptors = raise_descriptor_limit()
     app = build_http_app(server, config)
-    uv = uvicorn.Config(app, host=config.get("host"), port=config.get("port"), log_config=None,
-                        log_level=config.get("log_level"), lifespan="on", timeout_graceful_shutdown=3,
-                        h11_max_incomplete_event_size=64 * 1024)
+    sock = bind_socket(config.get("host"), config.get("port"))
+    protocol = guarded_protocol(default_protocol(), REQUEST_TIMEOUT, connection_cap(descriptors))
+    uv = uvicorn.Config(app, log_config=None, log_level=config.get("log_level"), lifespan="on",
+                        timeout_graceful_shutdown=3, h11_max_incomplete_event_size=64 * 1024, http=protocol,
+                        access_log=config.get("log_level") == "debug")  # a line per request only in debug
     uv_server = uvicorn.Server(uv)
+    quiet_accept_errors(asyncio.get_running_loop())
+    print(connection_banner(server, config, security_settings(config), with_token), file=sys.stderr, flush=True)
     async with anyio.create_task_group() as tg:
         if reloader is not None:
             tg.start_soon(reloader.run)
         try:
-            await uv_server.serve()
-        except SystemExit:  # uvicorn calls sys.exit() when it cannot start (port in use, bad address)
+            await uv_server.serve(sockets=[sock])
+        except SystemExit:  # uvicorn calls sys.exit() when it cannot start
             pass
+        finally:
+            sock.close()
         tg.cancel_scope.cancel()
     if not uv_server.started:
-        raise OSError(f"could not listen on {config.get('host')}:{config.get('port')} (is the port in use?)")
+        raise OSError(f"could not serve on {config.get('host')}:{config.get('port')}")
