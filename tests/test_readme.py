@@ -24,7 +24,7 @@ EXAMPLE = re.compile(r"<!-- example: (\w+) (\{.*?\}) -->\n```json\n(.*?)```", re
 DATA_FILE = re.compile(r"<!-- data-file: (\S+) -->\n```yaml\n(.*?)```", re.S)
 SETTINGS_TABLE = re.compile(r"(<!-- settings-table -->\n)(.*?)(<!-- /settings-table -->)", re.S)
 WIDTH = 120
-ELIDE = 64
+ELIDE = 48
 TOOLS = ("define_term", "define_terms", "search_terms", "list_terms", "find_related", "explain_formula",
          "evaluate_formula", "compare_terms", "find_terms_in_text")
 
@@ -124,6 +124,30 @@ def test_quick_start_is_exactly_the_two_make_commands():
     section = text.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in section.splitlines() if line.strip()]
     assert commands == ["make run", "make test"]
+
+
+
+def test_own_glossary_commands_work_as_shown(tmp_path):
+    # Every command in "Serve your own glossary" runs as written, from a directory where the README's
+    # relative paths resolve (tests/ is the checkout's), and succeeds: imports write packs that validate,
+    # define answers from the imported pack, export writes its file.
+    import shutil
+    import subprocess
+
+    section = README.read_text(encoding="utf-8").split("## Serve your own glossary", 1)[1].split("\n## ", 1)[0]
+    script = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split(" #")[0].strip() for line in script.splitlines() if line.startswith("ai-glossary-mcp ")]
+    assert len(commands) >= 10
+    exe = shutil.which("ai-glossary-mcp", path=str(Path(sys.executable).parent))
+    assert exe, "the ai-glossary-mcp script is not installed beside this interpreter"
+    (tmp_path / "tests").symlink_to(ROOT / "tests")
+    for command in commands:
+        words = command.split()
+        done = subprocess.run([exe, *words[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (command, done.stderr[-2000:])
+        if words[1] == "define":
+            assert "yield" in done.stdout.lower(), (command, done.stdout)
+    assert (tmp_path / "law-export.tbx").read_text(encoding="utf-8").lstrip().startswith("<?xml")
 
 
 def _write() -> None:

@@ -54,9 +54,8 @@ SETTINGS: tuple[Setting, ...] = (
             "if a change is invalid)."),
     Setting("watch_interval", "int", 1000, "How often --watch checks pack files, in milliseconds.",
             minimum=100, maximum=60000),
-    Setting("load_cache", "bool", True, "Compile the validated, indexed glossary into an SQLite store in the "
-            "user's cache directory and serve it while the pack files are unchanged (starts open it instead of "
-            "parsing YAML; memory stays small at any size); AI_GLOSSARY_MCP_CACHE_DIR sets the directory."),
+    Setting("load_cache", "bool", True, "Serve a compiled SQLite copy of the glossary, kept in the user's cache "
+            "directory while the pack files are unchanged: fast starts, small memory at any size."),
     Setting("log_level", "str", "warning", "Log level (logs always go to stderr).", choices=LOG_LEVELS),
     Setting("allowed_hosts", "list", ["127.0.0.1:*", "localhost:*", "[::1]:*"],
             "Host header values accepted over HTTP (DNS-rebinding protection)."),
