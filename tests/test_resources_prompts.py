@@ -108,9 +108,37 @@ async def test_prompt_arguments_complete(client):
     assert values[0].startswith("DPO, Reinforcement Learning from Human Feedback")
 
 
+async def test_formula_symbols_complete_from_the_term_already_chosen(client, glossary):
+    # completion/complete's context.arguments carries the prompt's earlier arguments: the symbols offered
+    # are those of that term's formula, and change with it.
+    ref = PromptReference(name="walk_through_formula")
+
+    async def symbols(value: str, arguments: dict | None) -> list[str]:
+        return (await client.complete(ref, {"name": "symbol", "value": value},
+                                      context_arguments=arguments)).completion.values
+
+    legend = {e.id: [v.symbol for v in e.formula.variables] for e in glossary.formula_entries}
+    assert await symbols("", {"term": "DPO"}) == legend["dpo"]
+    assert await symbols("", {"term": "direct preference optimisation"}) == legend["dpo"]
+    assert await symbols("", {"term": "softmax"}) == legend["softmax"] != legend["dpo"]
+    assert await symbols("K", {"term": "softmax"}) == [s for s in legend["softmax"] if s.startswith("K")]
+    assert await symbols("", None) == [] and await symbols("", {"term": "LoRA"}) == []  # no term, no formula
+    terms = (await client.complete(ref, {"name": "term", "value": ""})).completion.values
+    assert sorted(terms) == sorted(e.term for e in glossary.formula_entries)
+    assert (await client.complete(ref, {"name": "term", "value": "direct pref"})).completion.values == [
+        "Direct Preference Optimization"]
+
+
+async def test_formula_prompt_embeds_the_entry_and_focuses_on_a_symbol(client):
+    result = await client.get_prompt("walk_through_formula", {"term": "DPO", "symbol": "beta"})
+    assert result.messages[0].content.resource.uri == "glossary://terms/dpo"
+    text = result.messages[-1].content.text
+    assert "Focus on β" in text and "evaluate_formula" in text
+
+
 async def test_explain_term_prompt_embeds_the_entry(client):
     prompts = {p.name: p for p in (await client.list_prompts()).prompts}
-    assert set(prompts) == {"explain_term", "compare_terms"}
+    assert set(prompts) == {"explain_term", "compare_terms", "walk_through_formula"}
     result = await client.get_prompt("explain_term", {"term": "GRPO", "audience": "beginner"})
     block = result.messages[0].content
     assert block.type == "resource" and block.resource.uri == "glossary://terms/grpo"
@@ -127,6 +155,7 @@ async def test_compare_terms_prompt_embeds_each_entry(client):
 @pytest.mark.parametrize("name,args", [
     ("explain_term", {"term": "k-means"}), ("explain_term", {"term": "DPO", "audience": "toddler"}),
     ("compare_terms", {"terms": "DPO"}), ("nonexistent_prompt", {}),
+    ("walk_through_formula", {"term": "LoRA"}), ("walk_through_formula", {"term": "DPO", "symbol": "ω"}),
 ])
 async def test_bad_prompt_requests_are_invalid_params(client, name, args):
     with pytest.raises(MCPError) as info:

@@ -147,7 +147,7 @@ def test_about_resource_reports_counts_and_hash(transcript):
 def test_templates_and_prompts_are_listed(transcript):
     assert {t.uri_template for t in transcript["templates"]} == {"glossary://terms/{id}",
                                                                  "glossary://terms/{id}.json"}
-    assert [p.name for p in transcript["prompts"]] == ["explain_term", "compare_terms"]
+    assert [p.name for p in transcript["prompts"]] == ["explain_term", "compare_terms", "walk_through_formula"]
 
 
 def test_explain_term_prompt_embeds_the_entry(transcript):

@@ -612,6 +612,29 @@ def _register_prompts(server: GlossaryMCPServer, service: GlossaryService) -> No
         return [{"role": "user", "content": b} for b in blocks] + [{"role": "user", "content": text}]
 
 
+    @server.prompt(title="Walk through a formula")
+    def walk_through_formula(
+        term: Annotated[str, Field(description="A glossary term that has a formula (e.g. DPO, softmax).")],
+        symbol: Annotated[str, Field(description="Optional: one symbol of its legend to focus on.")] = "",
+    ) -> list[dict]:
+        """Walk through a glossary formula, or one symbol of it, grounded in the reviewed entry."""
+        try:
+            term = service_check(term)
+            result = service.explain_formula(term, symbol)
+        except InvalidArgument as exc:  # e.g. a symbol the legend does not have: the message lists them
+            raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
+        if not result.has_formula or result.entry is None:
+            available = ", ".join(f.term for f in result.formulas_available) or "none"
+            raise MCPError(code=INVALID_PARAMS,
+                           message=f"{term[:100]!r} has no formula in the glossary; formulas: {available}")
+        block, entry = _embedded(service, result.entry.id)
+        focus = (f" Focus on {result.variable.symbol}: what it stands for, where it enters the formula and how "
+                 "changing it changes the result." if result.variable else " Explain every symbol of its legend.")
+        text = (f"Walk through the formula of {entry.term} step by step, using only the glossary entry below as "
+                f"ground truth, and cite it as {entry_uri(entry.id)}.{focus} If you show numbers, compute them "
+                f"with the evaluate_formula tool (term '{entry.id}') rather than by hand.")
+        return [{"role": "user", "content": block}, {"role": "user", "content": text}]
+
 def service_check(term: str) -> str:
     from .service import check_text
 
@@ -629,6 +652,16 @@ def _register_completions(server: GlossaryMCPServer, service: GlossaryService) -
             if argument.name != "id":
                 return None
             values, total = _complete_names(service, value, "id")
+        elif isinstance(ref, PromptReference) and ref.name == "walk_through_formula":
+            if argument.name == "term":
+                values, total = _complete_formula_terms(service, value)
+            elif argument.name == "symbol":
+                # The symbols of the formula of the term already chosen (the client sends it in context).
+                chosen = ((getattr(context, "arguments", None) or {}).get("term") or "")[:MAX_TERM_CHARS]
+                values = [v for v in _formula_symbols(service, chosen) if fold(v).startswith(fold(value).strip())]
+                total = len(values)
+            else:
+                return None
         elif isinstance(ref, PromptReference) and ref.name in ("explain_term", "compare_terms"):
             if argument.name == "audience":
                 values = [a for a in AUDIENCE_STYLE if a.startswith(value.strip().lower())]
@@ -645,3 +678,22 @@ def _register_completions(server: GlossaryMCPServer, service: GlossaryService) -
         else:
             return None
         return Completion(values=values[:MAX_COMPLETIONS], total=total, has_more=total > MAX_COMPLETIONS)
+
+
+def _complete_formula_terms(service: GlossaryService, value: str) -> tuple[list[str], int]:
+    """Terms for walk_through_formula's `term`: the name completion, keeping entries that have a formula."""
+    by_term = {e.term: e for e in service.glossary.formula_entries}
+    names, _ = _complete_names(service, value, "term")
+    values = [n for n in names if n in by_term] if value.strip() else sorted(by_term)
+    return values, len(values)
+
+
+def _formula_symbols(service: GlossaryService, term: str) -> list[str]:
+    """The legend's symbols of the formula of `term` (any name define_term resolves), or none."""
+    if not term.strip():
+        return []
+    result = service.define(term, "brief")
+    entry = service.glossary.by_id.get(result.entry.id) if result.found and result.entry else None
+    if entry is None or entry.formula is None:
+        return []
+    return [v.symbol for v in entry.formula.variables]

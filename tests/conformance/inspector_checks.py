@@ -15,7 +15,7 @@ from typing import Any
 
 TOOLS = {"define_term", "define_terms", "search_terms", "list_terms", "find_related", "explain_formula",
          "evaluate_formula", "compare_terms", "find_terms_in_text"}
-PROMPTS = {"explain_term", "compare_terms"}
+PROMPTS = {"explain_term", "compare_terms", "walk_through_formula"}
 DPO = "Direct Preference Optimization"
 DPO_URI = "glossary://terms/dpo"
 
@@ -96,7 +96,7 @@ def prompts_list(out: Any) -> str:
     args = {a.get("name"): a for a in prompts["explain_term"].get("arguments") or []}
     expect(args.get("term", {}).get("required") is True,
            "explain_term: argument 'term' missing or not required")
-    return "prompts: compare_terms, explain_term (term required)"
+    return f"prompts: {', '.join(sorted(PROMPTS))} (explain_term: term required)"
 
 
 def prompts_get_explain(out: Any) -> str:
