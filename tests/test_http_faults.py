@@ -67,6 +67,18 @@ def test_a_full_session_table_admits_a_new_client_by_closing_the_least_recently_
     assert _ping(srv, again) == 200
 
 
+
+def test_a_request_the_server_refuses_closes_no_session(servers):
+    # Only an admitted newcomer may cost the least recently used client its session: a refused
+    # initialize (bad Host: 421) or a session-less request that is not an initialize (400) costs none.
+    srv = servers["small"]  # max_sessions: 2
+    first, second = _open_session(srv), _open_session(srv)
+    r = httpx2.post(srv.url, json=initialize_request(1), headers=MCP_HEADERS | {"host": "evil.example"}, timeout=10)
+    assert r.status_code == 421, r.text
+    r = httpx2.post(srv.url, json=jsonrpc("ping", None, 5), headers=MCP_HEADERS, timeout=10)
+    assert r.status_code == 400, r.text
+    assert _ping(srv, first) == 200 and _ping(srv, second) == 200
+
 @pytest.mark.parametrize("name", ["small", "wildcard"])
 def test_a_batch_gets_invalid_request_without_an_echo(servers, name):
     srv = servers[name]

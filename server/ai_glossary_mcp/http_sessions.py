@@ -130,10 +130,9 @@ class SessionGuard:
                 self.sessions.pop(session_id, None)
 
     async def _open(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        while len(self.sessions) >= self.max_sessions:
-            oldest, _ = next(iter(self.sessions.items()))
-            logger.info("session table full (%d): closing the least recently used session", self.max_sessions)
-            await self.close_session(oldest)
+        # A session is closed to make room only once the SDK has accepted the new one: a request it refuses
+        # (no or a wrong token, a bad Host, not an initialize) must not cost another client its session.
+        # Until then the table may briefly hold more; the SDK's own cap is twice max_sessions.
         opened: list[str] = []
 
         async def watch(message: dict[str, Any]) -> None:
@@ -146,6 +145,10 @@ class SessionGuard:
         await self.app(scope, receive, watch)
         for session_id in opened:
             self.sessions[session_id] = Session(scope=dict(scope))
+        while opened and len(self.sessions) > self.max_sessions:
+            oldest = next(iter(self.sessions))
+            logger.info("session table full (%d): closing the least recently used session", self.max_sessions)
+            await self.close_session(oldest)
 
     async def close_session(self, session_id: str) -> None:
         """End a session as its client would, with a DELETE carrying the client's own credentials."""
