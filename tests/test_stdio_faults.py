@@ -108,6 +108,18 @@ def test_eof_right_after_one_call_still_answers_it():
     assert out[1]["result"]["structuredContent"]["entry"]["id"] == "dpo"
 
 
+
+def test_eof_does_not_wait_for_a_request_the_client_cancelled():
+    # The SDK never answers a cancelled request (the spec's rule), so EOF must not wait out its grace for it.
+    find = jsonrpc("tools/call", {"name": "find_terms_in_text", "arguments": {"text": "LoRA and DPO " * 500}}, 2)
+    cancel = jsonrpc("notifications/cancelled", {"requestId": 2, "reason": "test"}, id=None)
+    data = _lines(initialize_request(1), jsonrpc("notifications/initialized", id=None), find, cancel,
+                  _define(3, "DPO"))
+    out, proc = _run_piped(data)
+    assert proc.returncode == 0
+    assert 3 in [m.get("id") for m in out]
+    assert b"still unanswered" not in proc.stderr, proc.stderr.decode()[-2000:]
+
 def _rss_kib(pid: int) -> int:
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:

@@ -180,10 +180,11 @@ class StdoutWriter:
         self.in_flight = in_flight
         self.broken = False
 
-    def write_message(self, message: Any) -> None:
+    def write_message(self, message: Any, settles: bool = True) -> None:
+        """Write one message; an answer (`settles`) crosses its request off the requests in flight."""
         data = message.model_dump_json(by_alias=True, exclude_unset=True).encode() + b"\n"
         rid = getattr(message, "id", None)
-        if rid is not None and not isinstance(message, JSONRPCRequest):
+        if settles and rid is not None and not isinstance(message, JSONRPCRequest):
             self.in_flight.done(rid)
         if self.broken:
             return
@@ -261,11 +262,17 @@ class StdinLines:
         if not line.strip():
             return  # a blank line carries no message
         message, replies = classify(line)
-        for reply in replies:
-            self.writer.write_message(reply)
+        for reply in replies:  # answers to unreadable lines: they settle no request in flight
+            self.writer.write_message(reply, settles=False)
         if message is not None:
-            if isinstance(message.message, JSONRPCRequest):
-                self.in_flight.add(message.message.id)
+            inner = message.message
+            if isinstance(inner, JSONRPCRequest):
+                self.in_flight.add(inner.id)
+            elif getattr(inner, "method", None) == "notifications/cancelled":
+                # The SDK never answers a request the client cancelled (the spec's rule): stop waiting for it.
+                cancelled = readable_id({"id": (getattr(inner, "params", None) or {}).get("requestId")})
+                if cancelled is not None:
+                    self.in_flight.done(cancelled)
             out.append(message)
 
     async def pump(self, send: Any) -> None:
@@ -299,7 +306,7 @@ class StdinLines:
                     piece = chunk[start:end]
                     start = end + 1
                     if skipping is not None:
-                        self.writer.write_message(oversize_reply(skipping[0], skipping[1] + len(piece)))
+                        self.writer.write_message(oversize_reply(skipping[0], skipping[1] + len(piece)), settles=False)
                         skipping = None
                         continue
                     if pending:
@@ -308,13 +315,13 @@ class StdinLines:
                     else:
                         line = piece
                     if len(line) > MAX_LINE_BYTES:
-                        self.writer.write_message(oversize_reply(line[:ID_PEEK_BYTES], len(line)))
+                        self.writer.write_message(oversize_reply(line[:ID_PEEK_BYTES], len(line)), settles=False)
                         continue
                     self._serve_line(line, out)
                 for message in out:
                     await send.send(message)
             if skipping is not None:
-                self.writer.write_message(oversize_reply(*skipping))
+                self.writer.write_message(oversize_reply(*skipping), settles=False)
             elif pending:
                 out = []
                 self._serve_line(bytes(pending), out)
