@@ -196,3 +196,34 @@ def test_tool_calls_on_a_handshake_connection_keep_the_sdk_answers():
             and field in text, text
     assert by_id[4]["error"]["code"] == -32602 and "define_term" in by_id[4]["error"]["message"]
     assert by_id[6]["result"]["structuredContent"]["entry"]["id"] == "dpo"
+
+
+def test_the_tool_call_fast_path_answers_as_the_sdk_path_does():
+    # tools/call on a handshake connection is answered by our innermost middleware; params carrying _meta
+    # take the SDK's full path. Both must give the same answer to every call, good or bad.
+    calls = [
+        {"name": "define_term", "arguments": {"term": "DPO"}},
+        {"name": "define_term", "arguments": {"term": "tranformer", "detail": "full"}},
+        {"name": "search_terms", "arguments": {"query": "shrink weights", "limit": 0}},
+        {"name": "define_term", "arguments": {}},
+        {"name": "list_terms", "arguments": None},
+        {"name": "list_terms"},
+        *({"name": "list_terms", "arguments": bad} for bad in ([], 0, "", False, "x")),
+    ]
+    requests = []
+    for i, call in enumerate(calls):
+        requests.append(jsonrpc("tools/call", call, 100 + i))
+        requests.append(jsonrpc("tools/call", {**call, "_meta": {}}, 200 + i))
+    data = _lines(initialize_request(1), jsonrpc("notifications/initialized", id=None), *requests)
+    out, proc = _run_piped(data)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    by_id = {m["id"]: m for m in out}
+
+    def shape(answer: dict) -> tuple:
+        if "error" in answer:
+            return ("error", answer["error"]["code"])
+        result = answer["result"]
+        return ("result", result.get("isError", False), result["content"][0]["text"])
+
+    for i, call in enumerate(calls):
+        assert shape(by_id[100 + i]) == shape(by_id[200 + i]), call

@@ -234,7 +234,9 @@ class GlossaryMCPServer(MCPServer):
         if ctx.method != "tools/call" or ctx.protocol_version in MODERN_PROTOCOL_VERSIONS \
                 or not isinstance(params, dict) or params.keys() - {"name", "arguments"}:
             return await call_next(ctx)
-        name, arguments = params.get("name"), params.get("arguments") or {}
+        name, arguments = params.get("name"), params.get("arguments")
+        if arguments is None:  # absent or null: no arguments. Anything else not an object: the SDK refuses it
+            arguments = {}
         fn = self.tool_functions.get(name) if isinstance(name, str) else None
         connection = connection_of(ctx)
         if fn is None or not isinstance(arguments, dict) or connection is None \
@@ -255,9 +257,9 @@ class GlossaryMCPServer(MCPServer):
             return _tool_error(str(exc))
         except MCPError:
             raise
-        except Exception as exc:
+        except Exception:
             logger.exception("Tool %r raised an unexpected exception", name)
-            return _tool_error(f"Error executing tool {name}: {exc}")
+            return _tool_error(f"Error executing tool {name}")  # as the SDK's path: no internals to the client
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         await self.wait_for_glossary()
