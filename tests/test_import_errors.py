@@ -42,7 +42,7 @@ CASES = {
                       '<http://x/a> skos:prefLabel "A" ;\n    skos:definition "B" \n<http://x/b> skos:prefLabel "C" .\n',
                       ":5: turtle syntax error:"),
     "jsonld-remote-context": ("w.jsonld", '{"@context": "https://schema.org/", "@id": "x"}\n',
-                              ":1: the JSON-LD @context is a URL; it is never fetched"),
+                              ":1: the JSON-LD @context refers to a URL or file"),
     "json-syntax": ("baking.json", '{"terms": [\n {"term": "A", "definition": "B"},\n]}\n', ":3: JSON syntax error"),
     "markdown-no-glossary": ("notes.md", "Some notes about the project.\n\nNothing here is a glossary.\n",
                              ": no glossary found: expected a definition list"),
@@ -72,6 +72,29 @@ def test_bad_input_is_a_located_message_and_no_pack(case: str, tmp_path: Path):
     assert done.stderr.splitlines()[-1] == "import failed; nothing was written"
     assert not target.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pack-importing-")]
+
+
+@pytest.mark.parametrize("context", [
+    '{"@version": 1.1, "@import": "http://127.0.0.1:%d/ctx.jsonld"}',
+    '["http://127.0.0.1:%d/ctx.jsonld"]',
+    '{"skos": "http://www.w3.org/2004/02/skos/core#", "x": {"@id": "skos:x", "@context": "http://127.0.0.1:%d/c"}}',
+])
+def test_jsonld_that_would_load_a_context_is_refused_and_nothing_is_fetched(context: str, tmp_path: Path):
+    import socket
+
+    with socket.socket() as listener:  # a context server that must never see a connection
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        source = tmp_path / "w.jsonld"
+        source.write_text('{"@context": %s, "@id": "http://x/a", "http://www.w3.org/2004/02/skos/core#prefLabel": "A"}\n'
+                          % (context % port), encoding="utf-8")
+        done = run_import(source, tmp_path / "pack")
+        assert done.returncode == 1 and "refers to a URL or file" in done.stderr, done.stderr
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    assert not (tmp_path / "pack").exists()
 
 
 def test_a_50_mb_file_is_refused_in_bounded_time(tmp_path: Path):

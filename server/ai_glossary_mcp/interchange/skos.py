@@ -31,9 +31,13 @@ RDF_FORMATS = {"turtle": "turtle", "ttl": "turtle", "rdf": "xml", "xml": "xml", 
 
 
 def _remote_context(data: Any) -> bool:
+    """Whether JSON-LD would make rdflib load a context from elsewhere: a @context that is (or lists) a
+    URL or path, or a JSON-LD 1.1 @import, at any depth (scoped contexts included)."""
     if isinstance(data, dict):
         ctx = data.get("@context")
         if isinstance(ctx, str) or (isinstance(ctx, list) and any(isinstance(c, str) for c in ctx)):
+            return True
+        if "@import" in data:
             return True
         return any(_remote_context(v) for v in data.values())
     if isinstance(data, list):
@@ -53,7 +57,8 @@ def _graph(path: Path, text: str) -> Any:
         except json.JSONDecodeError as exc:
             raise fail(path, exc.lineno, f"JSON syntax error: {exc.msg}") from None
         if _remote_context(data):
-            raise fail(path, 1, "the JSON-LD @context is a URL; it is never fetched: inline the context")
+            raise fail(path, 1, "the JSON-LD @context refers to a URL or file (@context or @import); it is never "
+                                "fetched: inline the context")
     import rdflib
 
     graph = rdflib.Graph()
