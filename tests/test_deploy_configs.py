@@ -39,6 +39,27 @@ def test_deployment_runs_stateless_replicas_probed_on_healthz_with_the_token_fro
     assert set(env) <= KNOWN_ENV, set(env) - KNOWN_ENV  # a misspelt variable would be silently ignored
 
 
+def test_the_probes_pass_the_host_check_of_a_server_run_with_the_manifests_settings():
+    # The kubelet sends Host: <pod IP> unless the probe names one; the server checks Host on /healthz too.
+    # Run the server with the manifest's own allowed hosts and send each probe's request as the kubelet would.
+    import httpx2
+
+    from helpers import HttpSpec, http_servers
+
+    (container,) = _kinds()["Deployment"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in container["env"] if "value" in e and e["name"] != CACHE_ENV}
+    hosts = "AI_GLOSSARY_MCP_ALLOWED_HOSTS"
+    env[hosts] += ",127.0.0.1:*"  # for the test harness's readiness poll only; no probe sends it
+    with http_servers(HttpSpec(("--stateless",), env=env)) as (srv,):
+        base = srv.url.rsplit("/", 1)[0]
+        for probe in ("readinessProbe", "livenessProbe"):
+            get = container[probe]["httpGet"]
+            headers = {h["name"]: h["value"] for h in get.get("httpHeaders", ())}
+            headers.setdefault("Host", "10.1.2.3:8000")  # what the kubelet sends when the probe names none
+            r = httpx2.get(base + get["path"], headers=headers, timeout=10)
+            assert r.status_code == 200, (probe, r.status_code, r.text)
+
+
 def test_service_selects_the_deployments_pods_and_targets_their_port():
     kinds = _kinds()
     labels = kinds["Deployment"]["spec"]["template"]["metadata"]["labels"]
