@@ -570,10 +570,7 @@ def _register_prompts(server: GlossaryMCPServer, service: GlossaryService) -> No
         audience: Annotated[str, Field(description="beginner, practitioner (default) or expert.")] = "practitioner",
     ) -> list[dict]:
         """Explain one glossary term for an audience, grounded in its reviewed entry."""
-        try:
-            term = service_check(term)
-        except InvalidArgument as exc:
-            raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
+        term = prompt_term(term)
         if audience not in AUDIENCE_STYLE:
             raise MCPError(code=INVALID_PARAMS, message="audience must be beginner, practitioner or expert")
         block, entry = _embedded(service, term)
@@ -598,11 +595,7 @@ def _register_prompts(server: GlossaryMCPServer, service: GlossaryService) -> No
             raise MCPError(code=INVALID_PARAMS, message="terms must be 2 to 5 comma-separated glossary terms")
         blocks, entries = [], []
         for name in names:
-            try:
-                name = service_check(name)
-            except InvalidArgument as exc:
-                raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
-            block, entry = _embedded(service, name)
+            block, entry = _embedded(service, prompt_term(name))
             blocks.append(block)
             entries.append(entry)
         listing = ", ".join(f"{e.term} ({entry_uri(e.id)})" for e in entries)
@@ -613,15 +606,14 @@ def _register_prompts(server: GlossaryMCPServer, service: GlossaryService) -> No
         )
         return [{"role": "user", "content": b} for b in blocks] + [{"role": "user", "content": text}]
 
-
     @server.prompt(title="Walk through a formula")
     def walk_through_formula(
         term: Annotated[str, Field(description="A glossary term that has a formula (e.g. DPO, softmax).")],
         symbol: Annotated[str, Field(description="Optional: one symbol of its legend to focus on.")] = "",
     ) -> list[dict]:
         """Walk through a glossary formula, or one symbol of it, grounded in the reviewed entry."""
+        term = prompt_term(term)
         try:
-            term = service_check(term)
             result = service.explain_formula(term, symbol)
         except InvalidArgument as exc:  # e.g. a symbol the legend does not have: the message lists them
             raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
@@ -637,10 +629,15 @@ def _register_prompts(server: GlossaryMCPServer, service: GlossaryService) -> No
                 f"with the evaluate_formula tool (term '{entry.id}') rather than by hand.")
         return [{"role": "user", "content": block}, {"role": "user", "content": text}]
 
-def service_check(term: str) -> str:
+
+def prompt_term(term: str) -> str:
+    """A prompt's term argument, checked as the tools check theirs; a bad one is a JSON-RPC -32602 error."""
     from .service import check_text
 
-    return check_text(term, "term")
+    try:
+        return check_text(term, "term")
+    except InvalidArgument as exc:
+        raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
 
 
 def _register_completions(server: GlossaryMCPServer, service: GlossaryService) -> None:
