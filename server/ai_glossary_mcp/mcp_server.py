@@ -73,7 +73,8 @@ from .results import (
     RelatedResult,
     SearchResult,
 )
-from .service import MAX_TERM_CHARS, MAX_TEXT_CHARS, GlossaryService, decode_cursor, encode_cursor, entry_full
+from .service import (MAX_TERM_CHARS, MAX_TEXT_CHARS, Detail, GlossaryService, decode_cursor, encode_cursor,
+                      entry_full)
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,6 @@ _RESOURCES_OFFSET: ContextVar[int | None] = ContextVar("resources_offset", defau
 # one. Categories are not listed: the packs declare them, and an unknown one is an error that lists them.
 # String lengths are checked by the service (with a message that says the limit), not declared per argument.
 Term = str
-Detail = Literal["brief", "full"]
 
 
 def _answer(result: BaseModel) -> CallToolResult:

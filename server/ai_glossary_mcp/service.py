@@ -26,7 +26,7 @@ from . import lookup
 from .errors import InvalidArgument
 from .glossary import Glossary, entry_uri
 from .index import GlossaryIndex, first_sentence
-from .model import CONTROL_CHARACTERS, RELATION_INVERSES, Entry
+from .model import CONTROL_CHARACTERS, Entry
 from .normalize import fold, search_tokens
 from .results import (
     CompareResult,
@@ -55,12 +55,12 @@ from .results import (
     Suggestion,
     VariableOut,
 )
+from .vocabulary import Vocabulary
 
 MAX_TERM_CHARS = 500
 MAX_TEXT_CHARS = 20_000
 MAX_BATCH = 20
-DERIVED_KINDS = ("mentions", "mentioned-by", "same-category")
-RELATED_KINDS = tuple(RELATION_INVERSES) + DERIVED_KINDS  # with the bundled pack; packs may add more
+DERIVED_KINDS = ("mentions", "mentioned-by", "same-category")  # find_related's kinds beside the curated ones
 Detail = Literal["brief", "full"]
 
 
@@ -96,6 +96,17 @@ def check_limit(value: Any, name: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise InvalidArgument(f"`{name}` is {value}; send an integer from {low} to {high}")
     return value
+
+
+def check_detail(value: Any) -> Detail:
+    if value not in ("brief", "full"):
+        raise InvalidArgument("`detail` must be 'brief' or 'full'")
+    return value
+
+
+def related_kinds(vocabulary: Vocabulary) -> tuple[str, ...]:
+    """The `relation` values find_related takes: the served relation types, then the derived kinds."""
+    return tuple(vocabulary.inverses) + DERIVED_KINDS
 
 
 def check_category(value: Any, categories: Mapping[str, str]) -> str | None:
@@ -255,16 +266,13 @@ class GlossaryService:
                             match=MatchInfo(kind=res.kind, score=res.score, query=query))  # type: ignore[arg-type]
 
     def define(self, term: Any, detail: Any = "full") -> DefineResult:
-        if detail not in ("brief", "full"):
-            raise InvalidArgument("`detail` must be 'brief' or 'full'")
-        return self._define(self.index, term, detail)
+        return self._define(self.index, term, check_detail(detail))
 
     def define_many(self, terms: Any, detail: Any = "brief") -> DefineManyResult:
         """define() for each term; brief by default, like define_term, so a batch of 20 stays affordable."""
         if not isinstance(terms, list) or not 1 <= len(terms) <= MAX_BATCH:
             raise InvalidArgument(f"`terms` must be a list of 1 to {MAX_BATCH} terms")
-        if detail not in ("brief", "full"):
-            raise InvalidArgument("`detail` must be 'brief' or 'full'")
+        detail = check_detail(detail)
         index = self.index
         results = []
         for i, term in enumerate(terms):
@@ -320,7 +328,7 @@ class GlossaryService:
         query = check_text(term, "term")
         n = check_limit(limit, "limit", 1, 50)
         index = self.index
-        kinds = tuple(index.glossary.vocabulary.inverses) + DERIVED_KINDS
+        kinds = related_kinds(index.glossary.vocabulary)
         if relation not in ("", None) and relation not in kinds:
             raise InvalidArgument(f"unknown relation {str(relation)[:60]!r}; use one of: {', '.join(kinds)}"
                                   " (or '' for all)")

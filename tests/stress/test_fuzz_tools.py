@@ -37,7 +37,7 @@ from mcp_types import PromptReference, ResourceTemplateReference
 from ai_glossary_mcp.formula_eval import EVALUATORS
 from ai_glossary_mcp.loader import load_glossary
 from ai_glossary_mcp.mcp_server import JSON_TEMPLATE_URI, TEMPLATE_URI, create_server
-from ai_glossary_mcp.service import RELATED_KINDS, GlossaryService
+from ai_glossary_mcp.service import GlossaryService, related_kinds
 
 from ._util import env_int
 
@@ -296,7 +296,7 @@ GOOD: dict[str, dict[str, st.SearchStrategy]] = {
     "search_terms": {"query": TEXT, "limit": LIMITS, "category": CATEGORY},
     "list_terms": {"letter": st.sampled_from(["", "A", "z", "#", "ß", "É", "AB", " "]) | TEXT,
                    "category": CATEGORY, "cursor": CURSORS, "limit": LIMITS},
-    "find_related": {"term": TEXT, "relation": st.sampled_from(("",) + RELATED_KINDS) | TEXT, "limit": LIMITS},
+    "find_related": {"term": TEXT, "relation": st.sampled_from(("",) + related_kinds(load_glossary().vocabulary)) | TEXT, "limit": LIMITS},
     "explain_formula": {"term": st.sampled_from(list(EVALUATORS) + ["DPO", "RoPE", "LoRA"]) | TEXT,
                         "symbol": st.sampled_from(["", "β", "\\beta", "beta", "π_θ", "\\pi_\\theta", "pi_theta",
                                                    "Q, K, V", "x_m", "⊙", "σ"]) | TEXT},
