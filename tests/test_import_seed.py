@@ -8,7 +8,6 @@ with entries through tests/seed_parser.py, the independent reader test_data.py u
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from latex2mathml.converter import convert

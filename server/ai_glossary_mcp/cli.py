@@ -293,8 +293,9 @@ def serve(config: Config) -> int:
     import anyio
 
     from .mcp_server import create_server
-    from .transports import (advertise_list_changed, auth_settings, configure_logging, is_loopback,
-                             notify_list_changed, serve_http, serve_stdio)
+    from .sdk_compat import advertise_list_changed
+    from .transports import (auth_settings, configure_logging, is_loopback, notify_list_changed, serve_http,
+                             serve_stdio)
 
     configure_logging(config.get("log_level"))
     log = logging.getLogger("ai_glossary_mcp")

@@ -40,7 +40,7 @@ from .http_limits import (REQUEST_TIMEOUT, connection_cap, default_protocol, gua
                           raise_descriptor_limit)
 from .http_sessions import SessionGuard
 from .mcp_server import GlossaryMCPServer
-from .sdk_compat import advertise_list_changed, serve_streams  # advertise_list_changed: cli imports it from here
+from .sdk_compat import serve_streams
 from .stdio_wire import claimed_stdio, serve_lines
 
 logger = logging.getLogger("ai_glossary_mcp")

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-import pytest
 
 from helpers import EXE, MCP_HEADERS, ROOT, _stop, free_port, initialize_request, jsonrpc, server_env, wait_ready
 
