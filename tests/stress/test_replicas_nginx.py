@@ -1,4 +1,4 @@
-"""Three stateless replicas behind a real nginx, one killed mid-run: no call fails, no answer differs.
+"""Three stateless replicas behind a real nginx, one killed mid-run: no call is lost, no answer differs.
 
 The deployment README and configs/deploy/ describe: `serve --stateless` replicas behind a load
 balancer that health-checks them and retries a request a dead replica dropped (every MCP request
@@ -7,6 +7,13 @@ configs/deploy/nginx.conf (its ports swapped for free ones): 2,000 tool calls fr
 replica SIGKILLed halfway through. Every call must succeed and its structuredContent must equal
 what a single server (a fourth, separate process) answers to the same request. nginx's own log of
 which replica answered shows the traffic was spread and that the dead replica got none afterwards.
+
+One window no balancer can close: a replica killed after it sent its response headers but before
+the body. nginx has already forwarded the headers, so it cannot retry elsewhere; the client sees
+the connection cut mid-body (CI met this once in ~2,000 calls). A client retries such a call, as
+the deployment README says. So a call cut off mid-response may be retried once, and the test
+holds that to what the kill explains: only transport errors, at most one per client in flight,
+all within 3 s of the kill, and every retry answered correctly.
 
 nginx is the Debian package (`apt-get install nginx-light`, which .ci/run does on CI); without it
 this test fails and says so, it is not skipped. It is bounded: a fixed number of calls, a deadline
@@ -89,6 +96,7 @@ async def _load(url: str, requests: list[tuple[str, dict]], expected: list[Any],
     plan = itertools.count()
     answered = 0
     killed_at: list[float] = []
+    cut_short: list[float] = []  # when a call was cut off mid-response and retried
 
     async def worker() -> None:
         nonlocal answered
@@ -97,7 +105,11 @@ async def _load(url: str, requests: list[tuple[str, dict]], expected: list[Any],
                 tool, args = requests[n % len(requests)]
                 t0 = time.perf_counter()
                 try:
-                    got = await _call(client, url, n + 1, tool, args)
+                    try:
+                        got = await _call(client, url, n + 1, tool, args)
+                    except (httpx2.RemoteProtocolError, httpx2.ReadError):
+                        cut_short.append(time.time())
+                        got = await _call(client, url, n + 1, tool, args)
                     if got != expected[n % len(requests)]:
                         failures.append(f"{tool}({args}) differs from the single server's answer")
                 except Exception as exc:  # every failure counts; none may happen
@@ -113,7 +125,7 @@ async def _load(url: str, requests: list[tuple[str, dict]], expected: list[Any],
         async with anyio.create_task_group() as tg:
             for _ in range(CLIENTS):
                 tg.start_soon(worker)
-    return failures, latencies, time.perf_counter() - t0, killed_at
+    return failures, latencies, time.perf_counter() - t0, killed_at, cut_short
 
 
 def test_three_replicas_behind_nginx_one_killed_mid_run(stress_record: Any) -> None:
@@ -146,7 +158,7 @@ def test_three_replicas_behind_nginx_one_killed_mid_run(stress_record: Any) -> N
 
             wait_for(healthy, timeout=30, what="nginx proxying /healthz")
             victim = replicas[1]
-            failures, latencies, wall, killed_at = anyio.run(_load, base + "/mcp", requests, expected, victim.proc)
+            failures, latencies, wall, killed_at, cut_short = anyio.run(_load, base + "/mcp", requests, expected, victim.proc)
             victim_dead = victim.proc.wait(timeout=10) == -signal.SIGKILL
             survivors_alive = all(r.proc.poll() is None for r in replicas if r is not victim)
             log = (prefix / "upstream.log").read_text(encoding="utf-8").splitlines()
@@ -176,12 +188,15 @@ def test_three_replicas_behind_nginx_one_killed_mid_run(stress_record: Any) -> N
     stress_record.rps = len(latencies) / wall if wall else None
     stress_record.details["first_failures"] = failures[:5]
     stress_record.add_note(f"{CLIENTS} clients through nginx to 3 replicas, one SIGKILLed after {KILL_AT} calls; "
-                           f"{retried} calls retried on another replica; p95 {p95 * 1000:.1f} ms; answers per "
+                           f"{retried} calls retried on another replica, {len(cut_short)} cut off mid-response "
+                           f"and retried by the client; p95 {p95 * 1000:.1f} ms; answers per "
                            f"replica: {per_replica}")
 
     assert len(latencies) == CALLS
     assert not failures, f"{len(failures)} failed calls, first: {failures[:3]}"
     assert killed_at and victim_dead, "the replica was not killed during the run"
+    assert len(cut_short) <= CLIENTS, f"{len(cut_short)} calls cut off: more than were in flight at the kill"
+    assert all(abs(t - killed_at[0]) < 3.0 for t in cut_short), "a call was cut off away from the kill"
     assert set(served) == {f"127.0.0.1:{r.port}" for r in replicas}, served  # all three took traffic
     after = killed_at[0] + 0.5  # log stamps are the end of each request; allow for those in flight
     assert not [t for t in served[victim_addr] if t > after], "the dead replica kept answering"
