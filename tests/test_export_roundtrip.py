@@ -2,7 +2,7 @@
 
 The source pack is written here with every field an exporter may write: categories with labels,
 a declared broader/narrower pair, built-in relation types with notes, aliases, acronyms,
-misspellings, do-not-use names, tags, a formula and a read-more link. Each format is exported with
+misspellings, do-not-use names, examples, tags, a formula and a read-more link. Each format is exported with
 the `export` command and imported again with `import`; the fields that format carries must come
 back equal (relation types a format has no word for come back as see-also).
 """
@@ -38,7 +38,7 @@ relation_types:
 ENTRIES = {
     "protocol": {"term": "Protocol", "definition": "A set of rules for exchanging messages.", "tags": ["basics"]},
     "tcp": {"term": "Transmission Control Protocol", "acronym": "TCP", "aliases": ["TCP/IP transport"],
-            "misspellings": ["transmision control protocol"], "do_not_use": ["stream protocol"],
+            "misspellings": ["transmision control protocol"], "do_not_use": ["stream protocol"], "examples": ["TCP Reno"],
             "category": "transport", "tags": ["reliable"],
             "definition": "A connection-oriented protocol that delivers an ordered byte stream, with retransmission.",
             "related": [{"id": "protocol", "relation": "broader"},
@@ -54,7 +54,7 @@ ENTRIES = {
 }
 # What each format carries: the projection of an entry that must survive the round trip.
 CARRIES = {
-    "json": ("id", "term", "acronym", "aliases", "misspellings", "do_not_use", "category", "tags", "definition",
+    "json": ("id", "term", "acronym", "aliases", "misspellings", "do_not_use", "examples", "category", "tags", "definition",
              "related", "formula", "read_more"),
     "csv": ("term", "acronym", "aliases", "category", "tags", "definition", "related_builtin"),
     "markdown": ("term", "acronym", "aliases", "category", "definition", "related_targets"),

@@ -60,6 +60,7 @@ class Resolution:
     score: float = 0.0
     ambiguous: tuple[tuple[Entry, float], ...] = ()
     suggestions: tuple[tuple[Entry, float], ...] = ()
+    example_of: Entry | None = None  # the query names an instance of this entry (its `examples:`), not it
 
 
 @dataclass
@@ -498,6 +499,10 @@ def resolve(index: GlossaryIndex, query: str, with_suggestions: bool = True, fuz
     nk = index.keys.get(key) or index.compact_keys.get(key.replace(" ", ""))
     if nk is not None:
         return Resolution(by_id[nk.entry_id], "normalized", 1.0)
+    owner = index.example_of.get(key)
+    if owner is not None:  # an instance is not its concept: not found, its concept suggested first
+        rest = [(e, s) for e, s in suggest(index, query) if e.id != owner] if with_suggestions else []
+        return Resolution(None, suggestions=((by_id[owner], 1.0), *rest[:4]), example_of=by_id[owner])
     if not fuzzy or not _typo_reachable(index, key):
         return not_found()
     accepted, seen = fuzzy_scores(index, key, decisive_only=True, typed=query)
@@ -523,6 +528,13 @@ def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit
             pool.add(entry_id, score / 100)
     for rank, (doc, score) in enumerate(bm25(index, query, top=10)):
         pool.add(index.entries[doc].id, min(0.95, 0.5 * score + 0.3 - 0.02 * rank))
+    if index.example_of:  # a near miss of an instance's name suggests the concept it is an example of
+        from rapidfuzz import fuzz
+
+        examples = list(index.example_of)
+        for example, score in zip(examples, _scores(name_key(query), examples, fuzz.ratio)):
+            if score >= SUGGESTION_FLOOR:
+                pool.add(index.example_of[example], score / 100)
     by_id = index.glossary.by_id
     return [(by_id[eid], round(s, 3)) for eid, s in pool.ranked()[:limit]]
 

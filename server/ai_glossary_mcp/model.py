@@ -182,6 +182,9 @@ class Entry(BaseModel):
                                           "never shown (SKOS hiddenLabel).")
     do_not_use: tuple[str, ...] = Field(default=(), description="Names the source deprecates; shown as "
                                         "'do not use', never resolved.")
+    examples: tuple[str, ...] = Field(default=(), description="Named instances of the concept (a model, a "
+                                      "library, one method of the kind): never resolved as the entry, answered "
+                                      "as 'an example of' it.")
     category: str | None = Field(default=None, pattern=ID_PATTERN, max_length=60,
                                  description="One of the categories its pack declares, or none.")
     tags: tuple[str, ...] = Field(default=())
@@ -196,7 +199,7 @@ class Entry(BaseModel):
     def _names_one_line(cls, v: str | None) -> str | None:
         return v if v is None else _one_line(v)
 
-    @field_validator("aliases", "misspellings", "do_not_use")
+    @field_validator("aliases", "misspellings", "do_not_use", "examples")
     @classmethod
     def _aliases_one_line(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         for alias in v:

@@ -75,6 +75,8 @@ class EntryFull(_Result):
     acronym: str | None
     aliases: list[str]
     do_not_use: list[str] = Field(default_factory=list, description="Deprecated names: do not use them.")
+    examples: list[str] = Field(default_factory=list, description="Named instances of this concept (models, "
+                                "libraries, methods of the kind); not names for it.")
     category: str | None
     tags: list[str]
     definition: str
@@ -109,6 +111,8 @@ class DefineResult(_Result):
     ambiguous: list[Suggestion] = Field(
         default_factory=list, description="Entries that fit the query equally well; ask which one was meant."
     )
+    note: str | None = Field(default=None, description="Why the term was not found, when the glossary knows "
+                             "(e.g. it names an example of the first suggestion, not a name for it).")
 
     def linked_ids(self) -> list[str]:
         return [self.entry.id] if self.entry is not None else []

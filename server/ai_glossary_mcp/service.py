@@ -188,6 +188,7 @@ def entry_full(glossary: Glossary, entry: Entry) -> EntryFull:
         acronym=entry.acronym,
         aliases=list(entry.aliases),
         do_not_use=list(entry.do_not_use),
+        examples=list(entry.examples),
         category=entry.category,
         tags=list(entry.tags),
         definition=entry.definition,
@@ -259,8 +260,12 @@ class GlossaryService:
         query = check_text(term, "term")
         res = lookup.resolve(index, query)
         if res.entry is None:
+            note = None
+            if res.example_of is not None:
+                note = (f"{query!r} is an example of {res.example_of.term} ({res.example_of.id}), not a name for "
+                        "it; the glossary has no entry of its own for it")
             return DefineResult(found=False, suggestions=_suggestions(res.suggestions),
-                                ambiguous=_suggestions(res.ambiguous))
+                                ambiguous=_suggestions(res.ambiguous), note=note)
         entry = entry_full(index.glossary, res.entry) if detail == "full" else entry_brief(res.entry)
         return DefineResult(found=True, entry=entry,
                             match=MatchInfo(kind=res.kind, score=res.score, query=query))  # type: ignore[arg-type]

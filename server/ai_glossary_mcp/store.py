@@ -38,7 +38,7 @@ from .index import GlossaryIndex, NameKey, Posting, Surface, indexed_variants, l
 from .model import Entry, Pack
 from .vocabulary import Vocabulary
 
-FORMAT = 3  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category
+FORMAT = 4  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples
 MMAP_BYTES = 1 << 30
 LIST_CACHE = 4096  # decoded key-id lists kept per table (trigrams, words: a query has 10-40 trigrams)
 KEY_CACHE = 8192  # decoded name-key rows kept (~450 bytes each, ~3.5 MB in all; a typo scores up to 32)
@@ -98,6 +98,7 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
         "max_name_words": index.max_name_words,
         "categories": sorted(index.by_category),
         "letters": sorted(index.letters),
+        "example_of": index.example_of,  # a few per entry at most; held whole, like the name-key rows
     }
     db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
     db.executemany(
@@ -290,6 +291,7 @@ class StoredIndex:
         self.entries = self.glossary.entries
         self.position = self.glossary.position
         self.max_name_words: int = db.meta("max_name_words")
+        self.example_of: dict[str, str] = db.meta("example_of")
         self.raw_names, self.keys, self.compact_keys = (self._names(tbl) for tbl in range(len(NAME_TABLES)))
         categories, letters = db.meta("categories"), db.meta("letters")
         self.by_category = _Lookup(lambda c: self._ids("category", c), lambda: categories, cache=64)

@@ -53,6 +53,7 @@ class Record:
     related: list[tuple[str, str, str | None]] = field(default_factory=list)  # (target name, relation, note)
     misspellings: list[str] = field(default_factory=list)
     do_not_use: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     formula: dict[str, Any] | None = None
     read_more: list[dict[str, Any]] = field(default_factory=list)
@@ -290,6 +291,8 @@ def build_entries(parsed: Parsed, summary: Summary) -> list[dict[str, Any]]:
             entry["misspellings"] = misspellings
         if r.do_not_use:
             entry["do_not_use"] = [one_line(x) for x in r.do_not_use]
+        if r.examples:
+            entry["examples"] = [one_line(x) for x in r.examples]
         if r.category is not None:
             entry["category"] = categories[r.category]
         if r.tags:

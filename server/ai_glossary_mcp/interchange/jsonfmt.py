@@ -3,7 +3,7 @@
 The docusaurus glossary plugins' shape is `{term, definition, aliases?, abbreviation?,
 relatedTerms?}`; `title`/`name` and `description`/`desc` are accepted as synonyms. Our own export
 is the same shape with the fields a pack carries besides (`id`, `category`, `related` with
-relation types and notes, `tags`, `misspellings`, `do_not_use`, `formula`, `read_more`) and a
+relation types and notes, `tags`, `misspellings`, `do_not_use`, `examples`, `formula`, `read_more`) and a
 `pack` object (title, description, categories, relation types), so import(export(pack)) is
 lossless.
 """
@@ -64,7 +64,7 @@ def parse(path: Path, **_: Any) -> Parsed:
             aliases=_strings(item.get("aliases")), acronym=(item.get("abbreviation") or item.get("acronym") or None),
             category=item.get("category") if isinstance(item.get("category"), str) else None,
             related=related, tags=_strings(item.get("tags")), misspellings=_strings(item.get("misspellings")),
-            do_not_use=_strings(item.get("do_not_use")),
+            do_not_use=_strings(item.get("do_not_use")), examples=_strings(item.get("examples")),
             formula=item.get("formula") if isinstance(item.get("formula"), dict) else None,
             read_more=[r for r in item.get("read_more") or [] if isinstance(r, dict)]))
     return parsed
@@ -82,7 +82,7 @@ def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase) -> None:
         if e.related:
             item["relatedTerms"] = [glossary.by_id[r.id].term for r in e.related]
             item["related"] = [r.model_dump(exclude_none=True) for r in e.related]
-        for name in ("category", "tags", "misspellings", "do_not_use", "read_more"):
+        for name in ("category", "tags", "misspellings", "do_not_use", "examples", "read_more"):
             value = getattr(e, name)
             if value:
                 item[name] = value if isinstance(value, str) else [
