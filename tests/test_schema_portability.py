@@ -35,11 +35,11 @@ CALLS: dict[str, list[dict[str, Any]]] = {
     "evaluate_formula": [
         {"term": "softmax", "inputs": {"logits": [1, 2, 3]}},
         {"term": "self-attention", "inputs": {"Q": [[1, 0]], "K": [[1, 0], [0, 1]], "V": [[1, 2], [3, 4]]}},
-        {"term": "cross-entropy loss", "inputs": {"probabilities": [0.5, 0.25]}},
+        {"term": "loss function", "inputs": {"probabilities": [0.5, 0.25]}},
         {"term": "DPO", "inputs": {"log_pi_theta_y_w": -1.0, "log_pi_ref_y_w": -1.2, "log_pi_theta_y_l": -2.0,
                                    "log_pi_ref_y_l": -1.8, "beta": 0.2}},
         {"term": "GRPO", "inputs": {"rewards": [1, 0, 0, 1]}},
-        {"term": "PPO", "inputs": {"r_t": [1.1, 0.7], "A_t": [1.0, -1.0], "epsilon": 0.2}},
+        {"term": "RLHF", "inputs": {"r_t": [1.1, 0.7], "A_t": [1.0, -1.0], "epsilon": 0.2}},
         {"term": "RoPE", "inputs": {"x": [1.0, 0.0, 0.5, 0.5], "m": 3, "y": [0.0, 1.0, 1.0, 0.0], "n": 1}},
         {"term": "scaling laws", "inputs": {"N": 7e9, "D": 1.4e12}},
     ],

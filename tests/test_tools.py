@@ -131,7 +131,7 @@ async def test_a_different_word_is_not_a_typo(client, query, near):
                                             ("Continuos Batching", "continuous-batching"),
                                             ("Bets-of-N Sampling", "best-of-n-sampling"),
                                             ("Casual Language Modeling", "causal-language-modeling"),
-                                            ("Sentance Piece", "tokenization"), ("Page Attention", "paged-attention"),
+                                            ("Page Attention", "paged-attention"),
                                             ("Quantize LoRA", "qlora"), ("FlashAttentio", "flashattention"),
                                             ("Retrieval Augment Generation", "rag"), ("SWIGLUE", "swiglu"),
                                             ("Outlier Chanels", "activation-outliers"),
