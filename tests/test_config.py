@@ -85,7 +85,6 @@ def test_nested_auth_tokens_file(tmp_path):
     tokens.write_text("# comment\n\n tok-a \ntok-b\n", encoding="utf-8")
     c = load_config({}, write(tmp_path, f"auth:\n  tokens_file: {tokens}\n"), {})
     assert c.get("auth.tokens_file") == str(tokens)
-    assert c.auth__tokens_file == str(tokens)
     assert c.tokens() == ["tok-a", "tok-b"]
     env = {"AI_GLOSSARY_MCP_AUTH_TOKENS_FILE": "/from/env"}
     from_env = load_config({}, write(tmp_path, f"auth:\n  tokens_file: {tokens}\n"), env)

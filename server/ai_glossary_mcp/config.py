@@ -149,12 +149,6 @@ class Config:
     values: Mapping[str, Any]
     config_file: str | None = None
 
-    def __getattr__(self, name: str) -> Any:
-        key = name.replace("__", ".")
-        if key in self.values:
-            return self.values[key]
-        raise AttributeError(name)
-
     def get(self, name: str) -> Any:
         return self.values[name]
 

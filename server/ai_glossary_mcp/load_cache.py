@@ -242,8 +242,6 @@ def _prune(directory: Path, keep: Path) -> None:
     for old in stores[KEEP:]:
         if old != keep:
             old.unlink(missing_ok=True)
-    for stale in directory.glob("glossary-*.pickle"):  # the previous cache format
-        stale.unlink(missing_ok=True)
     notes = sorted(directory.glob("latest-*"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in notes[4 * KEEP :]:
         old.unlink(missing_ok=True)
