@@ -31,6 +31,26 @@ async def test_every_example_is_not_found_and_points_to_its_entry(client, glossa
         assert data["note"] and "example of" in data["note"] and term in data["note"], example
 
 
+def _respellings(name: str) -> set[str]:
+    """The spellings a name's own lookup also accepts: spaced, joined and hyphenated, in lower case."""
+    parts = name.replace("-", " ").split()
+    return {" ".join(parts).lower(), "".join(parts).lower(), "-".join(parts).lower()} - {name}
+
+
+async def test_an_example_spelled_spaced_joined_or_hyphenated_is_still_its_entrys_example(client, glossary):
+    # Examples are keyed the way names are looked up (compact key), so "Sentence Piece" is SentencePiece.
+    checked = 0
+    for entry_id, example in _examples(glossary):
+        for spelling in _respellings(example):
+            data = (await call(client, "define_term", {"term": spelling})).structured_content
+            if data["found"]:  # a respelling may be a real name of some entry: a name always wins
+                continue
+            checked += 1
+            assert data["suggestions"][0]["id"] == entry_id, spelling
+            assert data["note"] and "example of" in data["note"], spelling
+    assert checked >= 40
+
+
 async def test_every_alias_still_resolves_to_its_entry(client, glossary):
     for e in glossary.entries:
         for alias in e.aliases:

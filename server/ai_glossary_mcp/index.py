@@ -97,11 +97,12 @@ class GlossaryIndex:
         self.compact_keys: dict[str, NameKey] = {}
         self._build_names()
         # Named instances (entry `examples:`): never names of their entry, so they are kept apart from the
-        # name tables; define_term answers them "an example of <entry>". A real name always wins.
+        # name tables; define_term answers them "an example of <entry>". A real name always wins. Keyed by
+        # compact key, as names are also looked up, so spaced, joined and hyphenated spellings all match.
         self.example_of: dict[str, str] = {}
         for e in self.entries:
             for example in e.examples:
-                self.example_of.setdefault(name_key(example), e.id)
+                self.example_of.setdefault(compact_key(example), e.id)
         self.key_list: list[str] = list(self.keys)
         self.max_name_words: int = max((k.count(" ") + 1 for k in self.key_list), default=0)
         self.key_trigrams: dict[str, array] = self._build_trigrams()

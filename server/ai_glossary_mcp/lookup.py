@@ -33,7 +33,7 @@ from itertools import chain
 from .english_words import is_english_word
 from .index import FUZZY_WORD_MIN, GlossaryIndex, Posting, Surface, deletion_variants, first_sentence, trigrams
 from .model import Entry
-from .normalize import fold, is_article, key_word, name_key, search_tokens, stem, words
+from .normalize import compact_key, fold, is_article, key_word, name_key, search_tokens, stem, words
 
 FUZZY_MIN_RATIO = 86.0  # a close spelling of a key of 7+ letters (words still checked one by one)
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
@@ -499,7 +499,7 @@ def resolve(index: GlossaryIndex, query: str, with_suggestions: bool = True, fuz
     nk = index.keys.get(key) or index.compact_keys.get(key.replace(" ", ""))
     if nk is not None:
         return Resolution(by_id[nk.entry_id], "normalized", 1.0)
-    owner = index.example_of.get(key)
+    owner = index.example_of.get(key.replace(" ", ""))
     if owner is not None:  # an instance is not its concept: not found, its concept suggested first
         rest = [(e, s) for e, s in suggest(index, query) if e.id != owner] if with_suggestions else []
         return Resolution(None, suggestions=((by_id[owner], 1.0), *rest[:4]), example_of=by_id[owner])
@@ -532,7 +532,7 @@ def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit
         from rapidfuzz import fuzz
 
         examples = list(index.example_of)
-        for example, score in zip(examples, _scores(name_key(query), examples, fuzz.ratio)):
+        for example, score in zip(examples, _scores(compact_key(query), examples, fuzz.ratio)):
             if score >= SUGGESTION_FLOOR:
                 pool.add(index.example_of[example], score / 100)
     by_id = index.glossary.by_id

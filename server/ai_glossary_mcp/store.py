@@ -38,7 +38,8 @@ from .index import GlossaryIndex, NameKey, Posting, Surface, indexed_variants, l
 from .model import Entry, Pack
 from .vocabulary import Vocabulary
 
-FORMAT = 4  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples
+FORMAT = 5  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
+# 5: examples keyed by compact name (a format-4 store keyed them spaced)
 MMAP_BYTES = 1 << 30
 LIST_CACHE = 4096  # decoded key-id lists kept per table (trigrams, words: a query has 10-40 trigrams)
 KEY_CACHE = 8192  # decoded name-key rows kept (~450 bytes each, ~3.5 MB in all; a typo scores up to 32)
