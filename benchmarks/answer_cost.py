@@ -41,7 +41,7 @@ CASES = {
     "search_terms": ("search_terms", {"query": bench.BUNDLED_QUERIES["search"]}),
 }
 
-RECORDED_SERVER = r'''
+RECORDED_SERVER = r"""
 import json, logging, sys
 import anyio
 from mcp.server import MCPServer
@@ -69,7 +69,7 @@ for name, rec in recorded.items():
 
 logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
 anyio.run(serve_stdio, server)
-'''
+"""
 
 
 async def record(path: Path) -> None:
@@ -88,7 +88,9 @@ async def record(path: Path) -> None:
             result = await client.call_tool(tool, args)
             assert not result.is_error, (tool, args)
             rec = out.setdefault(tool, {"schema": tools[tool].output_schema, "answers": {}})
-            rec["answers"][json.dumps(args)] = result.model_dump(by_alias=True, mode="json", exclude_none=True)
+            rec["answers"][json.dumps(args)] = result.model_dump(
+                by_alias=True, mode="json", exclude_none=True
+            )
     path.write_text(json.dumps(out))
 
 
@@ -99,19 +101,27 @@ async def over_stdio(recorded: Path, calls: int) -> None:
     script.write_text(RECORDED_SERVER)
     params = {
         "floor": bench.params_floor(),
-        "recorded": StdioServerParameters(command=sys.executable, args=[str(script), str(recorded), str(HERE)],
-                                          cwd=str(bench.ROOT)),
+        "recorded": StdioServerParameters(
+            command=sys.executable, args=[str(script), str(recorded), str(HERE)], cwd=str(bench.ROOT)
+        ),
         "ours": bench.params_ours(None),
     }
     print("| call | floor echo p50 | recorded answer / floor | ours / floor | ours / recorded |")
     print("|---|---|---|---|---|")
-    async with bench.RawStdio(params["floor"]) as floor, bench.RawStdio(params["recorded"]) as rec, \
-            bench.RawStdio(params["ours"]) as ours:
+    async with (
+        bench.RawStdio(params["floor"]) as floor,
+        bench.RawStdio(params["recorded"]) as rec,
+        bench.RawStdio(params["ours"]) as ours,
+    ):
         for label, (tool, args) in CASES.items():
-            who = [("floor", floor, "echo", {"text": "ping"}), ("recorded", rec, tool, args), ("ours", ours, tool, args)]
+            who = [
+                ("floor", floor, "echo", {"text": "ping"}),
+                ("recorded", rec, tool, args),
+                ("ours", ours, tool, args),
+            ]
             times: dict[str, list[float]] = {name: [] for name, *_ in who}
             for i in range(50 + calls):
-                turn = who[i % 3:] + who[: i % 3]  # each server goes first, second and third in turn
+                turn = who[i % 3 :] + who[: i % 3]  # each server goes first, second and third in turn
                 for name, client, t, a in turn:
                     start = time.perf_counter()
                     reply = await client.rpc("tools/call", {"name": t, "arguments": a})
@@ -119,19 +129,27 @@ async def over_stdio(recorded: Path, calls: int) -> None:
                         times[name].append(time.perf_counter() - start)
                     assert "result" in reply and not reply["result"].get("isError"), (name, reply)
             p50 = {name: statistics.median(v) for name, v in times.items()}
-            print(f"| {label} | {p50['floor'] * 1000:.2f} ms | {p50['recorded'] / p50['floor']:.2f}x "
-                  f"| {p50['ours'] / p50['floor']:.2f}x | {p50['ours'] / p50['recorded']:.2f}x |")
+            print(
+                f"| {label} | {p50['floor'] * 1000:.2f} ms | {p50['recorded'] / p50['floor']:.2f}x "
+                f"| {p50['ours'] / p50['floor']:.2f}x | {p50['ours'] / p50['recorded']:.2f}x |"
+            )
 
 
 def in_process(calls: int) -> None:
     from ai_glossary_mcp.bundled import bundled_pack_dir
     from ai_glossary_mcp.load_cache import open_service
-    from ai_glossary_mcp.mcp_server import _answer  # what a tool returns: structured content and its JSON text
+    from ai_glossary_mcp.mcp_server import (
+        _answer,
+    )  # what a tool returns: structured content and its JSON text
 
     service, _ = open_service([bundled_pack_dir()])
-    run = {"define_term": lambda a: _answer(service.define(a["term"], "brief")),
-           "search_terms": lambda a: _answer(service.search(a["query"], 5))}
-    print("\n| lookup, in process (service call + the tool's result) | hot p50 | after a 2 ms sleep p50 | idle / hot |")
+    run = {
+        "define_term": lambda a: _answer(service.define(a["term"], "brief")),
+        "search_terms": lambda a: _answer(service.search(a["query"], 5)),
+    }
+    print(
+        "\n| lookup, in process (service call + the tool's result) | hot p50 | after a 2 ms sleep p50 | idle / hot |"
+    )
     print("|---|---|---|---|")
     for label, (tool, args) in CASES.items():
         p50 = {}
@@ -145,14 +163,18 @@ def in_process(calls: int) -> None:
                 if i >= 50:
                     samples.append(time.perf_counter() - start)
             p50[mode] = statistics.median(samples)
-        print(f"| {label} | {p50['hot'] * 1e6:.0f} µs | {p50['idle'] * 1e6:.0f} µs | {p50['idle'] / p50['hot']:.1f}x |")
+        print(
+            f"| {label} | {p50['hot'] * 1e6:.0f} µs | {p50['idle'] * 1e6:.0f} µs | {p50['idle'] / p50['hot']:.1f}x |"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--calls", type=int, default=600, help="samples per server and call")
     args = p.parse_args(argv)
-    os.environ["AI_GLOSSARY_MCP_CACHE_DIR"] = str(bench.STORES)  # the benchmark's stores, not the user's cache
+    os.environ["AI_GLOSSARY_MCP_CACHE_DIR"] = str(
+        bench.STORES
+    )  # the benchmark's stores, not the user's cache
     with tempfile.TemporaryDirectory() as tmp:
         recorded = Path(tmp) / "recorded.json"
         asyncio.run(record(recorded))

@@ -60,8 +60,16 @@ async def serve_http(server, host: str, port: int, path: str) -> None:
         transport_security=security,
         host=host,
     )
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, log_level="warning", lifespan="on",
-                            timeout_graceful_shutdown=3, h11_max_incomplete_event_size=64 * 1024)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=3,
+        h11_max_incomplete_event_size=64 * 1024,
+    )
     await uvicorn.Server(config).serve()
 
 

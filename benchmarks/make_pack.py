@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import sys
@@ -37,105 +36,516 @@ import yaml  # noqa: E402
 from ai_glossary_mcp.bundled import PACK_FILE, bundled_pack_dir  # noqa: E402
 
 # The synthetic pack uses (and declares) the bundled pack's categories.
-CATEGORIES: dict[str, str] = yaml.safe_load((bundled_pack_dir() / PACK_FILE).read_text(encoding="utf-8"))["categories"]
+CATEGORIES: dict[str, str] = yaml.safe_load((bundled_pack_dir() / PACK_FILE).read_text(encoding="utf-8"))[
+    "categories"
+]
 from ai_glossary_mcp.normalize import name_key  # noqa: E402
 
-AUTHORED_RELATIONS = ("variant-of", "builds-on", "part-of", "uses", "mitigates", "measures",
-                      "alternative-to", "contrasts-with", "see-also")
+AUTHORED_RELATIONS = (
+    "variant-of",
+    "builds-on",
+    "part-of",
+    "uses",
+    "mitigates",
+    "measures",
+    "alternative-to",
+    "contrasts-with",
+    "see-also",
+)
 
-MODIFIERS = """Sparse Dense Gated Adaptive Hierarchical Recurrent Causal Contrastive Latent Residual Stochastic
-Deterministic Low-Rank Multi-Scale Cross-Modal Self-Supervised Bidirectional Linear Quantized Distilled Federated
-Differentiable Probabilistic Variational Robust Efficient Parallel Streaming Dynamic Static Conditional Hybrid
-Modular Local Global Rotary Relative Grouped Shared Factorized Compressed Lightweight Progressive Masked
-Autoregressive Non-Autoregressive Speculative Contextual Temporal Spatial Structured Implicit Explicit Semantic
-Lexical Retrieval-Augmented Instruction-Tuned Preference-Based Reward-Weighted Offline Online Asynchronous
-Batched Chunked Paged Fused Tiled Mixed-Precision Block-Sparse Kernelized Normalized Regularized Calibrated
-Ensemble Multi-Task Zero-Shot Few-Shot Token-Level Sequence-Level Layer-Wise Head-Wise Channel-Wise Elastic
-Recursive Orthogonal Equivariant Memory-Efficient Energy-Based Score-Based Flow-Based Iterative Amortized
-Decoupled Sliding Cascaded Nested Routed Weighted Unified Interleaved Staged""".split()
+MODIFIERS = [
+    "Sparse",
+    "Dense",
+    "Gated",
+    "Adaptive",
+    "Hierarchical",
+    "Recurrent",
+    "Causal",
+    "Contrastive",
+    "Latent",
+    "Residual",
+    "Stochastic",
+    "Deterministic",
+    "Low-Rank",
+    "Multi-Scale",
+    "Cross-Modal",
+    "Self-Supervised",
+    "Bidirectional",
+    "Linear",
+    "Quantized",
+    "Distilled",
+    "Federated",
+    "Differentiable",
+    "Probabilistic",
+    "Variational",
+    "Robust",
+    "Efficient",
+    "Parallel",
+    "Streaming",
+    "Dynamic",
+    "Static",
+    "Conditional",
+    "Hybrid",
+    "Modular",
+    "Local",
+    "Global",
+    "Rotary",
+    "Relative",
+    "Grouped",
+    "Shared",
+    "Factorized",
+    "Compressed",
+    "Lightweight",
+    "Progressive",
+    "Masked",
+    "Autoregressive",
+    "Non-Autoregressive",
+    "Speculative",
+    "Contextual",
+    "Temporal",
+    "Spatial",
+    "Structured",
+    "Implicit",
+    "Explicit",
+    "Semantic",
+    "Lexical",
+    "Retrieval-Augmented",
+    "Instruction-Tuned",
+    "Preference-Based",
+    "Reward-Weighted",
+    "Offline",
+    "Online",
+    "Asynchronous",
+    "Batched",
+    "Chunked",
+    "Paged",
+    "Fused",
+    "Tiled",
+    "Mixed-Precision",
+    "Block-Sparse",
+    "Kernelized",
+    "Normalized",
+    "Regularized",
+    "Calibrated",
+    "Ensemble",
+    "Multi-Task",
+    "Zero-Shot",
+    "Few-Shot",
+    "Token-Level",
+    "Sequence-Level",
+    "Layer-Wise",
+    "Head-Wise",
+    "Channel-Wise",
+    "Elastic",
+    "Recursive",
+    "Orthogonal",
+    "Equivariant",
+    "Memory-Efficient",
+    "Energy-Based",
+    "Score-Based",
+    "Flow-Based",
+    "Iterative",
+    "Amortized",
+    "Decoupled",
+    "Sliding",
+    "Cascaded",
+    "Nested",
+    "Routed",
+    "Weighted",
+    "Unified",
+    "Interleaved",
+    "Staged",
+]
 
-DOMAINS = """Attention Retrieval Routing Decoding Embedding Tokenization Quantization Distillation Alignment Reward
-Policy Value Gradient Activation Memory Context Prompt Expert Kernel Cache Graph Vision Language Speech Reasoning
-Planning Search Sampling Normalization Pruning Calibration Evaluation Preference Feedback Token Sequence Feature
-Diffusion Convolution Recurrence Optimizer Loss Inference Serving Batching Sharding Checkpoint Agent Tool Safety
-Interpretability Probe Circuit Steering Watermark Benchmark Dataset Augmentation Filtering Deduplication
-Contamination Query Key Logit Weight Residual-Stream Positional Curriculum Rollout Trajectory Verifier""".split()
+DOMAINS = [
+    "Attention",
+    "Retrieval",
+    "Routing",
+    "Decoding",
+    "Embedding",
+    "Tokenization",
+    "Quantization",
+    "Distillation",
+    "Alignment",
+    "Reward",
+    "Policy",
+    "Value",
+    "Gradient",
+    "Activation",
+    "Memory",
+    "Context",
+    "Prompt",
+    "Expert",
+    "Kernel",
+    "Cache",
+    "Graph",
+    "Vision",
+    "Language",
+    "Speech",
+    "Reasoning",
+    "Planning",
+    "Search",
+    "Sampling",
+    "Normalization",
+    "Pruning",
+    "Calibration",
+    "Evaluation",
+    "Preference",
+    "Feedback",
+    "Token",
+    "Sequence",
+    "Feature",
+    "Diffusion",
+    "Convolution",
+    "Recurrence",
+    "Optimizer",
+    "Loss",
+    "Inference",
+    "Serving",
+    "Batching",
+    "Sharding",
+    "Checkpoint",
+    "Agent",
+    "Tool",
+    "Safety",
+    "Interpretability",
+    "Probe",
+    "Circuit",
+    "Steering",
+    "Watermark",
+    "Benchmark",
+    "Dataset",
+    "Augmentation",
+    "Filtering",
+    "Deduplication",
+    "Contamination",
+    "Query",
+    "Key",
+    "Logit",
+    "Weight",
+    "Residual-Stream",
+    "Positional",
+    "Curriculum",
+    "Rollout",
+    "Trajectory",
+    "Verifier",
+]
 
-HEADS = """Adapter Network Layer Encoder Decoder Head Module Block Mechanism Method Framework Objective Estimator
-Scheduler Pipeline Protocol Index Metric Score Model Router Gate Projection Regularizer Sampler Strategy
-Algorithm Buffer Controller Critic Classifier Tokenizer Transform Operator Unit Table Bank Filter Cascade""".split()
+HEADS = [
+    "Adapter",
+    "Network",
+    "Layer",
+    "Encoder",
+    "Decoder",
+    "Head",
+    "Module",
+    "Block",
+    "Mechanism",
+    "Method",
+    "Framework",
+    "Objective",
+    "Estimator",
+    "Scheduler",
+    "Pipeline",
+    "Protocol",
+    "Index",
+    "Metric",
+    "Score",
+    "Model",
+    "Router",
+    "Gate",
+    "Projection",
+    "Regularizer",
+    "Sampler",
+    "Strategy",
+    "Algorithm",
+    "Buffer",
+    "Controller",
+    "Critic",
+    "Classifier",
+    "Tokenizer",
+    "Transform",
+    "Operator",
+    "Unit",
+    "Table",
+    "Bank",
+    "Filter",
+    "Cascade",
+]
 
 HEAD_SYNONYMS = {
-    "Adapter": "Adapter Module", "Network": "Net", "Layer": "Layer Stack", "Encoder": "Encoder Stack",
-    "Decoder": "Decoder Stack", "Head": "Output Head", "Module": "Component", "Block": "Unit Block",
-    "Mechanism": "Scheme", "Method": "Technique", "Framework": "Toolkit", "Objective": "Training Objective",
-    "Estimator": "Estimation", "Scheduler": "Schedule", "Pipeline": "Workflow", "Protocol": "Procedure",
-    "Index": "Lookup Index", "Metric": "Measure", "Score": "Scoring", "Model": "Architecture",
-    "Router": "Routing Function", "Gate": "Gating", "Projection": "Projector", "Regularizer": "Penalty",
-    "Sampler": "Sampling Scheme", "Strategy": "Recipe", "Algorithm": "Procedure", "Buffer": "Store",
-    "Controller": "Control Loop", "Critic": "Value Critic", "Classifier": "Detector", "Tokenizer": "Segmenter",
-    "Transform": "Transformation", "Operator": "Op", "Unit": "Cell", "Table": "Lookup Table",
-    "Bank": "Memory Bank", "Filter": "Filtering Stage", "Cascade": "Cascade Stage",
+    "Adapter": "Adapter Module",
+    "Network": "Net",
+    "Layer": "Layer Stack",
+    "Encoder": "Encoder Stack",
+    "Decoder": "Decoder Stack",
+    "Head": "Output Head",
+    "Module": "Component",
+    "Block": "Unit Block",
+    "Mechanism": "Scheme",
+    "Method": "Technique",
+    "Framework": "Toolkit",
+    "Objective": "Training Objective",
+    "Estimator": "Estimation",
+    "Scheduler": "Schedule",
+    "Pipeline": "Workflow",
+    "Protocol": "Procedure",
+    "Index": "Lookup Index",
+    "Metric": "Measure",
+    "Score": "Scoring",
+    "Model": "Architecture",
+    "Router": "Routing Function",
+    "Gate": "Gating",
+    "Projection": "Projector",
+    "Regularizer": "Penalty",
+    "Sampler": "Sampling Scheme",
+    "Strategy": "Recipe",
+    "Algorithm": "Procedure",
+    "Buffer": "Store",
+    "Controller": "Control Loop",
+    "Critic": "Value Critic",
+    "Classifier": "Detector",
+    "Tokenizer": "Segmenter",
+    "Transform": "Transformation",
+    "Operator": "Op",
+    "Unit": "Cell",
+    "Table": "Lookup Table",
+    "Bank": "Memory Bank",
+    "Filter": "Filtering Stage",
+    "Cascade": "Cascade Stage",
 }
 
 DOMAIN_CATEGORY = {
-    "Attention": "attention", "Key": "attention", "Query": "attention", "Positional": "attention",
-    "Retrieval": "retrieval", "Search": "retrieval", "Embedding": "retrieval", "Index": "retrieval",
-    "Routing": "architecture", "Expert": "architecture", "Convolution": "architecture",
-    "Recurrence": "architecture", "Residual-Stream": "architecture", "Feature": "architecture",
-    "Decoding": "inference", "Cache": "inference", "Serving": "inference", "Batching": "inference",
-    "Sampling": "inference", "Inference": "inference", "Kernel": "inference", "Sharding": "training",
-    "Tokenization": "data", "Token": "data", "Dataset": "data", "Augmentation": "data", "Filtering": "data",
-    "Deduplication": "data", "Contamination": "evaluation", "Benchmark": "evaluation", "Evaluation": "evaluation",
-    "Quantization": "quantization", "Weight": "quantization", "Pruning": "quantization",
-    "Distillation": "training", "Gradient": "training", "Optimizer": "training", "Loss": "training",
-    "Checkpoint": "training", "Curriculum": "training", "Normalization": "training", "Activation": "training",
-    "Alignment": "alignment", "Reward": "alignment", "Policy": "alignment", "Value": "alignment",
-    "Preference": "alignment", "Feedback": "alignment", "Rollout": "alignment", "Trajectory": "alignment",
-    "Reasoning": "reasoning", "Planning": "reasoning", "Verifier": "reasoning",
-    "Agent": "agents", "Tool": "agents", "Memory": "agents",
-    "Context": "context", "Prompt": "context", "Sequence": "context",
-    "Interpretability": "interpretability", "Probe": "interpretability", "Circuit": "interpretability",
-    "Steering": "interpretability", "Logit": "interpretability",
-    "Safety": "safety", "Watermark": "safety",
-    "Vision": "architecture", "Language": "architecture", "Speech": "architecture", "Diffusion": "architecture",
+    "Attention": "attention",
+    "Key": "attention",
+    "Query": "attention",
+    "Positional": "attention",
+    "Retrieval": "retrieval",
+    "Search": "retrieval",
+    "Embedding": "retrieval",
+    "Index": "retrieval",
+    "Routing": "architecture",
+    "Expert": "architecture",
+    "Convolution": "architecture",
+    "Recurrence": "architecture",
+    "Residual-Stream": "architecture",
+    "Feature": "architecture",
+    "Decoding": "inference",
+    "Cache": "inference",
+    "Serving": "inference",
+    "Batching": "inference",
+    "Sampling": "inference",
+    "Inference": "inference",
+    "Kernel": "inference",
+    "Sharding": "training",
+    "Tokenization": "data",
+    "Token": "data",
+    "Dataset": "data",
+    "Augmentation": "data",
+    "Filtering": "data",
+    "Deduplication": "data",
+    "Contamination": "evaluation",
+    "Benchmark": "evaluation",
+    "Evaluation": "evaluation",
+    "Quantization": "quantization",
+    "Weight": "quantization",
+    "Pruning": "quantization",
+    "Distillation": "training",
+    "Gradient": "training",
+    "Optimizer": "training",
+    "Loss": "training",
+    "Checkpoint": "training",
+    "Curriculum": "training",
+    "Normalization": "training",
+    "Activation": "training",
+    "Alignment": "alignment",
+    "Reward": "alignment",
+    "Policy": "alignment",
+    "Value": "alignment",
+    "Preference": "alignment",
+    "Feedback": "alignment",
+    "Rollout": "alignment",
+    "Trajectory": "alignment",
+    "Reasoning": "reasoning",
+    "Planning": "reasoning",
+    "Verifier": "reasoning",
+    "Agent": "agents",
+    "Tool": "agents",
+    "Memory": "agents",
+    "Context": "context",
+    "Prompt": "context",
+    "Sequence": "context",
+    "Interpretability": "interpretability",
+    "Probe": "interpretability",
+    "Circuit": "interpretability",
+    "Steering": "interpretability",
+    "Logit": "interpretability",
+    "Safety": "safety",
+    "Watermark": "safety",
+    "Vision": "architecture",
+    "Language": "architecture",
+    "Speech": "architecture",
+    "Diffusion": "architecture",
     "Calibration": "evaluation",
 }
 
-TAGS = """memory decoding long-context gpu kernels int4 weight-only throughput latency sparsity routing
-pretraining post-training rl preference ranking embeddings multimodal efficiency robustness scaling
-evaluation data-quality interpretability privacy on-device distributed""".split()
+TAGS = [
+    "memory",
+    "decoding",
+    "long-context",
+    "gpu",
+    "kernels",
+    "int4",
+    "weight-only",
+    "throughput",
+    "latency",
+    "sparsity",
+    "routing",
+    "pretraining",
+    "post-training",
+    "rl",
+    "preference",
+    "ranking",
+    "embeddings",
+    "multimodal",
+    "efficiency",
+    "robustness",
+    "scaling",
+    "evaluation",
+    "data-quality",
+    "interpretability",
+    "privacy",
+    "on-device",
+    "distributed",
+]
 
 # Definition building blocks (lower-case fragments).
-VERBS = ["reweights", "compresses", "routes", "caches", "aligns", "filters", "ranks", "factorizes", "projects",
-         "normalizes", "prunes", "samples", "schedules", "batches", "shards", "calibrates", "distills", "masks",
-         "aggregates", "decomposes", "interpolates", "regularizes", "quantizes", "retrieves", "verifies"]
-OBJECTS = ["attention scores", "key and value tensors", "hidden states", "token embeddings", "expert outputs",
-           "gradient updates", "reward signals", "retrieved passages", "candidate continuations", "model weights",
-           "activation statistics", "preference pairs", "draft tokens", "positional encodings", "logits",
-           "query vectors", "training examples", "policy rollouts", "feature directions", "prompt segments"]
-MECHANISMS = ["a learned gating function", "a low-rank projection", "a small auxiliary network",
-              "a running estimate of activation scale", "a sliding window over recent tokens",
-              "a hashing-based bucket assignment", "a top-k selection step", "a contrastive objective",
-              "a temperature-scaled softmax", "a mixture of shallow experts", "a block-wise lookup table",
-              "an importance score per channel", "a verifier that checks each step", "a reward model",
-              "a two-stage cascade", "an exponential moving average", "per-group scaling factors"]
-PROBLEMS = ["memory traffic", "training instability", "reward hacking", "position bias in long prompts",
-            "redundant computation", "load imbalance across experts", "quantization error", "hallucinated answers",
-            "slow autoregressive decoding", "catastrophic forgetting", "benchmark contamination",
-            "poor calibration", "latency spikes under load", "distribution shift", "overfitting on small datasets"]
-COSTS = ["extra memory for bookkeeping", "a modest increase in training time", "additional hyperparameters",
-         "a small loss in accuracy", "more complex serving code", "a calibration pass before deployment",
-         "higher variance early in training"]
-SETTINGS = ["large language models", "vision-language models", "retrieval-augmented generation systems",
-            "multi-agent pipelines", "long-context inference", "reinforcement learning from feedback",
-            "on-device deployment", "mixture-of-experts transformers", "speech recognition", "code generation"]
-EVALS = ["long-context retrieval benchmarks", "held-out reasoning suites", "perplexity on web text",
-         "human preference ratings", "throughput and latency measurements", "exact-match accuracy",
-         "calibration error", "pass@k on programming tasks"]
+VERBS = [
+    "reweights",
+    "compresses",
+    "routes",
+    "caches",
+    "aligns",
+    "filters",
+    "ranks",
+    "factorizes",
+    "projects",
+    "normalizes",
+    "prunes",
+    "samples",
+    "schedules",
+    "batches",
+    "shards",
+    "calibrates",
+    "distills",
+    "masks",
+    "aggregates",
+    "decomposes",
+    "interpolates",
+    "regularizes",
+    "quantizes",
+    "retrieves",
+    "verifies",
+]
+OBJECTS = [
+    "attention scores",
+    "key and value tensors",
+    "hidden states",
+    "token embeddings",
+    "expert outputs",
+    "gradient updates",
+    "reward signals",
+    "retrieved passages",
+    "candidate continuations",
+    "model weights",
+    "activation statistics",
+    "preference pairs",
+    "draft tokens",
+    "positional encodings",
+    "logits",
+    "query vectors",
+    "training examples",
+    "policy rollouts",
+    "feature directions",
+    "prompt segments",
+]
+MECHANISMS = [
+    "a learned gating function",
+    "a low-rank projection",
+    "a small auxiliary network",
+    "a running estimate of activation scale",
+    "a sliding window over recent tokens",
+    "a hashing-based bucket assignment",
+    "a top-k selection step",
+    "a contrastive objective",
+    "a temperature-scaled softmax",
+    "a mixture of shallow experts",
+    "a block-wise lookup table",
+    "an importance score per channel",
+    "a verifier that checks each step",
+    "a reward model",
+    "a two-stage cascade",
+    "an exponential moving average",
+    "per-group scaling factors",
+]
+PROBLEMS = [
+    "memory traffic",
+    "training instability",
+    "reward hacking",
+    "position bias in long prompts",
+    "redundant computation",
+    "load imbalance across experts",
+    "quantization error",
+    "hallucinated answers",
+    "slow autoregressive decoding",
+    "catastrophic forgetting",
+    "benchmark contamination",
+    "poor calibration",
+    "latency spikes under load",
+    "distribution shift",
+    "overfitting on small datasets",
+]
+COSTS = [
+    "extra memory for bookkeeping",
+    "a modest increase in training time",
+    "additional hyperparameters",
+    "a small loss in accuracy",
+    "more complex serving code",
+    "a calibration pass before deployment",
+    "higher variance early in training",
+]
+SETTINGS = [
+    "large language models",
+    "vision-language models",
+    "retrieval-augmented generation systems",
+    "multi-agent pipelines",
+    "long-context inference",
+    "reinforcement learning from feedback",
+    "on-device deployment",
+    "mixture-of-experts transformers",
+    "speech recognition",
+    "code generation",
+]
+EVALS = [
+    "long-context retrieval benchmarks",
+    "held-out reasoning suites",
+    "perplexity on web text",
+    "human preference ratings",
+    "throughput and latency measurements",
+    "exact-match accuracy",
+    "calibration error",
+    "pass@k on programming tasks",
+]
 
-NOTE_TEMPLATES = ["shares the same {w} idea", "often combined in practice", "addresses a related {w} problem",
-                  "an earlier approach to the same goal", "evaluated on the same benchmarks", None, None]
+NOTE_TEMPLATES = [
+    "shares the same {w} idea",
+    "often combined in practice",
+    "addresses a related {w} problem",
+    "an earlier approach to the same goal",
+    "evaluated on the same benchmarks",
+    None,
+    None,
+]
 
 
 def words_of(name: str) -> int:
@@ -212,7 +622,9 @@ def generate(n: int, seed: int = 0) -> list[dict]:
         acronym = None
         if rng.random() < 0.4:
             base = _initials(words)
-            for candidate in [base] + [f"{base}{k}" for k in range(2, 10)] + [f"{base}-{rng.randint(10, 99)}"]:
+            for candidate in (
+                [base] + [f"{base}{k}" for k in range(2, 10)] + [f"{base}-{rng.randint(10, 99)}"]
+            ):
                 if len(base) >= 2 and names.take(candidate):
                     acronym = candidate
                     break
@@ -240,8 +652,17 @@ def generate(n: int, seed: int = 0) -> list[dict]:
         domain = next((w for w in words if w in DOMAIN_CATEGORY), None)
         category = DOMAIN_CATEGORY[domain] if domain and rng.random() < 0.8 else rng.choice(list(CATEGORIES))
         tags = sorted(set(rng.sample(TAGS, rng.choice((0, 1, 2, 2)))))
-        entries.append({"id": entry_id, "term": term, "acronym": acronym, "aliases": aliases,
-                        "category": category, "tags": tags, "_words": words})
+        entries.append(
+            {
+                "id": entry_id,
+                "term": term,
+                "acronym": acronym,
+                "aliases": aliases,
+                "category": category,
+                "tags": tags,
+                "_words": words,
+            }
+        )
     # Second pass: definitions and relations may name any other entry.
     by_category: dict[str, list[int]] = {}
     for i, e in enumerate(entries):
@@ -269,8 +690,10 @@ def _definition(rng: random.Random, e: dict, entries: list[dict], i: int) -> str
     other = entries[_other(rng, entries, i)]
     other2 = entries[_other(rng, entries, i)]
     article = "An" if head[0] in "aeiou" else "A"
-    first = (f"{article} {head} for {setting} that {rng.choice(VERBS)} {rng.choice(OBJECTS)} using "
-             f"{rng.choice(MECHANISMS)}, so that {lead} processing stays cheap.")
+    first = (
+        f"{article} {head} for {setting} that {rng.choice(VERBS)} {rng.choice(OBJECTS)} using "
+        f"{rng.choice(MECHANISMS)}, so that {lead} processing stays cheap."
+    )
     pool = [
         f"It {rng.choice(VERBS)} {rng.choice(OBJECTS)} while keeping {rng.choice(PROBLEMS)} under control.",
         f"Compared with {other['term']}, it trades {rng.choice(COSTS)} for less {rng.choice(PROBLEMS)}.",
@@ -294,8 +717,9 @@ def _definition(rng: random.Random, e: dict, entries: list[dict], i: int) -> str
     return " ".join(sentences)
 
 
-def _related(rng: random.Random, e: dict, entries: list[dict], i: int,
-             by_category: dict[str, list[int]]) -> list[dict]:
+def _related(
+    rng: random.Random, e: dict, entries: list[dict], i: int, by_category: dict[str, list[int]]
+) -> list[dict]:
     out: list[dict] = []
     taken = {i}
     want = rng.randint(2, 4)
@@ -336,17 +760,22 @@ def entry_yaml(e: dict) -> str:
 
 
 def pack_yaml(n: int, seed: int) -> str:
-    return "\n".join([
-        "# A synthetic pack generated by benchmarks/make_pack.py; not real glossary content.",
-        "name: synthetic",
-        f"title: {_q(f'Synthetic benchmark glossary ({n} entries)')}",
-        f"version: {_q(f'0.0.{n}+seed{seed}')}",
-        "source: \"benchmarks/make_pack.py (generated)\"",
-        "license: \"Generated test data; no license restrictions.\"",
-        f"description: {_q(f'{n} generated entries with ML-flavoured names, aliases, acronyms and relations, for benchmarks.')}",
-        "categories:",
-        *(f"  {cid}: {_q(label)}" for cid, label in CATEGORIES.items()),
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "# A synthetic pack generated by benchmarks/make_pack.py; not real glossary content.",
+                "name: synthetic",
+                f"title: {_q(f'Synthetic benchmark glossary ({n} entries)')}",
+                f"version: {_q(f'0.0.{n}+seed{seed}')}",
+                'source: "benchmarks/make_pack.py (generated)"',
+                'license: "Generated test data; no license restrictions."',
+                f"description: {_q(f'{n} generated entries with ML-flavoured names, aliases, acronyms and relations, for benchmarks.')}",
+                "categories:",
+                *(f"  {cid}: {_q(label)}" for cid, label in CATEGORIES.items()),
+            ]
+        )
+        + "\n"
+    )
 
 
 def write_pack(n: int, out_dir: Path, seed: int = 0) -> list[dict]:
@@ -356,7 +785,9 @@ def write_pack(n: int, out_dir: Path, seed: int = 0) -> list[dict]:
     if existing:
         pack = out_dir / "pack.yaml"
         if not pack.is_file() or "name: synthetic" not in pack.read_text(encoding="utf-8"):
-            raise SystemExit(f"{out_dir} holds YAML files that are not a synthetic pack; refusing to overwrite")
+            raise SystemExit(
+                f"{out_dir} holds YAML files that are not a synthetic pack; refusing to overwrite"
+            )
         for p in existing:
             p.unlink()
     entries = generate(n, seed)
@@ -380,14 +811,19 @@ def main(argv: list[str] | None = None) -> int:
     entries = write_pack(args.n, args.out_dir, args.seed)
     t1 = time.perf_counter()
     acr = sum(1 for e in entries if e["acronym"])
-    print(f"wrote {len(entries)} entries to {args.out_dir} in {t1 - t0:.1f}s "
-          f"({acr / len(entries):.0%} with acronyms, "
-          f"{sum(len(e['aliases']) for e in entries) / len(entries):.2f} aliases/entry)", file=sys.stderr)
+    print(
+        f"wrote {len(entries)} entries to {args.out_dir} in {t1 - t0:.1f}s "
+        f"({acr / len(entries):.0%} with acronyms, "
+        f"{sum(len(e['aliases']) for e in entries) / len(entries):.2f} aliases/entry)",
+        file=sys.stderr,
+    )
     if args.verify:
         from ai_glossary_mcp.loader import load_glossary
 
         g = load_glossary([args.out_dir])
-        print(f"verified with the loader: {len(g)} entries in {time.perf_counter() - t1:.1f}s", file=sys.stderr)
+        print(
+            f"verified with the loader: {len(g)} entries in {time.perf_counter() - t1:.1f}s", file=sys.stderr
+        )
     return 0
 
 

@@ -45,8 +45,14 @@ sys.exit(cli.main(sys.argv[1:]))
 
 def drive(pack: Path | None, tool: str, arguments: dict, calls: int, out: Path) -> float:
     args = ["serve"] + (["--no-bundled", "--data", str(pack)] if pack else [])
-    proc = subprocess.Popen([sys.executable, "-c", WRAPPER, str(out)] + args, cwd=str(ROOT),
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, str(out)] + args,
+        cwd=str(ROOT),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
     assert proc.stdin and proc.stdout
 
     def rpc(i: int, method: str, params: dict) -> dict:
@@ -57,8 +63,15 @@ def drive(pack: Path | None, tool: str, arguments: dict, calls: int, out: Path) 
             if msg.get("id") == i:
                 return msg
 
-    rpc(0, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
-                          "clientInfo": {"name": "profile", "version": "0"}})
+    rpc(
+        0,
+        "initialize",
+        {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "profile", "version": "0"},
+        },
+    )
     proc.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
     rpc(1, "tools/list", {})
     t0 = time.perf_counter()
@@ -104,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
             out = Path(tmp) / f"{name}.prof"
             per = drive(args.pack, tool, arguments, args.calls, out)
             st = pstats.Stats(str(out))
-            print(f"\n===== {name}: {tool}({json.dumps(arguments)[:80]}) — {1000 * per:.2f} ms per round trip "
-                  f"(profiled server, {args.calls} calls); server-side profile total {st.total_tt:.2f}s =====")
+            print(
+                f"\n===== {name}: {tool}({json.dumps(arguments)[:80]}) — {1000 * per:.2f} ms per round trip "
+                f"(profiled server, {args.calls} calls); server-side profile total {st.total_tt:.2f}s ====="
+            )
             st.sort_stats("tottime").print_stats(args.top)
             st.sort_stats("cumulative").print_stats(args.top)
     return 0

@@ -46,11 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--top", type=int, default=20)
     p.add_argument("--calls", type=int, default=20, help="calls per query while profiling")
     p.add_argument("--out", type=Path, default=HERE / ".cache" / "profiles")
-    p.add_argument("--skip-load-profile", action="store_true",
-                   help="time load/index without the profiler only (profiling a 100k load doubles its time)")
+    p.add_argument(
+        "--skip-load-profile",
+        action="store_true",
+        help="time load/index without the profiler only (profiling a 100k load doubles its time)",
+    )
     args = p.parse_args(argv)
 
     import run  # the benchmark's pack cache and query picking
+
     from ai_glossary_mcp.loader import load_glossary
     from ai_glossary_mcp.service import GlossaryService
 

@@ -23,8 +23,11 @@ def answer(message: dict) -> dict | None:
         return None
     method = message.get("method")
     if method == "initialize":
-        result = {"protocolVersion": message["params"]["protocolVersion"], "capabilities": {"tools": {}},
-                  "serverInfo": {"name": "python-floor", "version": "0"}}
+        result = {
+            "protocolVersion": message["params"]["protocolVersion"],
+            "capabilities": {"tools": {}},
+            "serverInfo": {"name": "python-floor", "version": "0"},
+        }
     elif method == "tools/call":
         text = message["params"]["arguments"].get("text", "")
         result = {"content": [{"type": "text", "text": text}], "isError": False}

@@ -48,7 +48,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CACHE = HERE / ".cache"
-STORES = CACHE / "stores"  # the servers' compiled-glossary cache during benchmarks (AI_GLOSSARY_MCP_CACHE_DIR)
+STORES = (
+    CACHE / "stores"
+)  # the servers' compiled-glossary cache during benchmarks (AI_GLOSSARY_MCP_CACHE_DIR)
 BIN = Path(sys.executable).parent
 OURS_EXE = BIN / "ai-glossary-mcp"
 FLOOR = HERE / "floor_server.py"
@@ -120,7 +122,9 @@ def ensure_pack(n: int, seed: int) -> Path:
         shutil.rmtree(tmp)
     log(f"generating a {n:,}-entry synthetic pack into {final.relative_to(HERE)} ...")
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, str(HERE / "make_pack.py"), str(n), str(tmp), "--seed", str(seed)], check=True)
+    subprocess.run(
+        [sys.executable, str(HERE / "make_pack.py"), str(n), str(tmp), "--seed", str(seed)], check=True
+    )
     (tmp / ".complete").write_text(f"{n} {seed}\n")
     if final.exists():
         shutil.rmtree(final)
@@ -236,8 +240,10 @@ def probe(pack: str | None) -> dict[str, Any]:
 
     def kind(q: str) -> tuple[str | None, str]:
         r = service.define(q, "brief")
-        return (r.entry.id if r.found else None,
-                r.match.kind if r.found else ("ambiguous" if r.ambiguous else "not-found"))
+        return (
+            r.entry.id if r.found else None,
+            r.match.kind if r.found else ("ambiguous" if r.ambiguous else "not-found"),
+        )
 
     n = len(index.entries)
     if pack is None:
@@ -287,7 +293,9 @@ def build_store(pack: str | None) -> None:
         raise SystemExit(f"the store was not written to {STORES}")
     # Above 2,000 files the store is built by a child process (load_cache.BUILD_IN_CHILD_FILES): the peak is
     # whichever process held the build.
-    peak_kb = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    peak_kb = max(
+        resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
     (STORES / f"build-{key}.json").write_text(json.dumps({"build_s": elapsed, "rss_mb": peak_kb / 1024}))
 
 
@@ -333,7 +341,9 @@ async def cold_start(params, mode: str, first_call: tuple[str, dict[str, Any]] |
     return t1 - t0
 
 
-async def first_answer_pair(pack: Path | None, mode: str, reps: int, term: str) -> tuple[list[float], list[float]]:
+async def first_answer_pair(
+    pack: Path | None, mode: str, reps: int, term: str
+) -> tuple[list[float], list[float]]:
     """spawn -> ... -> the first define_term answer, against the floor's first echo: what a client waits
     for when it asks right away (a large pack set's start may still be confirming its files)."""
     ours, floor = [], []
@@ -390,8 +400,12 @@ def call_cases(q: dict[str, Any]) -> list[CallCase]:
         CallCase("define", f"define_term absent {q['absent']!r}", "define_term", {"term": q["absent"]}),
         CallCase("search", f"search_terms {q['search']!r}", "search_terms", {"query": q["search"]}),
         CallCase("related", f"find_related {q['related']!r}", "find_related", {"term": q["related"]}),
-        CallCase("text", "find_terms_in_text (~{} words)".format(len(q["text"].split())), "find_terms_in_text",
-                 {"text": q["text"]}),
+        CallCase(
+            "text",
+            "find_terms_in_text (~{} words)".format(len(q["text"].split())),
+            "find_terms_in_text",
+            {"text": q["text"]},
+        ),
     ]
 
 
@@ -419,13 +433,26 @@ class RawStdio:
         self.proc: asyncio.subprocess.Process | None = None
         self.next_id = 0
 
-    async def __aenter__(self) -> "RawStdio":
+    async def __aenter__(self) -> RawStdio:
         env = self.params.env if self.params.env is not None else None
         self.proc = await asyncio.create_subprocess_exec(
-            self.params.command, *self.params.args, cwd=self.params.cwd, env=env, limit=1 << 24,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
-        await self.rpc("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
-                                      "clientInfo": {"name": "bench-raw", "version": "0"}})
+            self.params.command,
+            *self.params.args,
+            cwd=self.params.cwd,
+            env=env,
+            limit=1 << 24,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await self.rpc(
+            "initialize",
+            {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "bench-raw", "version": "0"},
+            },
+        )
         await self._send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         return self
 
@@ -474,8 +501,9 @@ def _outcome(result: Any) -> str:
     return "ok"
 
 
-async def per_call(pack: Path | None, q: dict[str, Any], mode: str, calls: int, warmup: int,
-                   case_budget_s: float) -> tuple[list[CallStats], float, float, tuple[float, float]]:
+async def per_call(
+    pack: Path | None, q: dict[str, Any], mode: str, calls: int, warmup: int, case_budget_s: float
+) -> tuple[list[CallStats], float, float, tuple[float, float]]:
     """Both servers open side by side; each sample of a row is one of our calls and one floor echo,
     in alternating order. Returns the rows, both peak RSS and both start-up times of this session
     (spawn -> initialize -> tools/list, one more cold-start sample each)."""
@@ -511,8 +539,10 @@ async def per_call(pack: Path | None, q: dict[str, Any], mode: str, calls: int, 
                         t = time.perf_counter()
                         r = await floor.call_tool("echo", {"text": "ping"})
                         s.floor.append(time.perf_counter() - t)
-            log(f"    {s.case.label[:60]:<60} n={n:<4} ours p50 {1000 * statistics.median(s.ours):8.2f} ms"
-                f"  floor p50 {1000 * statistics.median(s.floor):6.2f} ms  [{s.outcome}]")
+            log(
+                f"    {s.case.label[:60]:<60} n={n:<4} ours p50 {1000 * statistics.median(s.ours):8.2f} ms"
+                f"  floor p50 {1000 * statistics.median(s.floor):6.2f} ms  [{s.outcome}]"
+            )
         rss_ours, rss_floor = vm_hwm_mb(ours_pid), vm_hwm_mb(floor_pid)
     log("  the servers' side only (raw JSON-RPC client, no schema validation) ...")
     async with RawStdio(params_ours(pack)) as raw_ours, RawStdio(params_floor()) as raw_floor:
@@ -533,8 +563,10 @@ async def per_call(pack: Path | None, q: dict[str, Any], mode: str, calls: int, 
                     else:
                         await raw_floor.rpc("tools/call", {"name": "echo", "arguments": {"text": "ping"}})
                         s.raw_floor.append(time.perf_counter() - t)
-            log(f"    {s.case.label[:60]:<60} raw ours p50 {1000 * statistics.median(s.raw_ours):8.2f} ms"
-                f"  floor p50 {1000 * statistics.median(s.raw_floor):6.2f} ms")
+            log(
+                f"    {s.case.label[:60]:<60} raw ours p50 {1000 * statistics.median(s.raw_ours):8.2f} ms"
+                f"  floor p50 {1000 * statistics.median(s.raw_floor):6.2f} ms"
+            )
     return stats, rss_ours, rss_floor, starts
 
 
@@ -561,8 +593,9 @@ def free_port() -> int:
 def start_http(cmd: list[str], port: int, timeout: float = 600) -> subprocess.Popen:
     import httpx2
 
-    proc = subprocess.Popen(cmd, cwd=str(ROOT), env=clean_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, cwd=str(ROOT), env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -593,19 +626,25 @@ def stop(proc: subprocess.Popen) -> None:
 # Mcp-Method / Mcp-Name headers and a params._meta envelope carrying protocolVersion and
 # clientCapabilities.
 def rpc_request(tool: str, arguments: dict[str, Any], protocol: str) -> tuple[bytes, dict[str, str]]:
-    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
-               "MCP-Protocol-Version": protocol}
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "MCP-Protocol-Version": protocol,
+    }
     params: dict[str, Any] = {"name": tool, "arguments": arguments}
     if protocol >= "2026":
         headers.update({"Mcp-Method": "tools/call", "Mcp-Name": tool})
-        params["_meta"] = {"io.modelcontextprotocol/protocolVersion": protocol,
-                           "io.modelcontextprotocol/clientCapabilities": {}}
+        params["_meta"] = {
+            "io.modelcontextprotocol/protocolVersion": protocol,
+            "io.modelcontextprotocol/clientCapabilities": {},
+        }
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}
     return json.dumps(body).encode(), headers
 
 
-async def http_trial(port: int, body: bytes, headers: dict[str, str], conc: int,
-                     duration: float) -> tuple[int, float, list[float], int]:
+async def http_trial(
+    port: int, body: bytes, headers: dict[str, str], conc: int, duration: float
+) -> tuple[int, float, list[float], int]:
     import httpx2
 
     url = f"http://127.0.0.1:{port}/mcp"
@@ -642,11 +681,27 @@ async def http_trial(port: int, body: bytes, headers: dict[str, str], conc: int,
     return len(lat), elapsed, lat, errors
 
 
-async def http_bench(concurrency: list[int], duration: float, rounds: int, protocol: str) -> list[dict[str, Any]]:
+async def http_bench(
+    concurrency: list[int], duration: float, rounds: int, protocol: str
+) -> list[dict[str, Any]]:
     p_ours, p_floor = free_port(), free_port()
-    ours = start_http([str(OURS_EXE), "serve", "--transport", "http", "--stateless", "--host", "127.0.0.1",
-                       "--port", str(p_ours)], p_ours)
-    floor = start_http([sys.executable, str(FLOOR), "--http", "--host", "127.0.0.1", "--port", str(p_floor)], p_floor)
+    ours = start_http(
+        [
+            str(OURS_EXE),
+            "serve",
+            "--transport",
+            "http",
+            "--stateless",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(p_ours),
+        ],
+        p_ours,
+    )
+    floor = start_http(
+        [sys.executable, str(FLOOR), "--http", "--host", "127.0.0.1", "--port", str(p_floor)], p_floor
+    )
     out = []
     try:
         b_ours, h_ours = rpc_request("define_term", {"term": "KV-Cache"}, protocol)
@@ -655,7 +710,9 @@ async def http_bench(concurrency: list[int], duration: float, rounds: int, proto
             acc = {"ours": [0, 0.0, [], 0], "floor": [0, 0.0, [], 0]}
             for r in range(rounds):
                 for who in ("ours", "floor", "floor", "ours"):  # ABBA cancels drift
-                    port, body, hdr = (p_ours, b_ours, h_ours) if who == "ours" else (p_floor, b_floor, h_floor)
+                    port, body, hdr = (
+                        (p_ours, b_ours, h_ours) if who == "ours" else (p_floor, b_floor, h_floor)
+                    )
                     n, el, lat, err = await http_trial(port, body, hdr, conc, duration)
                     a = acc[who]
                     a[0] += n
@@ -664,11 +721,18 @@ async def http_bench(concurrency: list[int], duration: float, rounds: int, proto
                     a[3] += err
             row = {"conc": conc}
             for who, (n, el, lat, err) in acc.items():
-                row[who] = {"rps": n / el if el else 0.0, "p50": pct(lat, 50), "p95": pct(lat, 95), "n": n,
-                            "errors": err}
-            log(f"    HTTP c={conc:<3} ours {row['ours']['rps']:7.1f} req/s p95 {1000 * row['ours']['p95']:7.1f} ms"
+                row[who] = {
+                    "rps": n / el if el else 0.0,
+                    "p50": pct(lat, 50),
+                    "p95": pct(lat, 95),
+                    "n": n,
+                    "errors": err,
+                }
+            log(
+                f"    HTTP c={conc:<3} ours {row['ours']['rps']:7.1f} req/s p95 {1000 * row['ours']['p95']:7.1f} ms"
                 f" | floor {row['floor']['rps']:7.1f} req/s p95 {1000 * row['floor']['p95']:7.1f} ms"
-                f" (errors {row['ours']['errors']}/{row['floor']['errors']})")
+                f" (errors {row['ours']['errors']}/{row['floor']['errors']})"
+            )
             out.append(row)
     finally:
         stop(ours)
@@ -707,24 +771,66 @@ class Table:
         return "\n".join(lines)
 
 
-def add_section(table: Table, label: str, section: str, probe_r: dict[str, Any], cold: tuple[list[float], list[float]],
-                stats: list[CallStats], rss: tuple[float, float]) -> dict[str, Any]:
+def add_section(
+    table: Table,
+    label: str,
+    section: str,
+    probe_r: dict[str, Any],
+    cold: tuple[list[float], list[float]],
+    stats: list[CallStats],
+    rss: tuple[float, float],
+) -> dict[str, Any]:
     co, cf = statistics.median(cold[0]), statistics.median(cold[1])
     ratio = co / cf
     tgt, st = status(section, "cold", ratio)
-    table.add(label, "cold start (spawn→initialize→tools/list), median", len(cold[0]), secs(co), secs(cf),
-              f"{ratio:.2f}x", tgt, st)
+    table.add(
+        label,
+        "cold start (spawn→initialize→tools/list), median",
+        len(cold[0]),
+        secs(co),
+        secs(cf),
+        f"{ratio:.2f}x",
+        tgt,
+        st,
+    )
     if "first_answer" in probe_r:
         fo, ff = (statistics.median(x) for x in probe_r["first_answer"])
-        table.add(label, "first answer (spawn→initialize→tools/list→first define_term), median",
-                  len(probe_r["first_answer"][0]), secs(fo), secs(ff), f"{fo / ff:.2f}x", "—", "—")
-    table.add(label, "first start: build the store (parse YAML, validate, index, write SQLite; "
-              "in a child process above 2,000 files)", 1,
-              f"{secs(probe_r['build_s'])}, peak RSS {probe_r['build_rss_mb']:.0f} MB", "—", "—", "—", "—")
-    deferred = f" (then {secs(probe_r['check_s'])} confirming the files in the background)" \
-        if probe_r.get("check_s") else ""
-    table.add(label, "later starts: open the store, in-process" + deferred, 1,
-              secs(probe_r["open_s"]), "—", "—", "—", "—")
+        table.add(
+            label,
+            "first answer (spawn→initialize→tools/list→first define_term), median",
+            len(probe_r["first_answer"][0]),
+            secs(fo),
+            secs(ff),
+            f"{fo / ff:.2f}x",
+            "—",
+            "—",
+        )
+    table.add(
+        label,
+        "first start: build the store (parse YAML, validate, index, write SQLite; "
+        "in a child process above 2,000 files)",
+        1,
+        f"{secs(probe_r['build_s'])}, peak RSS {probe_r['build_rss_mb']:.0f} MB",
+        "—",
+        "—",
+        "—",
+        "—",
+    )
+    deferred = (
+        f" (then {secs(probe_r['check_s'])} confirming the files in the background)"
+        if probe_r.get("check_s")
+        else ""
+    )
+    table.add(
+        label,
+        "later starts: open the store, in-process" + deferred,
+        1,
+        secs(probe_r["open_s"]),
+        "—",
+        "—",
+        "—",
+        "—",
+    )
     summary: dict[str, Any] = {"cold_ours_s": cold[0], "cold_floor_s": cold[1], "probe": probe_r, "calls": []}
     for s in stats:
         o50, o95 = statistics.median(s.ours), pct(s.ours, 95)
@@ -732,22 +838,52 @@ def add_section(table: Table, label: str, section: str, probe_r: dict[str, Any],
         r50 = o50 / f50
         tgt, st = status(section, s.case.key, r50)
         note = f" [{s.outcome}]" + (f" **{s.errors} errors**" if s.errors else "")
-        table.add(label, f"{s.case.label}{note} p50 / p95", len(s.ours), f"{ms(o50)} / {ms(o95)}",
-                  f"{ms(f50)} / {ms(f95)} (echo)", f"{r50:.2f}x / {o95 / f95:.2f}x", tgt, st)
-        call = {"label": s.case.label, "outcome": s.outcome, "errors": s.errors,
-                "ours_p50": o50, "ours_p95": o95, "floor_p50": f50, "floor_p95": f95}
+        table.add(
+            label,
+            f"{s.case.label}{note} p50 / p95",
+            len(s.ours),
+            f"{ms(o50)} / {ms(o95)}",
+            f"{ms(f50)} / {ms(f95)} (echo)",
+            f"{r50:.2f}x / {o95 / f95:.2f}x",
+            tgt,
+            st,
+        )
+        call = {
+            "label": s.case.label,
+            "outcome": s.outcome,
+            "errors": s.errors,
+            "ours_p50": o50,
+            "ours_p95": o95,
+            "floor_p50": f50,
+            "floor_p95": f95,
+        }
         if s.raw_ours:
             ro50, ro95 = statistics.median(s.raw_ours), pct(s.raw_ours, 95)
             rf50, rf95 = statistics.median(s.raw_floor), pct(s.raw_floor, 95)
             tgt, st = status(section, s.case.key, ro50 / rf50)
-            table.add(label, f"↳ same call, servers' side only (raw JSON-RPC client) p50 / p95", len(s.raw_ours),
-                      f"{ms(ro50)} / {ms(ro95)}", f"{ms(rf50)} / {ms(rf95)} (echo)",
-                      f"{ro50 / rf50:.2f}x / {ro95 / rf95:.2f}x", tgt, st)
+            table.add(
+                label,
+                "↳ same call, servers' side only (raw JSON-RPC client) p50 / p95",
+                len(s.raw_ours),
+                f"{ms(ro50)} / {ms(ro95)}",
+                f"{ms(rf50)} / {ms(rf95)} (echo)",
+                f"{ro50 / rf50:.2f}x / {ro95 / rf95:.2f}x",
+                tgt,
+                st,
+            )
             call.update(raw_ours_p50=ro50, raw_ours_p95=ro95, raw_floor_p50=rf50, raw_floor_p95=rf95)
         summary["calls"].append(call)
     tgt, st = status(section, "rss_mb", rss[0])
-    table.add(label, "server peak RSS (VmHWM)", 1, f"{rss[0]:.0f} MB", f"{rss[1]:.0f} MB",
-              f"{rss[0] / rss[1]:.2f}x", tgt, st)
+    table.add(
+        label,
+        "server peak RSS (VmHWM)",
+        1,
+        f"{rss[0]:.0f} MB",
+        f"{rss[1]:.0f} MB",
+        f"{rss[0] / rss[1]:.2f}x",
+        tgt,
+        st,
+    )
     summary["rss_mb"] = rss
     return summary
 
@@ -755,11 +891,16 @@ def add_section(table: Table, label: str, section: str, probe_r: dict[str, Any],
 async def bench(args: argparse.Namespace) -> int:
     t_start = time.perf_counter()
     quick = args.quick
-    reps = args.cold_reps or (3 if quick else 15)  # cold starts swing by ±10% here: 15 pairs steady the median
+    reps = args.cold_reps or (
+        3 if quick else 15
+    )  # cold starts swing by ±10% here: 15 pairs steady the median
     calls = args.calls or (40 if quick else 300)
     warmup = 5 if quick else 20
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()] if args.sizes is not None else (
-        [1000] if quick else [1000, 10000, 100000])
+    sizes = (
+        [int(s) for s in args.sizes.split(",") if s.strip()]
+        if args.sizes is not None
+        else ([1000] if quick else [1000, 10000, 100000])
+    )
     duration = args.http_seconds or (1.0 if quick else 3.0)
     rounds = 1 if quick else 2
     table = Table()
@@ -772,55 +913,81 @@ async def bench(args: argparse.Namespace) -> int:
         log(f"{label}: in-process load probe ...")
         pr = run_probe(pack)
         label = label if pack is None else f"synthetic {pr['entries']:,}"
-        log(f"  build {pr['build_s']:.2f}s (peak {pr['build_rss_mb']:.0f} MB), open {pr['open_s']:.3f}s "
-            f"({pr['open_kind']}); queries {pr['kinds']}")
+        log(
+            f"  build {pr['build_s']:.2f}s (peak {pr['build_rss_mb']:.0f} MB), open {pr['open_s']:.3f}s "
+            f"({pr['open_kind']}); queries {pr['kinds']}"
+        )
         # A cold start costs at least the open; keep the whole size within budget (at least 1 rep).
         est = pr["open_s"] + pr["import_s"] + 1.0
         n_reps = reps - 1 if est * reps <= args.cold_budget else max(1, int(args.cold_budget // est))
         if n_reps < reps - 1:
-            log(f"  cold start ~{est:.0f}s each: {n_reps} reps instead of {reps} (--cold-budget {args.cold_budget:.0f}s)")
+            log(
+                f"  cold start ~{est:.0f}s each: {n_reps} reps instead of {reps} (--cold-budget {args.cold_budget:.0f}s)"
+            )
         log(f"  cold starts x{n_reps} (interleaved) ...")
         cold = await cold_pair(pack, args.mode, n_reps)
-        pr["first_answer"] = await first_answer_pair(pack, args.mode, max(1, n_reps // 2), pr["queries"]["exact"])
+        pr["first_answer"] = await first_answer_pair(
+            pack, args.mode, max(1, n_reps // 2), pr["queries"]["exact"]
+        )
         log("  per-call round trips (interleaved with the floor's echo) ...")
-        stats, rss_o, rss_f, starts = await per_call(pack, pr["queries"], args.mode, calls, warmup,
-                                                     args.case_budget)
+        stats, rss_o, rss_f, starts = await per_call(
+            pack, pr["queries"], args.mode, calls, warmup, args.case_budget
+        )
         cold[0].append(starts[0])  # the per-call session's start-up is one more cold-start sample
         cold[1].append(starts[1])
         raw["sizes"][section] = add_section(table, label, section, pr, cold, stats, (rss_o, rss_f))
 
     if not args.no_http:
-        log(f"HTTP stateless, define_term 'KV-Cache' vs echo, {duration:g}s trials ABBA x{rounds} per level ...")
+        log(
+            f"HTTP stateless, define_term 'KV-Cache' vs echo, {duration:g}s trials ABBA x{rounds} per level ..."
+        )
         conc = [1, 8, 32]
         rows = await http_bench(conc, duration, rounds, args.http_protocol)
         raw["http"] = rows
         for r in rows:
             o, f = r["ours"], r["floor"]
             errs = f" **errors {o['errors']}/{f['errors']}**" if (o["errors"] or f["errors"]) else ""
-            table.add("bundled ai-ml (101)", f"HTTP stateless define_term, {r['conc']} concurrent client(s): "
-                      f"req/s, p95{errs}", f"{o['n']}/{f['n']}",
-                      f"{o['rps']:.0f} req/s, {ms(o['p95'])}", f"{f['rps']:.0f} req/s, {ms(f['p95'])} (echo)",
-                      f"{o['rps'] / f['rps']:.2f}x rps, {o['p95'] / f['p95']:.2f}x p95", "—", "—")
+            table.add(
+                "bundled ai-ml (101)",
+                f"HTTP stateless define_term, {r['conc']} concurrent client(s): req/s, p95{errs}",
+                f"{o['n']}/{f['n']}",
+                f"{o['rps']:.0f} req/s, {ms(o['p95'])}",
+                f"{f['rps']:.0f} req/s, {ms(f['p95'])} (echo)",
+                f"{o['rps'] / f['rps']:.2f}x rps, {o['p95'] / f['p95']:.2f}x p95",
+                "—",
+                "—",
+            )
 
     elapsed = time.perf_counter() - t_start
-    import mcp  # noqa: F401
     from importlib.metadata import version
 
+    import mcp  # noqa: F401
+
     print(f"## ai-glossary-mcp benchmark ({'quick' if quick else 'full'})\n")
-    print(f"{time.strftime('%Y-%m-%d %H:%M')} · Python {platform.python_version()} · mcp {version('mcp')} · "
-          f"{os.cpu_count()} CPUs · client mode {args.mode!r} · HTTP protocol header {args.http_protocol} · "
-          f"total {elapsed / 60:.1f} min\n")
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M')} · Python {platform.python_version()} · mcp {version('mcp')} · "
+        f"{os.cpu_count()} CPUs · client mode {args.mode!r} · HTTP protocol header {args.http_protocol} · "
+        f"total {elapsed / 60:.1f} min\n"
+    )
     print(table.render())
-    print("\nRatios are ours/floor measured interleaved in this run; per-call ratios divide by the floor's echo "
-          "round trip sampled alternately with each row. [..] is what the call returned (match rule / hits). "
-          "Per-call rows use the SDK's mcp.Client, which also parses each reply and validates structuredContent "
-          "against the tool's outputSchema (jsonschema); the ↳ rows repeat the call with a raw JSON-RPC line "
-          "client, so they show the servers' side alone.")
-    if not args.no_floors:  # the issue's measure: one raw blocking-pipe client, ours vs the SDK echo and Python
+    print(
+        "\nRatios are ours/floor measured interleaved in this run; per-call ratios divide by the floor's echo "
+        "round trip sampled alternately with each row. [..] is what the call returned (match rule / hits). "
+        "Per-call rows use the SDK's mcp.Client, which also parses each reply and validates structuredContent "
+        "against the tool's outputSchema (jsonschema); the ↳ rows repeat the call with a raw JSON-RPC line "
+        "client, so they show the servers' side alone."
+    )
+    if (
+        not args.no_floors
+    ):  # the issue's measure: one raw blocking-pipe client, ours vs the SDK echo and Python
         log("stdio per call vs the SDK echo and the Python floor (benchmarks/stdio_floors.py) ...")
         large = ",".join(str(n) for n in sizes if n >= 100_000)
-        floors = subprocess.run([sys.executable, str(HERE / "stdio_floors.py"), "--calls", str(calls),
-                                 "--sizes", large], capture_output=True, text=True, check=True)
+        floors = subprocess.run(
+            [sys.executable, str(HERE / "stdio_floors.py"), "--calls", str(calls), "--sizes", large],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         print("\n" + floors.stdout)
     raw["elapsed_s"] = elapsed
     if args.json:
@@ -831,14 +998,24 @@ async def bench(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Benchmark ai-glossary-mcp against a minimal MCPServer floor.")
     p.add_argument("--quick", action="store_true", help="fewer reps, sizes 1000 only (smoke test)")
-    p.add_argument("--sizes", help="comma-separated synthetic pack sizes (default 1000,10000,100000; '' for none)")
+    p.add_argument(
+        "--sizes", help="comma-separated synthetic pack sizes (default 1000,10000,100000; '' for none)"
+    )
     p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--cold-reps", type=int, help="cold starts per server (default 15; quick 3)")
     p.add_argument("--calls", type=int, help="calls per row (default 300; quick 40)")
-    p.add_argument("--case-budget", type=float, default=60.0,
-                   help="seconds per per-call row; slow calls get fewer samples (min 20)")
-    p.add_argument("--cold-budget", type=float, default=900.0,
-                   help="seconds of our cold starts per pack; slow starts get fewer reps (min 1)")
+    p.add_argument(
+        "--case-budget",
+        type=float,
+        default=60.0,
+        help="seconds per per-call row; slow calls get fewer samples (min 20)",
+    )
+    p.add_argument(
+        "--cold-budget",
+        type=float,
+        default=900.0,
+        help="seconds of our cold starts per pack; slow starts get fewer reps (min 1)",
+    )
     p.add_argument("--http-seconds", type=float, help="seconds per server per concurrency level (default 3)")
     p.add_argument("--http-protocol", default="2025-11-25", help="MCP-Protocol-Version header for HTTP posts")
     p.add_argument("--mode", default="legacy", help="mcp.Client mode: legacy (initialize handshake) or auto")

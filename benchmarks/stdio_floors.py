@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -42,11 +41,19 @@ class RawClient:
     def __init__(self, cmd: list[str], env: dict[str, str] | None = None):
         # Buffered pipes (an unbuffered readline() reads one byte per system call, which would charge the
         # client's cost for every byte of a reply to the server with the longer answer); flushed per line.
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     env=env)
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+        )
         self.next_id = 0
-        self.rpc("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
-                                "clientInfo": {"name": "bench-raw", "version": "0"}}, timeout_ok=True)
+        self.rpc(
+            "initialize",
+            {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "bench-raw", "version": "0"},
+            },
+            timeout_ok=True,
+        )
         self.proc.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
         self.proc.stdin.flush()
 
@@ -91,7 +98,7 @@ def measure(ours_cmd: list[str], calls: int, env: dict[str, str] | None, cases: 
             order = [("ours", ours, (tool, args)), ("sdk", sdk, echo), ("py", py, echo)]
             for i in range(calls):
                 round_t = {}
-                for name, client, call in order[i % 3:] + order[:i % 3]:
+                for name, client, call in order[i % 3 :] + order[: i % 3]:
                     t0 = time.perf_counter()
                     client.call(*call)
                     round_t[name] = time.perf_counter() - t0
@@ -99,12 +106,21 @@ def measure(ours_cmd: list[str], calls: int, env: dict[str, str] | None, cases: 
                     t[name].append(value)
                 vs_sdk.append(round_t["ours"] / round_t["sdk"])
                 vs_py.append(round_t["ours"] / round_t["py"])
-            row = {"case": label, "ours_us": 1e6 * statistics.median(t["ours"]),
-                   "sdk_us": 1e6 * statistics.median(t["sdk"]), "py_us": 1e6 * statistics.median(t["py"]),
-                   "vs_sdk": statistics.median(vs_sdk), "vs_py": statistics.median(vs_py), "target": target}
-            print(f"  {label:<26} ours {row['ours_us']:7.0f} us  SDK echo {row['sdk_us']:6.0f} us  Python "
-                  f"floor {row['py_us']:5.0f} us  ours/SDK {row['vs_sdk']:.2f}  ours/Python {row['vs_py']:.2f}",
-                  file=sys.stderr, flush=True)
+            row = {
+                "case": label,
+                "ours_us": 1e6 * statistics.median(t["ours"]),
+                "sdk_us": 1e6 * statistics.median(t["sdk"]),
+                "py_us": 1e6 * statistics.median(t["py"]),
+                "vs_sdk": statistics.median(vs_sdk),
+                "vs_py": statistics.median(vs_py),
+                "target": target,
+            }
+            print(
+                f"  {label:<26} ours {row['ours_us']:7.0f} us  SDK echo {row['sdk_us']:6.0f} us  Python "
+                f"floor {row['py_us']:5.0f} us  ours/SDK {row['vs_sdk']:.2f}  ours/Python {row['vs_py']:.2f}",
+                file=sys.stderr,
+                flush=True,
+            )
             rows.append(row)
     finally:
         for client in (ours, sdk, py):
@@ -113,13 +129,20 @@ def measure(ours_cmd: list[str], calls: int, env: dict[str, str] | None, cases: 
 
 
 def table(title: str, rows: list[dict], python_targets: dict[str, float], target_key: str = "target") -> str:
-    out = [f"**{title}**", "", "| call | ours p50 | SDK echo p50 | Python floor p50 | ours / SDK echo (target) "
-           "| ours / Python floor (target) |", "|---|---|---|---|---|---|"]
+    out = [
+        f"**{title}**",
+        "",
+        "| call | ours p50 | SDK echo p50 | Python floor p50 | ours / SDK echo (target) "
+        "| ours / Python floor (target) |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
         py_target = python_targets.get(r["case"])
         mark = lambda v, t: f"{v:.2f} ({'≤' + format(t, '.2f') if t else '-'}{' ok' if t and v <= t else ''})"
-        out.append(f"| {r['case']} | {r['ours_us'] / 1000:.2f} ms | {r['sdk_us'] / 1000:.2f} ms | "
-                   f"{r['py_us'] / 1000:.2f} ms | {mark(r['vs_sdk'], r[target_key])} | {mark(r['vs_py'], py_target)} |")
+        out.append(
+            f"| {r['case']} | {r['ours_us'] / 1000:.2f} ms | {r['sdk_us'] / 1000:.2f} ms | "
+            f"{r['py_us'] / 1000:.2f} ms | {mark(r['vs_sdk'], r[target_key])} | {mark(r['vs_py'], py_target)} |"
+        )
     return "\n".join(out)
 
 
@@ -131,8 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     ours_cmd = args.ours or [str(BIN / "ai-glossary-mcp")]
     print("stdio per call, 101 entries:", file=sys.stderr)
-    print(table("stdio per call, 101 entries (raw client, medians of per-round ratios)",
-                measure(ours_cmd, args.calls, None, CASES), PYTHON_FLOOR_TARGET))
+    print(
+        table(
+            "stdio per call, 101 entries (raw client, medians of per-round ratios)",
+            measure(ours_cmd, args.calls, None, CASES),
+            PYTHON_FLOOR_TARGET,
+        )
+    )
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
         sys.path.insert(0, str(HERE))
         from run import STORES, clean_env, ensure_pack, run_probe
@@ -140,14 +168,18 @@ def main(argv: list[str] | None = None) -> int:
         pack = ensure_pack(size, 0)
         env = clean_env() | {"AI_GLOSSARY_MCP_CACHE_DIR": str(STORES)}
         q = run_probe(pack)["queries"]  # builds the store once, in a fresh interpreter
-        cases = {"define_term, exact name": ("define_term", {"term": q["exact"]}, LARGE_TARGET),
-                 "search_terms": ("search_terms", {"query": q["search"]}, LARGE_TARGET),
-                 "define_term, typo": ("define_term", {"term": q["typo"]}, LARGE_TARGET),
-                 "define_term, absent": ("define_term", {"term": q["absent"]}, LARGE_TARGET)}
+        cases = {
+            "define_term, exact name": ("define_term", {"term": q["exact"]}, LARGE_TARGET),
+            "search_terms": ("search_terms", {"query": q["search"]}, LARGE_TARGET),
+            "define_term, typo": ("define_term", {"term": q["typo"]}, LARGE_TARGET),
+            "define_term, absent": ("define_term", {"term": q["absent"]}, LARGE_TARGET),
+        }
         print(f"stdio per call, {size:,} entries:", file=sys.stderr)
         cmd = ours_cmd + ["--no-bundled", "--data", str(pack)]
         print()
-        print(table(f"stdio per call, {size:,} entries", measure(cmd, max(40, args.calls // 3), env, cases), {}))
+        print(
+            table(f"stdio per call, {size:,} entries", measure(cmd, max(40, args.calls // 3), env, cases), {})
+        )
     return 0
 
 

@@ -26,9 +26,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterator, Mapping
+from typing import IO, Any
 
 import httpx2
 from mcp import StdioServerParameters
@@ -99,8 +100,10 @@ def wait_ready(proc: subprocess.Popen, base: str, stderr_path: Path, timeout: fl
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before it was ready:\n"
-                               + stderr_path.read_text(errors="replace"))
+            raise RuntimeError(
+                f"server exited with {proc.returncode} before it was ready:\n"
+                + stderr_path.read_text(errors="replace")
+            )
         try:
             if httpx2.get(base + "/healthz", timeout=1).status_code == 200:
                 return
@@ -126,10 +129,17 @@ def _spawn_http(spec: HttpSpec, tmp: Path, index: int) -> HttpServer:
     stderr_path = tmp / f"stderr-{index}.log"
     cmd = [str(EXE), "serve", "--transport", "http", "--host", spec.host, "--port", str(port), *spec.args]
     with open(stderr_path, "wb") as err:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                env=server_env(spec.env), cwd=ROOT)
-    return HttpServer(proc=proc, host=spec.ready_host or spec.host, port=port, path=spec.path,
-                      stderr_path=stderr_path)
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=server_env(spec.env),
+            cwd=ROOT,
+        )
+    return HttpServer(
+        proc=proc, host=spec.ready_host or spec.host, port=port, path=spec.path, stderr_path=stderr_path
+    )
 
 
 @contextlib.contextmanager
@@ -149,8 +159,13 @@ def http_servers(*specs: HttpSpec) -> Iterator[list[HttpServer]]:
 
 
 @contextlib.contextmanager
-def http_server(*args: str, env: Mapping[str, str] | None = None, host: str = "127.0.0.1",
-                path: str = "/mcp", ready_host: str | None = None) -> Iterator[HttpServer]:
+def http_server(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    host: str = "127.0.0.1",
+    path: str = "/mcp",
+    ready_host: str | None = None,
+) -> Iterator[HttpServer]:
     """Run `serve --transport http` on a free port until the block ends.
 
     `args` are appended to the command line (e.g. "--stateless", "--config", FILE). `ready_host`
@@ -170,8 +185,11 @@ def jsonrpc(method: str, params: dict | None = None, id: int | str | None = 1) -
 
 
 def initialize_request(id: int = 1, version: str = "2025-06-18") -> dict[str, Any]:
-    return jsonrpc("initialize", {"protocolVersion": version, "capabilities": {},
-                                  "clientInfo": {"name": "e2e-raw", "version": "0"}}, id)
+    return jsonrpc(
+        "initialize",
+        {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "e2e-raw", "version": "0"}},
+        id,
+    )
 
 
 def parse_http_jsonrpc(response: httpx2.Response) -> list[dict[str, Any]]:
@@ -210,7 +228,7 @@ class RawStdio:
 
     proc: subprocess.Popen
     stderr_path: Path
-    _lines: "queue.Queue[str | None]" = field(default_factory=queue.Queue)
+    _lines: queue.Queue[str | None] = field(default_factory=queue.Queue)
     stdout_lines: list[str] = field(default_factory=list)
 
     def _pump(self) -> None:
@@ -219,7 +237,7 @@ class RawStdio:
             self._lines.put(raw.decode("utf-8"))
         self._lines.put(None)
 
-    def start(self) -> "RawStdio":
+    def start(self) -> RawStdio:
         threading.Thread(target=self._pump, daemon=True).start()
         return self
 
@@ -288,8 +306,14 @@ def raw_stdio(*args: str, env: Mapping[str, str] | None = None) -> Iterator[RawS
     with tempfile.TemporaryDirectory(prefix="glossary-stdio-") as tmp:
         stderr_path = Path(tmp) / "stderr.log"
         with open(stderr_path, "wb") as err:
-            proc = subprocess.Popen([str(EXE), "serve", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=err, env=server_env(env), cwd=ROOT)
+            proc = subprocess.Popen(
+                [str(EXE), "serve", *args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                env=server_env(env),
+                cwd=ROOT,
+            )
         raw = RawStdio(proc=proc, stderr_path=stderr_path).start()
         try:
             yield raw
@@ -303,9 +327,18 @@ def raw_stdio(*args: str, env: Mapping[str, str] | None = None) -> Iterator[RawS
                 proc.stdout.close()
 
 
-def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 60,
-            input: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 60, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the console script to completion, capturing text stdout/stderr."""
     stdin = None if input is not None else subprocess.DEVNULL
-    return subprocess.run([str(EXE), *args], capture_output=True, text=True, env=server_env(env), cwd=ROOT,
-                          timeout=timeout, input=input, stdin=stdin)
+    return subprocess.run(
+        [str(EXE), *args],
+        capture_output=True,
+        text=True,
+        env=server_env(env),
+        cwd=ROOT,
+        timeout=timeout,
+        input=input,
+        stdin=stdin,
+    )

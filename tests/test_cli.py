@@ -112,7 +112,7 @@ def test_related_lists_typed_relations(runs):
     lines = r.stdout.splitlines()
     assert lines[0] == "Related to RMSNorm:"
     rows = [line.split() for line in lines[1:]]
-    assert ["Transformer", "part-of"] == rows[0][:2]
+    assert rows[0][:2] == ["Transformer", "part-of"]
     assert all(len(row) >= 2 for row in rows)
 
 
@@ -253,11 +253,18 @@ def test_every_option_has_help_that_shows_its_default():
 def test_list_letter_hash_lists_headings_that_start_with_a_digit_or_symbol(tmp_path):
     pack = tmp_path / "digits"
     pack.mkdir()
-    (pack / "pack.yaml").write_text('name: digits\ntitle: Digits\nversion: "1"\nsource: test\nlicense: CC0-1.0\n'
-                                    'description: Entries whose names start with a digit or a symbol.\n')
-    for slug, term in (("3d-parallelism", "3D Parallelism"), ("4-bit-adam", "4-bit Adam"), ("zeta-loss", "Zeta Loss")):
-        (pack / f"{slug}.yaml").write_text(f"id: {slug}\nterm: '{term}'\n"
-                                           f"definition: A made-up entry named {term}.\n")
+    (pack / "pack.yaml").write_text(
+        'name: digits\ntitle: Digits\nversion: "1"\nsource: test\nlicense: CC0-1.0\n'
+        "description: Entries whose names start with a digit or a symbol.\n"
+    )
+    for slug, term in (
+        ("3d-parallelism", "3D Parallelism"),
+        ("4-bit-adam", "4-bit Adam"),
+        ("zeta-loss", "Zeta Loss"),
+    ):
+        (pack / f"{slug}.yaml").write_text(
+            f"id: {slug}\nterm: '{term}'\ndefinition: A made-up entry named {term}.\n"
+        )
     r = run_cli("list", "--letter", "#", "--no-bundled", "--data", str(pack))
     assert r.returncode == 0, r.stderr
     assert [line.split()[0] for line in r.stdout.splitlines()] == ["3d-parallelism", "4-bit-adam"]
@@ -275,8 +282,9 @@ def test_list_prints_the_heading_it_is_lettered_by(runs):
 @pytest.mark.parametrize("args", [("search", "attention"), ("list",), ("define", "DPO")])
 def test_a_closed_pipe_ends_the_command_quietly(args):
     # `ai-glossary-mcp search … | head -1`: the reader leaves after one line; no BrokenPipe message.
-    proc = subprocess.Popen([str(EXE), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(EXE), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+    )
     proc.stdout.readline()
     proc.stdout.close()
     _, err = proc.communicate(timeout=60)

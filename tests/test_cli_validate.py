@@ -26,15 +26,17 @@ def _command() -> list[str]:
     script = ROOT / ".venv" / "bin" / "ai-glossary-mcp"
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
-    found = (shutil.which("ai-glossary-mcp", path=str(Path(sys.executable).parent))
-             or shutil.which("ai-glossary-mcp"))
+    found = shutil.which("ai-glossary-mcp", path=str(Path(sys.executable).parent)) or shutil.which(
+        "ai-glossary-mcp"
+    )
     return [found] if found else [sys.executable, "-m", "ai_glossary_mcp"]
 
 
 def validate(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AI_GLOSSARY_MCP_")}  # no stray settings
-    return subprocess.run([*_command(), "validate", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [*_command(), "validate", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def rel(path: Path) -> str:
@@ -79,8 +81,9 @@ def test_two_packs_with_a_duplicate_id_fail(monkeypatch: pytest.MonkeyPatch):
 def test_generated_bad_files_fail_with_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     pack = tmp_path / "pack"
     pack.mkdir()
-    (pack / "pack.yaml").write_text('name: gen\ntitle: t\nversion: "1"\nsource: s\n'
-                                    'license: l\ndescription: d\ncategories: {data: Data}\n')
+    (pack / "pack.yaml").write_text(
+        'name: gen\ntitle: t\nversion: "1"\nsource: s\nlicense: l\ndescription: d\ncategories: {data: Data}\n'
+    )
     (pack / "a.yaml").write_bytes(b"id: a\nterm: A\ncategory: data\ndefinition: caf\xff\n")
     (pack / "b.yaml").write_bytes(b"id: b\nterm: &t B\naliases: [*t]\ncategory: data\ndefinition: d\n")
     (pack / "c.yaml").mkdir()
@@ -102,8 +105,9 @@ def test_valid_fixture_pack_exits_0_with_counts_and_hash():
     lines = result.stdout.splitlines()
     assert len(lines) == 1
     digest = load_glossary([PACKS / "valid"]).content_hash
-    assert lines[0] == (f"OK: 3 entries, 1 formulas, 3 relations, 1 aliases; packs: valid 1 (3); "
-                        f"content hash {digest}")
+    assert lines[0] == (
+        f"OK: 3 entries, 1 formulas, 3 relations, 1 aliases; packs: valid 1 (3); content hash {digest}"
+    )
 
 
 def test_bundled_pack_validates():

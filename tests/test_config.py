@@ -7,17 +7,16 @@ tests never depend on (or touch) the real process environment.
 from __future__ import annotations
 
 import json
-import tomllib
 from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import tomllib
 import yaml
 
 from ai_glossary_mcp.config import BY_NAME, CONFIG_ENV, SETTINGS, default_config_yaml, load_config
 from ai_glossary_mcp.errors import ConfigError
-
 from helpers import EXE, ROOT
 
 CONFIGS = ROOT / "configs"
@@ -39,11 +38,11 @@ def test_precedence_flags_over_env_over_file_over_defaults(tmp_path):
     path = write(tmp_path, "port: 1111\nhost: 10.0.0.1\npath: /from-file\nlog_level: error\n")
     env = {"AI_GLOSSARY_MCP_PORT": "2222", "AI_GLOSSARY_MCP_HOST": "10.0.0.2"}
     c = load_config({"port": 3333}, path, env)
-    assert c.get("port") == 3333               # flag beats env and file
-    assert c.get("host") == "10.0.0.2"         # env beats file
-    assert c.get("path") == "/from-file"       # file beats default
+    assert c.get("port") == 3333  # flag beats env and file
+    assert c.get("host") == "10.0.0.2"  # env beats file
+    assert c.get("path") == "/from-file"  # file beats default
     assert c.get("log_level") == "error"
-    assert c.get("transport") == "stdio"       # default
+    assert c.get("transport") == "stdio"  # default
     assert c.config_file == path
 
 
@@ -60,16 +59,23 @@ def test_config_file_from_the_environment(tmp_path):
 
 
 def test_env_values_are_coerced(tmp_path):
-    env = {"AI_GLOSSARY_MCP_STATELESS": "yes", "AI_GLOSSARY_MCP_WATCH": "0", "AI_GLOSSARY_MCP_PORT": " 9000 ",
-           "AI_GLOSSARY_MCP_TRANSPORT": "HTTP", "AI_GLOSSARY_MCP_WATCH_INTERVAL": "200"}
+    env = {
+        "AI_GLOSSARY_MCP_STATELESS": "yes",
+        "AI_GLOSSARY_MCP_WATCH": "0",
+        "AI_GLOSSARY_MCP_PORT": " 9000 ",
+        "AI_GLOSSARY_MCP_TRANSPORT": "HTTP",
+        "AI_GLOSSARY_MCP_WATCH_INTERVAL": "200",
+    }
     c = load_config({}, None, env)
     assert (c.get("stateless"), c.get("watch"), c.get("port")) == (True, False, 9000)
     assert c.get("transport") == "http" and c.get("watch_interval") == 200
 
 
 def test_lists_from_env_are_comma_separated():
-    env = {"AI_GLOSSARY_MCP_PACKS": "/srv/team-pack, /srv/other ,,",
-           "AI_GLOSSARY_MCP_ALLOWED_HOSTS": "glossary.internal:*,10.0.0.5:8000"}
+    env = {
+        "AI_GLOSSARY_MCP_PACKS": "/srv/team-pack, /srv/other ,,",
+        "AI_GLOSSARY_MCP_ALLOWED_HOSTS": "glossary.internal:*,10.0.0.5:8000",
+    }
     c = load_config({}, None, env)
     assert c.get("packs") == ["/srv/team-pack", "/srv/other"]
     assert c.get("allowed_hosts") == ["glossary.internal:*", "10.0.0.5:8000"]
@@ -122,11 +128,22 @@ def test_unknown_flag_is_rejected_by_name():
         load_config({"colour": "red"}, None, {})
 
 
-@pytest.mark.parametrize("key,value", [
-    ("port", "abc"), ("port", 70000), ("port", -1), ("port", True), ("stateless", "maybe"),
-    ("transport", "ftp"),
-    ("log_level", "verbose"), ("watch_interval", 5), ("max_body_bytes", "1MB"), ("host", 5), ("packs", 3),
-])
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("port", "abc"),
+        ("port", 70000),
+        ("port", -1),
+        ("port", True),
+        ("stateless", "maybe"),
+        ("transport", "ftp"),
+        ("log_level", "verbose"),
+        ("watch_interval", 5),
+        ("max_body_bytes", "1MB"),
+        ("host", 5),
+        ("packs", 3),
+    ],
+)
 def test_bad_values_in_file_are_rejected_naming_the_key(tmp_path, key, value):
     with pytest.raises(ConfigError) as exc:
         load_config({}, write(tmp_path, yaml.safe_dump({key: value})), {})
@@ -135,8 +152,9 @@ def test_bad_values_in_file_are_rejected_naming_the_key(tmp_path, key, value):
     assert repr(value) in message or str(value) in message
 
 
-@pytest.mark.parametrize("key,value", [("port", "abc"), ("port", "70000"), ("stateless", "maybe"),
-                                       ("transport", "ftp")])
+@pytest.mark.parametrize(
+    "key,value", [("port", "abc"), ("port", "70000"), ("stateless", "maybe"), ("transport", "ftp")]
+)
 def test_bad_values_in_env_are_rejected_naming_the_variable(key, value):
     env_name = BY_NAME[key].env
     with pytest.raises(ConfigError) as exc:
@@ -213,7 +231,7 @@ def _server(name: str) -> dict:
 def test_stdio_client_examples_launch_the_console_script(name):
     entry = _server(name)
     scripts = _scripts()
-    assert entry["command"] in scripts                 # the declared console script, not a path
+    assert entry["command"] in scripts  # the declared console script, not a path
     module, _, func = scripts[entry["command"]].partition(":")
     assert callable(getattr(import_module(module), func))
     assert EXE.name == entry["command"] and EXE.is_file()  # and it is what the install created

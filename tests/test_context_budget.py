@@ -34,15 +34,17 @@ ANSWER_BUDGET = 700
 
 # o200k_base's pre-tokenizer, as tiktoken_ext.openai_public defines it (that module only offers it
 # together with a download of the ranks, so it is spelled out here).
-O200K_PATTERN = "|".join([
-    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-    r"""\p{N}{1,3}""",
-    r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
-    r"""\s*[\r\n]+""",
-    r"""\s+(?!\S)""",
-    r"""\s+""",
-])
+O200K_PATTERN = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
 
 
 @lru_cache(maxsize=1)
@@ -60,8 +62,12 @@ def o200k() -> Any:
         if line:
             token, rank = line.split()
             ranks[base64.b64decode(token)] = int(rank)
-    return tiktoken.Encoding(name="o200k_base", pat_str=O200K_PATTERN, mergeable_ranks=ranks,
-                             special_tokens={"<|endoftext|>": 199999, "<|endofprompt|>": 200018})
+    return tiktoken.Encoding(
+        name="o200k_base",
+        pat_str=O200K_PATTERN,
+        mergeable_ranks=ranks,
+        special_tokens={"<|endoftext|>": 199999, "<|endofprompt|>": 200018},
+    )
 
 
 def tokens(value: Any) -> int:
@@ -72,8 +78,12 @@ def tokens(value: Any) -> int:
 
 def tool_tokens(tool: dict[str, Any]) -> int:
     """What one tools/list entry costs per turn: name, description, inputSchema and icons."""
-    return (tokens(tool["name"]) + tokens(tool.get("description") or "") + tokens(tool["inputSchema"])
-            + (tokens(tool["icons"]) if tool.get("icons") else 0))
+    return (
+        tokens(tool["name"])
+        + tokens(tool.get("description") or "")
+        + tokens(tool["inputSchema"])
+        + (tokens(tool["icons"]) if tool.get("icons") else 0)
+    )
 
 
 def answer_tokens(content: list[dict[str, Any]]) -> int:
@@ -111,20 +121,40 @@ def everyday_calls(glossary: Any) -> list[Everyday]:
     longest = sorted(entries, key=lambda e: (-len(e.definition), e.id))
     return [
         Everyday("define_term (brief)", "define_term", [{"term": e.term} for e in entries]),
-        Everyday("absent term + suggestions", "define_term",
-                 [{"term": q} for q in ("quantum blockchain synergy", "xyzzy", "zebra crossing", "kubernetes")],
-                 absent=True),
-        Everyday("search_terms limit 5", "search_terms",
-                 [{"query": q, "limit": 5} for q in ("model forgets the middle of long prompts",
-                                                     "shrink weights to 4 bits", "attention", "loss",
-                                                     "reinforcement learning from human feedback")]),
-        Everyday("define_terms, 3 terms", "define_terms",
-                 [{"terms": ["DPO", "RLHF", "PPO"]}, {"terms": [e.term for e in longest[:3]]}]),
+        Everyday(
+            "absent term + suggestions",
+            "define_term",
+            [{"term": q} for q in ("quantum blockchain synergy", "xyzzy", "zebra crossing", "kubernetes")],
+            absent=True,
+        ),
+        Everyday(
+            "search_terms limit 5",
+            "search_terms",
+            [
+                {"query": q, "limit": 5}
+                for q in (
+                    "model forgets the middle of long prompts",
+                    "shrink weights to 4 bits",
+                    "attention",
+                    "loss",
+                    "reinforcement learning from human feedback",
+                )
+            ],
+        ),
+        Everyday(
+            "define_terms, 3 terms",
+            "define_terms",
+            [{"terms": ["DPO", "RLHF", "PPO"]}, {"terms": [e.term for e in longest[:3]]}],
+        ),
         Everyday("explain_formula", "explain_formula", [{"term": e.term} for e in glossary.formula_entries]),
         Everyday("explain_formula, DPO", "explain_formula", [{"term": "DPO"}]),
         Everyday("find_related limit 10", "find_related", [{"term": e.term, "limit": 10} for e in entries]),
-        Everyday("define_terms, 20 terms (not everyday)", "define_terms",
-                 [{"terms": [e.term for e in longest[:20]]}], budgeted=False),
+        Everyday(
+            "define_terms, 20 terms (not everyday)",
+            "define_terms",
+            [{"terms": [e.term for e in longest[:20]]}],
+            budgeted=False,
+        ),
     ]
 
 
@@ -160,16 +190,21 @@ async def measure() -> Figures:
     over: list[tuple[str, Answer]] = []
     async with Client(server) as client:
         listed = (await client.list_tools()).tools
-        tools = {t.name: tool_tokens(t.model_dump(mode="json", by_alias=True, exclude_none=True)) for t in listed}
+        tools = {
+            t.name: tool_tokens(t.model_dump(mode="json", by_alias=True, exclude_none=True)) for t in listed
+        }
         for case in everyday_calls(service.glossary):
             for args in case.calls:
                 result = await client.call_tool(case.tool, args)
                 assert not result.is_error, (case.tool, args, result.content)
                 data = result.structured_content or {}
                 assert data.get("found", True) is not case.absent, (case.tool, args)
-                content = [b.model_dump(mode="json", by_alias=True, exclude_none=True) for b in result.content]
-                answer = Answer(answer_tokens(content), args,
-                                answer_budget(case.tool, data) if case.budgeted else None)
+                content = [
+                    b.model_dump(mode="json", by_alias=True, exclude_none=True) for b in result.content
+                ]
+                answer = Answer(
+                    answer_tokens(content), args, answer_budget(case.tool, data) if case.budgeted else None
+                )
                 if case.label not in answers or answer.tokens > answers[case.label].tokens:
                     answers[case.label] = answer
                 if answer.budget is not None and answer.tokens > answer.budget:
@@ -189,26 +224,40 @@ def _short(text: str, width: int = 72) -> str:
 def markdown(f: Figures) -> str:
     lines = ["| tool | o200k tokens per turn |", "| --- | ---: |"]
     lines += [f"| {name} | {n:,} |" for name, n in f.tools.items()]
-    lines += [f"| instructions | {f.instructions:,} |", f"| **total** | **{f.per_turn:,}** |", "",
-              "| answer (largest of its kind) | o200k tokens | budget |", "| --- | ---: | ---: |"]
-    lines += [f"| {label}: `{_short(json.dumps(a.args, ensure_ascii=False))}` | {a.tokens:,} | "
-              f"{'-' if a.budget is None else format(a.budget, ',')} |" for label, a in f.answers.items()]
+    lines += [
+        f"| instructions | {f.instructions:,} |",
+        f"| **total** | **{f.per_turn:,}** |",
+        "",
+        "| answer (largest of its kind) | o200k tokens | budget |",
+        "| --- | ---: | ---: |",
+    ]
+    lines += [
+        f"| {label}: `{_short(json.dumps(a.args, ensure_ascii=False))}` | {a.tokens:,} | "
+        f"{'-' if a.budget is None else format(a.budget, ',')} |"
+        for label, a in f.answers.items()
+    ]
     return "\n".join(lines)
 
 
 def test_per_turn_cost_is_within_budget(figures: Figures, capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
-        print(f"\nper turn: {figures.per_turn:,} o200k tokens (budget {PER_TURN_BUDGET:,}): "
-              f"instructions {figures.instructions}, " + ", ".join(f"{k} {v}" for k, v in figures.tools.items()))
+        print(
+            f"\nper turn: {figures.per_turn:,} o200k tokens (budget {PER_TURN_BUDGET:,}): "
+            f"instructions {figures.instructions}, " + ", ".join(f"{k} {v}" for k, v in figures.tools.items())
+        )
     assert len(figures.tools) >= 9
     assert figures.per_turn <= PER_TURN_BUDGET, markdown(figures)
 
 
 def test_every_everyday_answer_is_within_budget(figures: Figures, capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
-        print("\nlargest answers (o200k tokens, budget): "
-              + ", ".join(f"{k} {a.tokens} ({a.budget or '-'})" for k, a in figures.answers.items()))
-    assert not figures.over, "\n".join(f"{label} {a.args}: {a.tokens} > {a.budget}" for label, a in figures.over)
+        print(
+            "\nlargest answers (o200k tokens, budget): "
+            + ", ".join(f"{k} {a.tokens} ({a.budget or '-'})" for k, a in figures.answers.items())
+        )
+    assert not figures.over, "\n".join(
+        f"{label} {a.args}: {a.tokens} > {a.budget}" for label, a in figures.over
+    )
 
 
 def test_the_tokenizer_is_the_real_o200k() -> None:

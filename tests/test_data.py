@@ -20,8 +20,13 @@ SEED_ENTRIES = parse_seed()
 
 
 def _entry_for(glossary, seed_heading: str):
-    matches = [e for e in glossary.entries if heading(e) == seed_heading or e.term == seed_heading
-               or (e.aliases and f"{e.term} ({e.aliases[0]})" == seed_heading)]
+    matches = [
+        e
+        for e in glossary.entries
+        if heading(e) == seed_heading
+        or e.term == seed_heading
+        or (e.aliases and f"{e.term} ({e.aliases[0]})" == seed_heading)
+    ]
     assert len(matches) == 1, f"no unique entry for seed heading {seed_heading!r}: {[e.id for e in matches]}"
     return matches[0]
 
@@ -119,16 +124,28 @@ def test_edges_named_in_the_brief_exist(glossary):
     def linked(a, b):
         return any(e.target == b for e in glossary.edges[a])
 
-    for a, b in [("constitutional-ai", "rlhf"), ("flashattention", "self-attention"),
-                 ("flashattention", "memory-bandwidth-bound"), ("needle-in-a-haystack", "effective-context-length"),
-                 ("alignment", "rlhf"), ("alignment", "dpo"), ("alignment", "grpo"),
-                 ("alignment", "constitutional-ai")]:
+    for a, b in [
+        ("constitutional-ai", "rlhf"),
+        ("flashattention", "self-attention"),
+        ("flashattention", "memory-bandwidth-bound"),
+        ("needle-in-a-haystack", "effective-context-length"),
+        ("alignment", "rlhf"),
+        ("alignment", "dpo"),
+        ("alignment", "grpo"),
+        ("alignment", "constitutional-ai"),
+    ]:
         assert linked(a, b) and linked(b, a), (a, b)
 
 
 def test_aliases_named_in_the_brief(glossary):
-    expected = {"distillation": "teacher-student training", "constitutional-ai": "RLAIF", "qlora": "NF4",
-                "vector-database": "ANN index", "red-teaming": "jailbreaking", "rlhf": "clipped surrogate objective"}
+    expected = {
+        "distillation": "teacher-student training",
+        "constitutional-ai": "RLAIF",
+        "qlora": "NF4",
+        "vector-database": "ANN index",
+        "red-teaming": "jailbreaking",
+        "rlhf": "clipped surrogate objective",
+    }
     for entry_id, alias in expected.items():
         assert alias.casefold() in {a.casefold() for a in glossary.by_id[entry_id].aliases}, entry_id
 
@@ -149,7 +166,9 @@ def test_ids_are_stable_slugs(glossary):
 def test_schema_file_is_current(glossary):
     committed = json.loads((ROOT / "glossary_data" / "schema.json").read_text(encoding="utf-8"))
     assert committed["properties"]["category"]["enum"] == [*glossary.categories, None]
-    assert committed == entry_json_schema(glossary.categories), "glossary_data/schema.json is stale: run `make schema`"
+    assert committed == entry_json_schema(glossary.categories), (
+        "glossary_data/schema.json is stale: run `make schema`"
+    )
 
 
 def test_every_entry_file_points_editors_at_the_schema():

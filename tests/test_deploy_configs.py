@@ -66,8 +66,10 @@ def test_service_selects_the_deployments_pods_and_targets_their_port():
     service = kinds["Service"]
     assert service["spec"]["selector"].items() <= labels.items()
     (container,) = kinds["Deployment"]["spec"]["template"]["spec"]["containers"]
-    assert service["spec"]["ports"][0]["targetPort"] in (container["ports"][0]["name"],
-                                                        container["ports"][0]["containerPort"])
+    assert service["spec"]["ports"][0]["targetPort"] in (
+        container["ports"][0]["name"],
+        container["ports"][0]["containerPort"],
+    )
 
 
 def test_dockerfile_builds_with_uv_runs_unprivileged_and_sets_only_known_settings():

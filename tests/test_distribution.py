@@ -12,12 +12,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-import tomllib
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import jsonschema
 import pytest
+import tomllib
 import yaml
 
 from ai_glossary_mcp import __version__
@@ -36,7 +36,9 @@ def test_server_json_is_valid_against_the_registry_schema():
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert SERVER_JSON["$schema"] == schema["$id"]
     validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(SERVER_JSON)]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(SERVER_JSON)
+    ]
     assert not errors, errors
 
 
@@ -48,15 +50,22 @@ def test_the_vendored_schema_refuses_what_the_registry_refuses():
 
 
 def test_one_version_everywhere():
-    versions = {"pyproject": PYPROJECT["version"], "server.json": SERVER_JSON["version"],
-                "server.json package": SERVER_JSON["packages"][0]["version"], "manifest.json": MANIFEST["version"],
-                "ai_glossary_mcp.__version__": __version__}
+    versions = {
+        "pyproject": PYPROJECT["version"],
+        "server.json": SERVER_JSON["version"],
+        "server.json package": SERVER_JSON["packages"][0]["version"],
+        "manifest.json": MANIFEST["version"],
+        "ai_glossary_mcp.__version__": __version__,
+    }
     assert len(set(versions.values())) == 1, versions
 
 
 def test_descriptions_fit_the_registry_limit():
-    for where, text in (("pyproject", PYPROJECT["description"]), ("server.json", SERVER_JSON["description"]),
-                        ("manifest.json", MANIFEST["description"])):
+    for where, text in (
+        ("pyproject", PYPROJECT["description"]),
+        ("server.json", SERVER_JSON["description"]),
+        ("manifest.json", MANIFEST["description"]),
+    ):
         assert 0 < len(text) <= REGISTRY_DESCRIPTION_LIMIT, (where, len(text))
 
 
@@ -88,8 +97,13 @@ def test_advertised_environment_variables_are_settings_described_as_the_settings
         assert var["format"] == {"bool": "boolean", "int": "number"}.get(setting.kind, "string")
         if "default" in var:
             shown = var["default"]
-            expected = (("true" if setting.default else "false") if setting.kind == "bool"
-                        else ",".join(setting.default) if setting.kind == "list" else str(setting.default))
+            expected = (
+                ("true" if setting.default else "false")
+                if setting.kind == "bool"
+                else ",".join(setting.default)
+                if setting.kind == "list"
+                else str(setting.default)
+            )
             assert shown == expected, var["name"]
         assert var.get("choices", list(setting.choices)) == list(setting.choices)
     assert {v["name"] for v in variables} >= {BY_NAME["packs"].env, CONFIG_ENV}
@@ -107,7 +121,9 @@ def test_pyproject_metadata_for_pypi():
 
 
 def test_the_bundled_pack_cites_a_source_that_is_in_the_repository():
-    source = yaml.safe_load((ROOT / "glossary_data" / "ai-ml" / "pack.yaml").read_text(encoding="utf-8"))["source"]
+    source = yaml.safe_load((ROOT / "glossary_data" / "ai-ml" / "pack.yaml").read_text(encoding="utf-8"))[
+        "source"
+    ]
     cited = re.findall(r"[\w./-]+\.txt", source)
     assert cited and all((ROOT / path).is_file() for path in cited), cited
 
@@ -118,7 +134,10 @@ def test_the_mcpb_manifest_has_an_icon_a_repository_extra_packs_and_its_platform
     option = MANIFEST["user_config"]["extra_packs"]
     assert option["type"] == "directory" and option["multiple"] is True and option["default"] == []
     args = MANIFEST["server"]["mcp_config"]["args"]
-    assert args[-2:] == ["serve", "${user_config.extra_packs}"]  # mcpb expands the list into PACK_DIR arguments
+    assert args[-2:] == [
+        "serve",
+        "${user_config.extra_packs}",
+    ]  # mcpb expands the list into PACK_DIR arguments
     compat = MANIFEST["compatibility"]
     assert set(compat["platforms"]) <= {"darwin", "win32", "linux"} and compat["runtimes"]["python"]
     assert "built for" in MANIFEST["long_description"]  # says a bundle serves the platform it was built on
@@ -127,8 +146,9 @@ def test_the_mcpb_manifest_has_an_icon_a_repository_extra_packs_and_its_platform
 def _install_links() -> dict[str, dict]:
     """The README's one-click install links, decoded to the server configuration they carry."""
     configs = {}
-    for url in re.findall(r"\((https://[^)\s]*(?:vscode\.dev/redirect/mcp/install|cursor\.com/en/install-mcp)[^)\s]*)\)",
-                          README):
+    for url in re.findall(
+        r"\((https://[^)\s]*(?:vscode\.dev/redirect/mcp/install|cursor\.com/en/install-mcp)[^)\s]*)\)", README
+    ):
         query = parse_qs(urlsplit(url).query)
         if "cursor.com" in url:
             configs.setdefault("cursor", json.loads(base64.b64decode(query["config"][0])))

@@ -21,8 +21,21 @@ def test_listed_english_words_are_words(word):
     assert is_english_word(word)
 
 
-@pytest.mark.parametrize("word", ["tranformer", "atention", "quantizaton", "continuos", "embeding", "rmsnorm",
-                                  "", "decide r", "Decider", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"])
+@pytest.mark.parametrize(
+    "word",
+    [
+        "tranformer",
+        "atention",
+        "quantizaton",
+        "continuos",
+        "embeding",
+        "rmsnorm",
+        "",
+        "decide r",
+        "Decider",
+        "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+    ],
+)
 def test_misspellings_jargon_and_unfolded_text_are_not(word):
     assert not is_english_word(word)
 
@@ -58,4 +71,5 @@ def test_every_listed_word_is_found_and_near_misses_are_not():
 
 def test_the_shipped_file_is_what_make_schema_derives():
     assert ENGLISH_WORDS_FILE.read_bytes() == derived_file_bytes(pyspellchecker_words()), (
-        "english_words.gz is stale: run `make schema`")
+        "english_words.gz is stale: run `make schema`"
+    )

@@ -71,9 +71,13 @@ async def test_full_detail_lists_the_examples_and_brief_does_not(client):
 
 
 async def test_find_terms_in_text_does_not_report_an_example_as_its_concept(client):
-    text = "We fine-tuned BERT with AutoAWQ weights, scored it on HumanEval and GSM8K, and saved it as Q4_K_M."
+    text = (
+        "We fine-tuned BERT with AutoAWQ weights, scored it on HumanEval and GSM8K, and saved it as Q4_K_M."
+    )
     data = (await call(client, "find_terms_in_text", {"text": text})).structured_content
     assert not {"encoder", "awq", "benchmark", "gguf"} & {m["id"] for m in data["mentions"]}
     # the concept's own name is still spotted
-    data = (await call(client, "find_terms_in_text", {"text": "An encoder reads the whole input."})).structured_content
+    data = (
+        await call(client, "find_terms_in_text", {"text": "An encoder reads the whole input."})
+    ).structured_content
     assert "encoder" in {m["id"] for m in data["mentions"]}

@@ -36,26 +36,61 @@ relation_types:
     phrase: has as a kind
 """
 ENTRIES = {
-    "protocol": {"term": "Protocol", "definition": "A set of rules for exchanging messages.", "tags": ["basics"]},
-    "tcp": {"term": "Transmission Control Protocol", "acronym": "TCP", "aliases": ["TCP/IP transport"],
-            "misspellings": ["transmision control protocol"], "do_not_use": ["stream protocol"], "examples": ["TCP Reno"],
-            "category": "transport", "tags": ["reliable"],
-            "definition": "A connection-oriented protocol that delivers an ordered byte stream, with retransmission.",
-            "related": [{"id": "protocol", "relation": "broader"},
-                        {"id": "udp", "relation": "contrasts-with", "note": "UDP gives no delivery guarantee"}],
-            "formula": {"latex": r"T = \frac{W}{RTT}", "text": "T = W / RTT", "notes": ["W is the window size"]},
-            "read_more": [{"title": "RFC 9293", "url": "https://www.rfc-editor.org/rfc/rfc9293"}]},
-    "udp": {"term": "User Datagram Protocol", "acronym": "UDP", "category": "transport",
-            "definition": "A connectionless protocol that sends datagrams without delivery guarantees.",
-            "related": [{"id": "protocol", "relation": "broader"}]},
-    "dns": {"term": "Domain Name System", "acronym": "DNS", "aliases": ["name service"], "category": "naming",
-            "definition": "The hierarchical system that maps host names to addresses.",
-            "related": [{"id": "udp", "relation": "uses", "note": "queries go over UDP port 53"}]},
+    "protocol": {
+        "term": "Protocol",
+        "definition": "A set of rules for exchanging messages.",
+        "tags": ["basics"],
+    },
+    "tcp": {
+        "term": "Transmission Control Protocol",
+        "acronym": "TCP",
+        "aliases": ["TCP/IP transport"],
+        "misspellings": ["transmision control protocol"],
+        "do_not_use": ["stream protocol"],
+        "examples": ["TCP Reno"],
+        "category": "transport",
+        "tags": ["reliable"],
+        "definition": "A connection-oriented protocol that delivers an ordered byte stream, with retransmission.",
+        "related": [
+            {"id": "protocol", "relation": "broader"},
+            {"id": "udp", "relation": "contrasts-with", "note": "UDP gives no delivery guarantee"},
+        ],
+        "formula": {"latex": r"T = \frac{W}{RTT}", "text": "T = W / RTT", "notes": ["W is the window size"]},
+        "read_more": [{"title": "RFC 9293", "url": "https://www.rfc-editor.org/rfc/rfc9293"}],
+    },
+    "udp": {
+        "term": "User Datagram Protocol",
+        "acronym": "UDP",
+        "category": "transport",
+        "definition": "A connectionless protocol that sends datagrams without delivery guarantees.",
+        "related": [{"id": "protocol", "relation": "broader"}],
+    },
+    "dns": {
+        "term": "Domain Name System",
+        "acronym": "DNS",
+        "aliases": ["name service"],
+        "category": "naming",
+        "definition": "The hierarchical system that maps host names to addresses.",
+        "related": [{"id": "udp", "relation": "uses", "note": "queries go over UDP port 53"}],
+    },
 }
 # What each format carries: the projection of an entry that must survive the round trip.
 CARRIES = {
-    "json": ("id", "term", "acronym", "aliases", "misspellings", "do_not_use", "examples", "category", "tags", "definition",
-             "related", "formula", "read_more"),
+    "json": (
+        "id",
+        "term",
+        "acronym",
+        "aliases",
+        "misspellings",
+        "do_not_use",
+        "examples",
+        "category",
+        "tags",
+        "definition",
+        "related",
+        "formula",
+        "read_more",
+    ),
     "csv": ("term", "acronym", "aliases", "category", "tags", "definition", "related_builtin"),
     "markdown": ("term", "acronym", "aliases", "category", "definition", "related_targets"),
     "skos": ("term", "acronym", "aliases", "misspellings", "category", "definition", "related_skos"),
@@ -65,7 +100,9 @@ SUFFIX = {"json": ".json", "csv": ".csv", "markdown": ".md", "skos": ".ttl", "tb
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=120, cwd=ROOT, env=server_env())
+    return subprocess.run(
+        [str(EXE), *args], capture_output=True, text=True, timeout=120, cwd=ROOT, env=server_env()
+    )
 
 
 def project(glossary, field: str):
@@ -76,14 +113,20 @@ def project(glossary, field: str):
             value = glossary.vocabulary.label(e.category)
         elif field == "related":
             value = [(by_id[r.id].term, r.relation, r.note) for r in e.related]
-        elif field == "related_builtin":  # typed, but a spreadsheet declares no types of its own and has no notes
-            value = [(by_id[r.id].term, r.relation if r.relation in AUTHORED_RELATIONS else "see-also")
-                     for r in e.related]
+        elif (
+            field == "related_builtin"
+        ):  # typed, but a spreadsheet declares no types of its own and has no notes
+            value = [
+                (by_id[r.id].term, r.relation if r.relation in AUTHORED_RELATIONS else "see-also")
+                for r in e.related
+            ]
         elif field == "related_targets":
             value = sorted(by_id[r.id].term for r in e.related)
         elif field == "related_skos":
-            value = sorted((by_id[r.id].term, r.relation if r.relation in ("broader", "narrower") else "see-also")
-                           for r in e.related)
+            value = sorted(
+                (by_id[r.id].term, r.relation if r.relation in ("broader", "narrower") else "see-also")
+                for r in e.related
+            )
         elif field == "formula":
             value = e.formula.model_dump() if e.formula else None
         elif field == "read_more":
@@ -103,8 +146,9 @@ def source(tmp_path_factory) -> Path:
     root.mkdir()
     (root / "pack.yaml").write_text(PACK, encoding="utf-8")
     for entry_id, data in ENTRIES.items():
-        (root / f"{entry_id}.yaml").write_text(yaml.safe_dump({"id": entry_id, **data}, sort_keys=False),
-                                               encoding="utf-8")
+        (root / f"{entry_id}.yaml").write_text(
+            yaml.safe_dump({"id": entry_id, **data}, sort_keys=False), encoding="utf-8"
+        )
     return root
 
 

@@ -28,8 +28,12 @@ def test_formula_has_reading_legend_mathml_and_example(glossary, entry_id):
 def test_evaluator_reproduces_the_worked_example(glossary, entry_id):
     example = glossary.by_id[entry_id].formula.example
     evaluation = evaluate(entry_id, example.inputs)
-    np.testing.assert_allclose(np.asarray(evaluation.result, dtype=float), np.asarray(example.result, dtype=float),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(evaluation.result, dtype=float),
+        np.asarray(example.result, dtype=float),
+        rtol=1e-5,
+        atol=1e-6,
+    )
     assert evaluation.steps
 
 
@@ -47,17 +51,24 @@ async def test_examples_over_mcp(client, glossary):
         assert not result.is_error, result.content[0].text
         got = result.structured_content
         assert got["entry"]["id"] == entry_id and [s["name"] for s in got["steps"]]
-        np.testing.assert_allclose(np.asarray(got["result"], dtype=float), np.asarray(example.result, dtype=float),
-                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            np.asarray(got["result"], dtype=float),
+            np.asarray(example.result, dtype=float),
+            rtol=1e-5,
+            atol=1e-6,
+        )
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("inputs,needle", [
-    ({"logits": [1.0, float("nan")]}, "logits[1]"),  # NaN arrives as null or NaN; either is refused
-    ({"logits": [1.0] * 1025}, "1024"),
-    ({"logits": [1.0], "temperature": 2}, "temperature"),
-    ({"logits": "1,2,3"}, "logits"),
-])
+@pytest.mark.parametrize(
+    "inputs,needle",
+    [
+        ({"logits": [1.0, float("nan")]}, "logits[1]"),  # NaN arrives as null or NaN; either is refused
+        ({"logits": [1.0] * 1025}, "1024"),
+        ({"logits": [1.0], "temperature": 2}, "temperature"),
+        ({"logits": "1,2,3"}, "logits"),
+    ],
+)
 async def test_bad_inputs_are_tool_errors(client, inputs, needle):
     result = await client.call_tool("evaluate_formula", {"term": "softmax", "inputs": inputs})
     assert result.is_error and needle in result.content[0].text

@@ -31,8 +31,17 @@ from helpers import (
 
 ENV_TOKEN = "secret"
 FILE_TOKEN = "tok-from-file-4c1e9a77d2"
-TOOL_ORDER = ["define_term", "define_terms", "search_terms", "list_terms", "find_related", "explain_formula",
-              "evaluate_formula", "compare_terms", "find_terms_in_text"]
+TOOL_ORDER = [
+    "define_term",
+    "define_terms",
+    "search_terms",
+    "list_terms",
+    "find_related",
+    "explain_formula",
+    "evaluate_formula",
+    "compare_terms",
+    "find_terms_in_text",
+]
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +95,13 @@ async def _drive(url: str, mode: str) -> dict:
         define = await c.call_tool("define_term", {"term": "DPO"})
         search = await c.call_tool("search_terms", {"query": "shrink weights to 4 bits", "limit": 3})
         resource = await c.read_resource("glossary://terms/kv-cache")
-        return {"version": c.protocol_version, "tools": [t.name for t in tools], "define": define,
-                "search": search, "resource": resource}
+        return {
+            "version": c.protocol_version,
+            "tools": [t.name for t in tools],
+            "define": define,
+            "search": search,
+            "resource": resource,
+        }
 
 
 def _check_client_run(run: dict) -> None:
@@ -166,8 +180,11 @@ def test_rebinding_refusals_are_logged_on_stderr(stateful):
 
 # -- body limits and malformed input ------------------------------------------------------------
 def test_oversized_body_gets_413_and_the_server_keeps_serving(stateful):
-    big = json.dumps(jsonrpc("tools/call", {"name": "find_terms_in_text",
-                                            "arguments": {"text": "x" * (1024 * 1024 + 100)}}, 9))
+    big = json.dumps(
+        jsonrpc(
+            "tools/call", {"name": "find_terms_in_text", "arguments": {"text": "x" * (1024 * 1024 + 100)}}, 9
+        )
+    )
     assert len(big) > 1024 * 1024
     r = post(stateful, big)
     assert r.status_code == 413
@@ -245,8 +262,9 @@ def test_no_token_is_401_with_www_authenticate(auth):
     assert "mcp-session-id" not in r.headers
 
 
-@pytest.mark.parametrize("header", ["Bearer wrong-token", f"Bearer {ENV_TOKEN}x", f"Basic {ENV_TOKEN}",
-                                    "Bearer"])
+@pytest.mark.parametrize(
+    "header", ["Bearer wrong-token", f"Bearer {ENV_TOKEN}x", f"Basic {ENV_TOKEN}", "Bearer"]
+)
 def test_wrong_token_is_401(auth, header):
     r = post(auth, initialize_request(), {"Authorization": header})
     assert r.status_code == 401
@@ -282,8 +300,9 @@ def test_tokens_never_reach_the_logs_even_at_debug(auth):
 
 # -- port already in use --------------------------------------------------------------------------
 def test_port_in_use_exits_non_zero_with_one_line_and_no_traceback(stateful):
-    r = run_cli("serve", "--transport", "http", "--host", "127.0.0.1", "--port", str(stateful.port),
-                timeout=60)
+    r = run_cli(
+        "serve", "--transport", "http", "--host", "127.0.0.1", "--port", str(stateful.port), timeout=60
+    )
     assert r.returncode != 0
     assert "Traceback" not in r.stderr and "ExceptionGroup" not in r.stderr, r.stderr
     lines = [line for line in r.stderr.splitlines() if line.strip()]

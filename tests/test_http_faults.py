@@ -29,11 +29,16 @@ def servers(tmp_path_factory):
     small = tmp / "small.yaml"
     small.write_text("max_sessions: 2\n", encoding="utf-8")
     named = tmp / "named.yaml"
-    named.write_text("allowed_hosts: ['glossary.test:*', '127.0.0.1:*']\nallowed_origins: []\n", encoding="utf-8")
+    named.write_text(
+        "allowed_hosts: ['glossary.test:*', '127.0.0.1:*']\nallowed_origins: []\n", encoding="utf-8"
+    )
     specs = (
         HttpSpec(("--config", str(small))),
-        HttpSpec(("--stateless", "--config", str(named), "--log-level", "info"), host="0.0.0.0",
-                 ready_host="127.0.0.1"),
+        HttpSpec(
+            ("--stateless", "--config", str(named), "--log-level", "info"),
+            host="0.0.0.0",
+            ready_host="127.0.0.1",
+        ),
         HttpSpec(env={"AI_GLOSSARY_MCP_TOKEN": TOKEN}),
     )
     with http_servers(*specs) as running:
@@ -44,15 +49,23 @@ def _open_session(srv) -> str:
     r = httpx2.post(srv.url, json=initialize_request(1), headers=MCP_HEADERS, timeout=10)
     assert r.status_code == 200, r.text
     sid = r.headers["mcp-session-id"]
-    r = httpx2.post(srv.url, json=jsonrpc("notifications/initialized", id=None),
-                    headers=MCP_HEADERS | {"mcp-session-id": sid, "mcp-protocol-version": "2025-06-18"}, timeout=10)
+    r = httpx2.post(
+        srv.url,
+        json=jsonrpc("notifications/initialized", id=None),
+        headers=MCP_HEADERS | {"mcp-session-id": sid, "mcp-protocol-version": "2025-06-18"},
+        timeout=10,
+    )
     assert r.status_code == 202, r.text
     return sid
 
 
 def _ping(srv, sid: str) -> int:
-    r = httpx2.post(srv.url, json=jsonrpc("ping", None, 5),
-                    headers=MCP_HEADERS | {"mcp-session-id": sid, "mcp-protocol-version": "2025-06-18"}, timeout=10)
+    r = httpx2.post(
+        srv.url,
+        json=jsonrpc("ping", None, 5),
+        headers=MCP_HEADERS | {"mcp-session-id": sid, "mcp-protocol-version": "2025-06-18"},
+        timeout=10,
+    )
     return r.status_code
 
 
@@ -67,17 +80,19 @@ def test_a_full_session_table_admits_a_new_client_by_closing_the_least_recently_
     assert _ping(srv, again) == 200
 
 
-
 def test_a_request_the_server_refuses_closes_no_session(servers):
     # Only an admitted newcomer may cost the least recently used client its session: a refused
     # initialize (bad Host: 421) or a session-less request that is not an initialize (400) costs none.
     srv = servers["small"]  # max_sessions: 2
     first, second = _open_session(srv), _open_session(srv)
-    r = httpx2.post(srv.url, json=initialize_request(1), headers=MCP_HEADERS | {"host": "evil.example"}, timeout=10)
+    r = httpx2.post(
+        srv.url, json=initialize_request(1), headers=MCP_HEADERS | {"host": "evil.example"}, timeout=10
+    )
     assert r.status_code == 421, r.text
     r = httpx2.post(srv.url, json=jsonrpc("ping", None, 5), headers=MCP_HEADERS, timeout=10)
     assert r.status_code == 400, r.text
     assert _ping(srv, first) == 200 and _ping(srv, second) == 200
+
 
 @pytest.mark.parametrize("name", ["small", "wildcard"])
 def test_a_batch_gets_invalid_request_without_an_echo(servers, name):
@@ -97,10 +112,13 @@ def test_stateless_mode_offers_no_get_stream(servers):
     assert r.status_code == 405 and r.headers["allow"] == "POST"
 
 
-@pytest.mark.parametrize("headers, status", [
-    ({"Host": "evil.example:80"}, 421),
-    ({"Origin": "http://evil.example"}, 403),
-])
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        ({"Host": "evil.example:80"}, 421),
+        ({"Origin": "http://evil.example"}, 403),
+    ],
+)
 def test_healthz_applies_the_host_and_origin_checks(servers, headers, status):
     srv = servers["small"]
     assert httpx2.get(srv.base + "/healthz", headers=headers, timeout=5).status_code == status
@@ -109,11 +127,15 @@ def test_healthz_applies_the_host_and_origin_checks(servers, headers, status):
 
 def test_allowed_origins_follow_allowed_hosts(servers):
     srv = servers["wildcard"]
-    headers = MCP_HEADERS | {"Host": f"glossary.test:{srv.port}", "Origin": f"https://glossary.test:{srv.port}"}
+    headers = MCP_HEADERS | {
+        "Host": f"glossary.test:{srv.port}",
+        "Origin": f"https://glossary.test:{srv.port}",
+    }
     r = httpx2.post(srv.url, json=jsonrpc("ping", None, 1), headers=headers, timeout=10)
     assert r.status_code == 200, r.text
-    r = httpx2.post(srv.url, json=jsonrpc("ping", None, 1), headers=headers | {"Origin": "https://other.test"},
-                    timeout=10)
+    r = httpx2.post(
+        srv.url, json=jsonrpc("ping", None, 1), headers=headers | {"Origin": "https://other.test"}, timeout=10
+    )
     assert r.status_code == 403
 
 
@@ -138,7 +160,7 @@ def test_stateless_requests_leave_no_lines_at_info(servers):
     before = srv.stderr_text()
     for i in range(5):
         httpx2.post(srv.url, json=jsonrpc("ping", None, i), headers=MCP_HEADERS, timeout=10)
-    added = srv.stderr_text()[len(before):]
+    added = srv.stderr_text()[len(before) :]
     assert "Terminating session" not in added and "INFO" not in added, added
 
 
@@ -149,15 +171,21 @@ def test_with_a_token_the_hints_carry_the_authorization_header(servers):
     assert len(connect) == 2
     assert all('--header "Authorization: Bearer $AI_GLOSSARY_MCP_TOKEN"' in line for line in connect)
     assert TOKEN not in text  # the secret itself is never printed
-    r = httpx2.post(srv.url, json=initialize_request(1), timeout=10,
-                    headers=MCP_HEADERS | {"Authorization": f"Bearer {TOKEN}"})
+    r = httpx2.post(
+        srv.url,
+        json=initialize_request(1),
+        timeout=10,
+        headers=MCP_HEADERS | {"Authorization": f"Bearer {TOKEN}"},
+    )
     assert r.status_code == 200
 
 
 def test_a_pattern_the_host_check_cannot_match_is_refused_at_start(tmp_path):
     config = tmp_path / "star.yaml"
     config.write_text("allowed_hosts: ['*']\n", encoding="utf-8")
-    proc = run_cli("serve", "--transport", "http", "--port", str(free_port()), "--config", str(config), timeout=60)
+    proc = run_cli(
+        "serve", "--transport", "http", "--port", str(free_port()), "--config", str(config), timeout=60
+    )
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "allowed_hosts" in lines[0] and "'*'" in lines[0], proc.stderr
@@ -177,7 +205,11 @@ def test_a_busy_port_is_one_error_line_and_no_banner():
 @pytest.mark.parametrize("name", ["small", "wildcard"])
 def test_an_object_that_is_not_jsonrpc_2_gets_invalid_request_for_its_id(servers, name):
     srv = servers[name]
-    r = httpx2.post(srv.url, content=json.dumps({"jsonrpc": "1.0", "id": 9, "method": "ping"}), headers=MCP_HEADERS,
-                    timeout=10)
+    r = httpx2.post(
+        srv.url,
+        content=json.dumps({"jsonrpc": "1.0", "id": 9, "method": "ping"}),
+        headers=MCP_HEADERS,
+        timeout=10,
+    )
     assert r.status_code == 400
     assert r.json()["id"] == 9 and r.json()["error"]["code"] == -32600 and "pydantic" not in r.text.lower()

@@ -29,33 +29,77 @@ TBX_LAUGHS = """<?xml version="1.0"?>
 """
 CASES = {
     # name: (file name, content, expected message start after "path:")
-    "csv-unclosed-quote": ("prices.csv", 'term,definition\nBond,"A debt security\nStock,Equity\n',
-                           ":2: malformed row: unexpected end of data"),
-    "csv-extra-cells": ("prices.csv", "term,definition\nBond,A debt security\nStock,Part of, a company,x\n",
-                        ":3: malformed row: 4 cells under a header of 2"),
-    "csv-no-term-column": ("prices.csv", "name of thing,meaning\nBond,A debt\n",
-                           ":1: the header row has no term or definition column"),
-    "tbx-external-entity": ("law.tbx", TBX_EXTERNAL, ":3: refused: the file declares an entity or external reference"),
-    "tbx-entity-expansion": ("law.tbx", TBX_LAUGHS, ":2: refused: the file declares an entity or external reference"),
-    "tbx-syntax": ("law.tbx", "<tbx><text><body>\n<conceptEntry>\n</tbx>\n", ":3: XML syntax error: mismatched tag"),
-    "turtle-syntax": ("music.ttl", '@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n\n'
-                      '<http://x/a> skos:prefLabel "A" ;\n    skos:definition "B" \n<http://x/b> skos:prefLabel "C" .\n',
-                      ":5: turtle syntax error:"),
-    "jsonld-remote-context": ("w.jsonld", '{"@context": "https://schema.org/", "@id": "x"}\n',
-                              ":1: the JSON-LD @context refers to a URL or file"),
-    "json-syntax": ("baking.json", '{"terms": [\n {"term": "A", "definition": "B"},\n]}\n', ":3: JSON syntax error"),
-    "markdown-no-glossary": ("notes.md", "Some notes about the project.\n\nNothing here is a glossary.\n",
-                             ": no glossary found: expected a definition list"),
+    "csv-unclosed-quote": (
+        "prices.csv",
+        'term,definition\nBond,"A debt security\nStock,Equity\n',
+        ":2: malformed row: unexpected end of data",
+    ),
+    "csv-extra-cells": (
+        "prices.csv",
+        "term,definition\nBond,A debt security\nStock,Part of, a company,x\n",
+        ":3: malformed row: 4 cells under a header of 2",
+    ),
+    "csv-no-term-column": (
+        "prices.csv",
+        "name of thing,meaning\nBond,A debt\n",
+        ":1: the header row has no term or definition column",
+    ),
+    "tbx-external-entity": (
+        "law.tbx",
+        TBX_EXTERNAL,
+        ":3: refused: the file declares an entity or external reference",
+    ),
+    "tbx-entity-expansion": (
+        "law.tbx",
+        TBX_LAUGHS,
+        ":2: refused: the file declares an entity or external reference",
+    ),
+    "tbx-syntax": (
+        "law.tbx",
+        "<tbx><text><body>\n<conceptEntry>\n</tbx>\n",
+        ":3: XML syntax error: mismatched tag",
+    ),
+    "turtle-syntax": (
+        "music.ttl",
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n\n"
+        '<http://x/a> skos:prefLabel "A" ;\n    skos:definition "B" \n<http://x/b> skos:prefLabel "C" .\n',
+        ":5: turtle syntax error:",
+    ),
+    "jsonld-remote-context": (
+        "w.jsonld",
+        '{"@context": "https://schema.org/", "@id": "x"}\n',
+        ":1: the JSON-LD @context refers to a URL or file",
+    ),
+    "json-syntax": (
+        "baking.json",
+        '{"terms": [\n {"term": "A", "definition": "B"},\n]}\n',
+        ":3: JSON syntax error",
+    ),
+    "markdown-no-glossary": (
+        "notes.md",
+        "Some notes about the project.\n\nNothing here is a glossary.\n",
+        ": no glossary found: expected a definition list",
+    ),
     "sphinx-no-directive": ("index.rst", "Title\n=====\n\nJust prose.\n", ": no `.. glossary::` directive"),
     "empty": ("empty.csv", "", ":1: file is empty: there is no glossary to import"),
     "blank": ("blank.md", "\n  \n", ":1: file is empty: there is no glossary to import"),
-    "not-utf8": ("latin1.csv", b"term,definition\nCaf\xe9,A place\n", ":2: file is not UTF-8 (invalid byte 0xe9)"),
+    "not-utf8": (
+        "latin1.csv",
+        b"term,definition\nCaf\xe9,A place\n",
+        ":2: file is not UTF-8 (invalid byte 0xe9)",
+    ),
 }
 
 
 def run_import(source: Path, target: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(EXE), "import", str(source), "--to", str(target), *extra], capture_output=True,
-                          text=True, timeout=60, cwd=ROOT, env=server_env())
+    return subprocess.run(
+        [str(EXE), "import", str(source), "--to", str(target), *extra],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=server_env(),
+    )
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -74,11 +118,14 @@ def test_bad_input_is_a_located_message_and_no_pack(case: str, tmp_path: Path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pack-importing-")]
 
 
-@pytest.mark.parametrize("context", [
-    '{"@version": 1.1, "@import": "http://127.0.0.1:%d/ctx.jsonld"}',
-    '["http://127.0.0.1:%d/ctx.jsonld"]',
-    '{"skos": "http://www.w3.org/2004/02/skos/core#", "x": {"@id": "skos:x", "@context": "http://127.0.0.1:%d/c"}}',
-])
+@pytest.mark.parametrize(
+    "context",
+    [
+        '{"@version": 1.1, "@import": "http://127.0.0.1:%d/ctx.jsonld"}',
+        '["http://127.0.0.1:%d/ctx.jsonld"]',
+        '{"skos": "http://www.w3.org/2004/02/skos/core#", "x": {"@id": "skos:x", "@context": "http://127.0.0.1:%d/c"}}',
+    ],
+)
 def test_jsonld_that_would_load_a_context_is_refused_and_nothing_is_fetched(context: str, tmp_path: Path):
     import socket
 
@@ -88,8 +135,11 @@ def test_jsonld_that_would_load_a_context_is_refused_and_nothing_is_fetched(cont
         listener.setblocking(False)
         port = listener.getsockname()[1]
         source = tmp_path / "w.jsonld"
-        source.write_text('{"@context": %s, "@id": "http://x/a", "http://www.w3.org/2004/02/skos/core#prefLabel": "A"}\n'
-                          % (context % port), encoding="utf-8")
+        source.write_text(
+            '{"@context": %s, "@id": "http://x/a", "http://www.w3.org/2004/02/skos/core#prefLabel": "A"}\n'
+            % (context % port),
+            encoding="utf-8",
+        )
         done = run_import(source, tmp_path / "pack")
         assert done.returncode == 1 and "refers to a URL or file" in done.stderr, done.stderr
         with pytest.raises(BlockingIOError):
@@ -125,4 +175,7 @@ def test_an_unknown_extension_asks_for_a_format(tmp_path: Path):
     source = tmp_path / "glossary.xlsx"
     source.write_bytes(b"PK")
     done = run_import(source, tmp_path / "pack")
-    assert done.returncode == 1 and "cannot tell the format from the extension '.xlsx'; pass --format" in done.stderr
+    assert (
+        done.returncode == 1
+        and "cannot tell the format from the extension '.xlsx'; pass --format" in done.stderr
+    )

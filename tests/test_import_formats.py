@@ -28,63 +28,120 @@ FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 CASES = {
     "finance.csv": (
         "imported 6 entries, 8 aliases, 4 relations, 0 formulas, 2 categories",
-        {"bonds": "Bond", "YTM": "Yield to Maturity", "debenture": "Bond", "ETF": "Exchange-Traded Fund",
-         "exchange traded funds": "Exchange-Traded Fund", "P/E": "Price-to-Earnings Ratio", "stocks": "Equity"},
-        ("Bond", "Yield to Maturity", "see-also"), ("periodic interest payment", "Coupon")),
+        {
+            "bonds": "Bond",
+            "YTM": "Yield to Maturity",
+            "debenture": "Bond",
+            "ETF": "Exchange-Traded Fund",
+            "exchange traded funds": "Exchange-Traded Fund",
+            "P/E": "Price-to-Earnings Ratio",
+            "stocks": "Equity",
+        },
+        ("Bond", "Yield to Maturity", "see-also"),
+        ("periodic interest payment", "Coupon"),
+    ),
     "astronomy.tsv": (
         "imported 4 entries, 1 aliases, 0 relations, 0 formulas, 2 categories",
-        {"AU": "Astronomical Unit", "light years": "Light-Year", "white dwarfs": "White Dwarf",
-         "degenerate dwarf": "White Dwarf"},
-        None, ("remnant core of a star", "White Dwarf")),
+        {
+            "AU": "Astronomical Unit",
+            "light years": "Light-Year",
+            "white dwarfs": "White Dwarf",
+            "degenerate dwarf": "White Dwarf",
+        },
+        None,
+        ("remnant core of a star", "White Dwarf"),
+    ),
     "medicine.md": (
         "imported 4 entries, 6 aliases, 2 relations, 0 formulas, 0 categories",
-        {"MI": "Myocardial Infarction", "heart attacks": "Myocardial Infarction", "anemia": "Anaemia",
-         "EKG": "Electrocardiogram", "Hb": "Haemoglobin"},
-        ("Anaemia", "Haemoglobin", "see-also"), ("electrical activity of the heart", "Electrocardiogram")),
+        {
+            "MI": "Myocardial Infarction",
+            "heart attacks": "Myocardial Infarction",
+            "anemia": "Anaemia",
+            "EKG": "Electrocardiogram",
+            "Hb": "Haemoglobin",
+        },
+        ("Anaemia", "Haemoglobin", "see-also"),
+        ("electrical activity of the heart", "Electrocardiogram"),
+    ),
     "geology.md": (
         "imported 3 entries, 0 aliases, 0 relations, 0 formulas, 0 categories",
         {"igneous rocks": "Igneous Rock", "magma": "Magma"},
-        None, ("deposition and cementation", "Sedimentary Rock")),
+        None,
+        ("deposition and cementation", "Sedimentary Rock"),
+    ),
     "networking.rst": (
         "imported 5 entries, 2 aliases, 2 relations, 0 formulas, 0 categories",
-        {"TCP": "Transmission Control Protocol", "DNS": "Domain Name System", "name resolution": "Domain Name System",
-         "routers": "Router", "netmask": "Subnet Mask"},
-        ("Router", "Internet Protocol", "see-also"), ("translates host names", "Domain Name System")),
+        {
+            "TCP": "Transmission Control Protocol",
+            "DNS": "Domain Name System",
+            "name resolution": "Domain Name System",
+            "routers": "Router",
+            "netmask": "Subnet Mask",
+        },
+        ("Router", "Internet Protocol", "see-also"),
+        ("translates host names", "Domain Name System"),
+    ),
     "law.tbx": (
         "imported 4 entries, 1 aliases, 1 relations, 0 formulas, 2 categories",
-        {"contracts": "Contract", "binding agreement": "Contract", "TRO": "Temporary Restraining Order",
-         "motions": "Motion"},
-        ("Contract", "Consideration", "see-also"), ("short-term court order", "Temporary Restraining Order")),
+        {
+            "contracts": "Contract",
+            "binding agreement": "Contract",
+            "TRO": "Temporary Restraining Order",
+            "motions": "Motion",
+        },
+        ("Contract", "Consideration", "see-also"),
+        ("short-term court order", "Temporary Restraining Order"),
+    ),
     "chemistry-v2.tbx": (
         "imported 2 entries, 1 aliases, 0 relations, 0 formulas, 2 categories",
         {"pH buffer": "Buffer Solution", "catalysts": "Catalyst"},
-        None, ("speeds up a chemical reaction", "Catalyst")),
+        None,
+        ("speeds up a chemical reaction", "Catalyst"),
+    ),
     "music.ttl": (
         "imported 4 entries, 2 aliases, 5 relations, 0 formulas, 0 categories",
-        {"P8": "Octave", "octaves": "Octave", "perfect octave": "Octave", "octive": "Octave",
-         "diapente": "Perfect Fifth", "chords": "Chord"},
-        ("Interval", "Octave", "narrower"), ("seven semitones", "Perfect Fifth")),
+        {
+            "P8": "Octave",
+            "octaves": "Octave",
+            "perfect octave": "Octave",
+            "octive": "Octave",
+            "diapente": "Perfect Fifth",
+            "chords": "Chord",
+        },
+        ("Interval", "Octave", "narrower"),
+        ("seven semitones", "Perfect Fifth"),
+    ),
     "botany.rdf": (
         "imported 2 entries, 1 aliases, 1 relations, 0 formulas, 0 categories",
         {"leaf green": "Chlorophyll", "photosynthesis": "Photosynthesis"},
-        ("Chlorophyll", "Photosynthesis", "see-also"), ("green pigment", "Chlorophyll")),
+        ("Chlorophyll", "Photosynthesis", "see-also"),
+        ("green pigment", "Chlorophyll"),
+    ),
     "weather.jsonld": (
         "imported 2 entries, 1 aliases, 1 relations, 0 formulas, 0 categories",
         {"cold fronts": "Cold Front", "cold air boundary": "Cold Front"},
-        ("Weather Front", "Cold Front", "narrower"), ("boundary between two air masses", "Weather Front")),
+        ("Weather Front", "Cold Front", "narrower"),
+        ("boundary between two air masses", "Weather Front"),
+    ),
     "baking.json": (
         "imported 4 entries, 3 aliases, 2 relations, 0 formulas, 0 categories",
         {"proving": "Proofing", "BP": "Baker's Percentage", "yeasts": "Yeast"},
-        ("Yeast", "Proofing", "see-also"), ("weight of water in a dough", "Hydration")),
+        ("Yeast", "Proofing", "see-also"),
+        ("weight of water in a dough", "Hydration"),
+    ),
     "physics.txt": (
         "imported 3 entries, 0 aliases, 0 relations, 1 formulas, 0 categories",
         {"KE": "Kinetic Energy", "newtons": "Newton", "momentum": "Momentum"},
-        None, ("conserved in a closed system", "Momentum")),
+        None,
+        ("conserved in a closed system", "Momentum"),
+    ),
 }
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=120, cwd=ROOT, env=server_env())
+    return subprocess.run(
+        [str(EXE), *args], capture_output=True, text=True, timeout=120, cwd=ROOT, env=server_env()
+    )
 
 
 @pytest.mark.parametrize("fixture", list(CASES))
@@ -148,22 +205,38 @@ def test_tbx_language_is_chosen(tmp_path: Path):
 def test_csv_columns_are_mapped_by_flags(tmp_path: Path):
     source = tmp_path / "hr.csv"
     source.write_text("Word,Meaning,Short\nPaid Time Off,Leave an employer pays for.,PTO\n", encoding="utf-8")
-    done = cli("import", str(source), "--to", str(tmp_path / "hr"), "--column", "term=Word",
-               "--column", "definition=Meaning", "--column", "acronym=Short")
+    done = cli(
+        "import",
+        str(source),
+        "--to",
+        str(tmp_path / "hr"),
+        "--column",
+        "term=Word",
+        "--column",
+        "definition=Meaning",
+        "--column",
+        "acronym=Short",
+    )
     assert done.returncode == 0, done.stderr
     assert "acronym: PTO" in (tmp_path / "hr" / "paid-time-off.yaml").read_text(encoding="utf-8")
     shown = cli("define", "pto", "--no-bundled", "--data", str(tmp_path / "hr"))
-    assert shown.returncode == 0 and shown.stdout.splitlines()[0] == "Paid Time Off (PTO)  glossary://terms/paid-time-off"
+    assert (
+        shown.returncode == 0
+        and shown.stdout.splitlines()[0] == "Paid Time Off (PTO)  glossary://terms/paid-time-off"
+    )
 
 
 def test_collisions_and_unknown_relations_are_reported(tmp_path: Path):
     source = tmp_path / "clash.csv"
-    source.write_text("term,definition,aliases,related\n"
-                      "Lease,A contract to rent property.,rental agreement,Landlord; Tenant\n"
-                      "lease,A second row for the same term.,,\n"
-                      "Tenant,One who rents property.,rental agreement,\n"
-                      "C++,A language.,,\n"
-                      "C,Another language.,,\n", encoding="utf-8")
+    source.write_text(
+        "term,definition,aliases,related\n"
+        "Lease,A contract to rent property.,rental agreement,Landlord; Tenant\n"
+        "lease,A second row for the same term.,,\n"
+        "Tenant,One who rents property.,rental agreement,\n"
+        "C++,A language.,,\n"
+        "C,Another language.,,\n",
+        encoding="utf-8",
+    )
     done = cli("import", str(source), "--to", str(tmp_path / "clash"))
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -176,23 +249,42 @@ def test_collisions_and_unknown_relations_are_reported(tmp_path: Path):
 
 def test_the_server_never_imports_the_interchange_libraries():
     # rdflib and defusedxml are for `import`/`export` only: serving (and the CLI's start) must not pay for them.
-    code = ("import sys, ai_glossary_mcp.cli, ai_glossary_mcp.mcp_server, ai_glossary_mcp.interchange; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'defusedxml')))")
-    done = subprocess.run([str(EXE.with_name("python")), "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=ROOT, env=server_env())
+    code = (
+        "import sys, ai_glossary_mcp.cli, ai_glossary_mcp.mcp_server, ai_glossary_mcp.interchange; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'defusedxml')))"
+    )
+    done = subprocess.run(
+        [str(EXE.with_name("python")), "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=server_env(),
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["term", "definition", "acronym", "x"]),
-                       st.text() | st.lists(st.text(), max_size=3)
-                       | st.lists(st.fixed_dictionaries({"id": st.text(), "note": st.text()}), max_size=2)
-                       | st.integers() | st.floats(allow_nan=False) | st.booleans() | st.none(), min_size=1))
+@given(
+    st.dictionaries(
+        st.sampled_from(["term", "definition", "acronym", "x"]),
+        st.text()
+        | st.lists(st.text(), max_size=3)
+        | st.lists(st.fixed_dictionaries({"id": st.text(), "note": st.text()}), max_size=2)
+        | st.integers()
+        | st.floats(allow_nan=False)
+        | st.booleans()
+        | st.none(),
+        min_size=1,
+    )
+)
 def test_written_yaml_reads_back_as_the_data(data):
     # import writes entry files with its own emitter and checks the data, not a re-parse: it must round-trip.
     import yaml
 
     from ai_glossary_mcp.interchange.common import dump_yaml
 
-    assert yaml.load(dump_yaml(data, "# header\n"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) == data
+    assert (
+        yaml.load(dump_yaml(data, "# header\n"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) == data
+    )

@@ -8,7 +8,6 @@ with entries through tests/seed_parser.py, the independent reader test_data.py u
 
 from __future__ import annotations
 
-
 import pytest
 from latex2mathml.converter import convert
 
@@ -32,7 +31,9 @@ def _by_definition(glossary):
 
 def test_every_definition_is_verbatim_and_nothing_else_came_in(imported, glossary):
     assert len(imported.entries) == len(glossary.entries) == 101
-    assert set(_by_definition(imported)) == set(_by_definition(glossary)) == {s.definition for s in parse_seed()}
+    assert (
+        set(_by_definition(imported)) == set(_by_definition(glossary)) == {s.definition for s in parse_seed()}
+    )
 
 
 def test_terms_and_acronyms_match_the_bundled_pack(imported, glossary):
@@ -40,8 +41,12 @@ def test_terms_and_acronyms_match_the_bundled_pack(imported, glossary):
     for bundled in glossary.entries:
         entry = ours[bundled.definition]
         assert entry.acronym == bundled.acronym, bundled.id
-        assert entry.term == bundled.term or entry.term in bundled.aliases or bundled.term in entry.aliases, bundled.id
-    assert sum(e.id == b.id for b in glossary.entries for e in [ours[b.definition]]) >= 95  # ids are the same slugs
+        assert entry.term == bundled.term or entry.term in bundled.aliases or bundled.term in entry.aliases, (
+            bundled.id
+        )
+    assert (
+        sum(e.id == b.id for b in glossary.entries for e in [ours[b.definition]]) >= 95
+    )  # ids are the same slugs
 
 
 def test_formulas_parse_and_keep_every_legend_bullet(imported, glossary):
@@ -52,7 +57,9 @@ def test_formulas_parse_and_keep_every_legend_bullet(imported, glossary):
         f = ours[bundled.definition].formula
         assert f is not None, bundled.id
         convert(f.latex)
-        assert sorted(f.notes) == sorted([v.meaning for v in bundled.formula.variables] + list(bundled.formula.notes))
+        assert sorted(f.notes) == sorted(
+            [v.meaning for v in bundled.formula.variables] + list(bundled.formula.notes)
+        )
         if bundled.id != "grpo":  # the bundled GRPO formula is a curated repair of the seed's
             assert f.latex == bundled.formula.latex, bundled.id
 

@@ -148,7 +148,9 @@ def test_a_child_build_never_runs_the_callers_script_again(cache, pack, tmp_path
         "from ai_glossary_mcp import load_cache\n"
         "load_cache.BUILD_IN_CHILD_FILES = 1\n"
         f"index = load_cache.load_index([pathlib.Path({str(pack)!r})])\n"
-        "print(type(index).__name__)\n", encoding="utf-8")
+        "print(type(index).__name__)\n",
+        encoding="utf-8",
+    )
     env = {**os.environ, load_cache.CACHE_ENV: str(cache), "AI_GLOSSARY_MCP_LOG_LEVEL": "info"}
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -32,22 +32,42 @@ FIXTURE_CATEGORIES = "architecture, attention, training, inference, data"  # wha
 
 def bad_category(category: str, pack: str) -> str:
     return f"category '{category}' is not declared by pack '{pack}'; declared: {FIXTURE_CATEGORIES}"
-_AUTHORED = ["variant-of", "builds-on", "part-of", "uses", "mitigates", "measures",
-             "alternative-to", "contrasts-with", "see-also"]
-BAD_RELATION = ("related[0].relation 'similar-to' is not a relation type of pack 'bad-relation-type'; use one of: "
-                + ", ".join(_AUTHORED))
+
+
+_AUTHORED = [
+    "variant-of",
+    "builds-on",
+    "part-of",
+    "uses",
+    "mitigates",
+    "measures",
+    "alternative-to",
+    "contrasts-with",
+    "see-also",
+]
+BAD_RELATION = (
+    "related[0].relation 'similar-to' is not a relation type of pack 'bad-relation-type'; use one of: "
+    + ", ".join(_AUTHORED)
+)
 
 
 # The loader parses with libyaml when PyYAML was built with it, else with pure-Python PyYAML; the two
 # word some syntax errors differently, and libyaml refuses nesting past 1000 levels while parsing.
 LIBYAML = getattr(loader_module, "_SafeLoader", yaml.SafeLoader) is not yaml.SafeLoader
-MAPPING_VALUES = ("mapping values are not allowed in this context" if LIBYAML
-                  else "mapping values are not allowed here")
+MAPPING_VALUES = (
+    "mapping values are not allowed in this context" if LIBYAML else "mapping values are not allowed here"
+)
 # libyaml refuses deep nesting itself and says whether a flow [ or a block list went too deep.
-TOO_DEEP_FLOW = ("YAML syntax error: while increasing flow level; exceeded maximum nesting depth" if LIBYAML
-                 else "nesting deeper than 24 levels")
-TOO_DEEP_BLOCK = ("YAML syntax error: while increasing block level; exceeded maximum nesting depth" if LIBYAML
-                  else "nesting deeper than 24 levels")
+TOO_DEEP_FLOW = (
+    "YAML syntax error: while increasing flow level; exceeded maximum nesting depth"
+    if LIBYAML
+    else "nesting deeper than 24 levels"
+)
+TOO_DEEP_BLOCK = (
+    "YAML syntax error: while increasing block level; exceeded maximum nesting depth"
+    if LIBYAML
+    else "nesting deeper than 24 levels"
+)
 
 
 def shown(*parts: str) -> str:
@@ -91,31 +111,41 @@ CASES = {
     ),
     "duplicate-id-across-packs": (
         ["duplicate-id/base", "duplicate-id/team"],
-        [f"{shown('duplicate-id', 'team', 'alpha.yaml')}:1: duplicate id 'alpha' (already defined in "
-         f"{shown('duplicate-id', 'base', 'alpha.yaml')}:1); "
-         "set `overrides: true` in a later pack to replace it"],
+        [
+            f"{shown('duplicate-id', 'team', 'alpha.yaml')}:1: duplicate id 'alpha' (already defined in "
+            f"{shown('duplicate-id', 'base', 'alpha.yaml')}:1); "
+            "set `overrides: true` in a later pack to replace it"
+        ],
     ),
     "overrides-with-nothing-to-override": (
         ["duplicate-id/override-nothing"],
-        [f"{shown('duplicate-id', 'override-nothing', 'omega.yaml')}:5: "
-         "overrides: true, but no earlier pack defines 'omega'"],
+        [
+            f"{shown('duplicate-id', 'override-nothing', 'omega.yaml')}:5: "
+            "overrides: true, but no earlier pack defines 'omega'"
+        ],
     ),
     "overrides-with-nothing-to-override-after-another-pack": (
         ["duplicate-id/base", "duplicate-id/override-nothing"],
-        [f"{shown('duplicate-id', 'override-nothing', 'omega.yaml')}:5: "
-         "overrides: true, but no earlier pack defines 'omega'"],
+        [
+            f"{shown('duplicate-id', 'override-nothing', 'omega.yaml')}:5: "
+            "overrides: true, but no earlier pack defines 'omega'"
+        ],
     ),
     "alias-collision": (
         ["alias-collision"],
-        [f"{shown('alias-collision', 'paged-cache.yaml')}:5: "
-         "alias 'kv_cache' collides with the term 'KV Cache' "
-         f"of entry 'key-value-cache' ({shown('alias-collision', 'key-value-cache.yaml')}:2)"],
+        [
+            f"{shown('alias-collision', 'paged-cache.yaml')}:5: "
+            "alias 'kv_cache' collides with the term 'KV Cache' "
+            f"of entry 'key-value-cache' ({shown('alias-collision', 'key-value-cache.yaml')}:2)"
+        ],
     ),
     "acronym-collision": (
         ["acronym-collision"],
-        [f"{shown('acronym-collision', 'mixture-of-experts.yaml')}:3: "
-         "acronym 'MOE' collides with the acronym 'MoE' of entry 'mixture-of-encoders' "
-         f"({shown('acronym-collision', 'mixture-of-encoders.yaml')}:3)"],
+        [
+            f"{shown('acronym-collision', 'mixture-of-experts.yaml')}:3: "
+            "acronym 'MOE' collides with the acronym 'MoE' of entry 'mixture-of-encoders' "
+            f"({shown('acronym-collision', 'mixture-of-encoders.yaml')}:3)"
+        ],
     ),
     "unknown-relation-target": (
         ["unknown-relation-target"],
@@ -141,13 +171,17 @@ CASES = {
     "anchors-aliases": (
         ["anchors-aliases"],
         # Reported where the anchored node is (`term: &name Alpha`), since the alias resolves to it.
-        [f"{shown('anchors-aliases', 'alpha.yaml')}:2: "
-         "YAML anchors and aliases are not allowed in glossary files"],
+        [
+            f"{shown('anchors-aliases', 'alpha.yaml')}:2: "
+            "YAML anchors and aliases are not allowed in glossary files"
+        ],
     ),
     "missing-pack-file": (
         ["missing-pack-file"],
-        [f"{shown('missing-pack-file', 'pack.yaml')}: missing pack file "
-         "(name, title, version, source, license, description)"],
+        [
+            f"{shown('missing-pack-file', 'pack.yaml')}: missing pack file "
+            "(name, title, version, source, license, description)"
+        ],
     ),
     "missing-pack-directory": (
         ["does-not-exist"],
@@ -198,6 +232,7 @@ def test_the_same_pack_name_twice_is_refused(tmp_path: Path):
 
 # --------------------------------------------------------------------------- every problem is collected
 
+
 def test_three_faults_in_three_files_are_all_reported():
     assert problems_of(PACKS / "multiple-faults") == [
         f"{shown('multiple-faults', 'alpha.yaml')}:3: {bad_category('misc', 'multiple-faults')}",
@@ -209,8 +244,12 @@ def test_three_faults_in_three_files_are_all_reported():
 def test_problems_of_several_packs_and_stages_are_reported_together():
     # A syntax error (read stage), a schema error (entry stage), a name collision (cross-file stage)
     # and a missing pack file, in four packs loaded at once.
-    assert problems_of(PACKS / "yaml-syntax", PACKS / "unknown-field", PACKS / "acronym-collision",
-                       PACKS / "missing-pack-file") == [
+    assert problems_of(
+        PACKS / "yaml-syntax",
+        PACKS / "unknown-field",
+        PACKS / "acronym-collision",
+        PACKS / "missing-pack-file",
+    ) == [
         f"{shown('acronym-collision', 'mixture-of-experts.yaml')}:3: acronym 'MOE' collides with the acronym "
         f"'MoE' of entry 'mixture-of-encoders' ({shown('acronym-collision', 'mixture-of-encoders.yaml')}:3)",
         f"{shown('missing-pack-file', 'pack.yaml')}: missing pack file "
@@ -222,8 +261,10 @@ def test_problems_of_several_packs_and_stages_are_reported_together():
 
 # --------------------------------------------------------------------------- generated at test time
 
-PACK_YAML = (b'name: generated\ntitle: Generated pack\nversion: "1"\nsource: tests\nlicense: CC0-1.0\n'
-             b"description: A pack written by a test.\ncategories:\n  data: Data\n")
+PACK_YAML = (
+    b'name: generated\ntitle: Generated pack\nversion: "1"\nsource: tests\nlicense: CC0-1.0\n'
+    b"description: A pack written by a test.\ncategories:\n  data: Data\n"
+)
 HEAD = b"id: x\nterm: X\ncategory: data\ndefinition: "  # the definition's value goes on line 4
 
 
@@ -343,11 +384,14 @@ def test_nesting_just_past_the_limit_is_refused_at_its_line(tmp_path: Path):
 
 
 def test_generated_faults_in_several_files_are_all_reported(tmp_path: Path):
-    pack = make_pack(tmp_path, {
-        "a.yaml": HEAD.replace(b"id: x", b"id: a").replace(b"term: X", b"term: A") + b"caf\xe9\n",
-        "b.yaml": b"\x00\x00",
-        "c.yaml": HEAD.replace(b"id: x", b"id: c").replace(b"term: X", b"term: C") + b"fine\n",
-    })
+    pack = make_pack(
+        tmp_path,
+        {
+            "a.yaml": HEAD.replace(b"id: x", b"id: a").replace(b"term: X", b"term: A") + b"caf\xe9\n",
+            "b.yaml": b"\x00\x00",
+            "c.yaml": HEAD.replace(b"id: x", b"id: c").replace(b"term: X", b"term: C") + b"fine\n",
+        },
+    )
     (pack / "d.yaml").mkdir()
     assert problems_of(pack) == [
         f"{display_path(pack / 'a.yaml')}:4: file is not UTF-8 (invalid byte 0xe9)",
@@ -357,6 +401,7 @@ def test_generated_faults_in_several_files_are_all_reported(tmp_path: Path):
 
 
 # --------------------------------------------------------------------------- a valid pack
+
 
 @pytest.fixture(scope="module")
 def valid() -> Glossary:
@@ -426,6 +471,7 @@ def test_entries_are_frozen_pydantic_models(valid: Glossary):
 
 # --------------------------------------------------------------------------- content hash
 
+
 def test_content_hash_changes_when_a_file_changes_and_not_otherwise(tmp_path: Path, valid: Glossary):
     pack = tmp_path / "valid"
     shutil.copytree(PACKS / "valid", pack)
@@ -457,13 +503,15 @@ def test_content_hash_changes_when_a_file_changes_and_not_otherwise(tmp_path: Pa
 def test_content_hash_changes_when_an_entry_is_added(tmp_path: Path, valid: Glossary):
     pack = tmp_path / "valid"
     shutil.copytree(PACKS / "valid", pack)
-    (pack / "delta.yaml").write_bytes(b"id: delta\nterm: Delta\ncategory: data\n"
-                                      b"definition: A fourth entry.\n")
+    (pack / "delta.yaml").write_bytes(
+        b"id: delta\nterm: Delta\ncategory: data\ndefinition: A fourth entry.\n"
+    )
     grown = load_glossary([pack])
     assert len(grown) == 4 and grown.content_hash != valid.content_hash
 
 
 # --------------------------------------------------------------------------- loader bugs found by these tests, now fixed
+
 
 def test_escaped_braces_are_not_counted_as_unbalanced(tmp_path: Path):
     latex = rb"f(x) = \left\{ \begin{array}{ll} 1 & x > 0 \\ 0 & x \le 0 \end{array} \right."
@@ -485,8 +533,13 @@ def test_dangling_symlink_is_reported_under_its_own_name(tmp_path: Path, monkeyp
 
 
 def test_worked_example_inputs_cannot_be_mutated(tmp_path: Path):
-    pack = make_pack(tmp_path, {"x.yaml": HEAD + b"ok\nformula:\n  latex: x + y\n  text: x + y\n"
-                                b"  example:\n    inputs: {x: 1, y: 2}\n    result: 3\n"})
+    pack = make_pack(
+        tmp_path,
+        {
+            "x.yaml": HEAD + b"ok\nformula:\n  latex: x + y\n  text: x + y\n"
+            b"  example:\n    inputs: {x: 1, y: 2}\n    result: 3\n"
+        },
+    )
     inputs = load_glossary([pack]).by_id["x"].formula.example.inputs
     try:
         inputs["x"] = 99  # type: ignore[index]
@@ -500,4 +553,6 @@ def test_control_characters_in_a_name_are_refused(tmp_path: Path):
     key's fields with that character)."""
     entry = b'id: x\nterm: "X\\x1fY"\ncategory: data\ndefinition: ok\n'
     pack = make_pack(tmp_path, {"x.yaml": entry})
-    assert problems_of(pack) == [f"{display_path(pack / 'x.yaml')}:2: term: Value error, must not contain control characters"]
+    assert problems_of(pack) == [
+        f"{display_path(pack / 'x.yaml')}:2: term: Value error, must not contain control characters"
+    ]

@@ -7,7 +7,6 @@ import json
 
 import pytest
 from jsonschema.validators import validator_for
-
 from mcp.server.mcpserver.utilities.func_metadata import func_metadata
 
 from ai_glossary_mcp.output_schemas import SCHEMA_FILE, compact_schema, derived_file_text
@@ -84,15 +83,18 @@ async def test_compact_schema_agrees_with_pydantic_schema(client, tool, args, mo
 
 
 def test_recursive_schemas_are_left_alone():
-    schema = {"$defs": {"Node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/Node"}}}},
-              "$ref": "#/$defs/Node"}
+    schema = {
+        "$defs": {"Node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/Node"}}}},
+        "$ref": "#/$defs/Node",
+    }
     assert compact_schema(schema) == schema
 
 
 def test_schema_file_is_current():
     """output_schemas.json is what `make schema` derives from the result classes now."""
     assert SCHEMA_FILE.read_text(encoding="utf-8") == derived_file_text(TOOL_RESULTS), (
-        "output_schemas.json is stale: run `make schema`")
+        "output_schemas.json is stale: run `make schema`"
+    )
 
 
 @pytest.mark.anyio

@@ -25,8 +25,17 @@ DATA_FILE = re.compile(r"<!-- data-file: (\S+) -->\n```yaml\n(.*?)```", re.S)
 SETTINGS_TABLE = re.compile(r"(<!-- settings-table -->\n)(.*?)(<!-- /settings-table -->)", re.S)
 WIDTH = 120
 ELIDE = 48
-TOOLS = ("define_term", "define_terms", "search_terms", "list_terms", "find_related", "explain_formula",
-         "evaluate_formula", "compare_terms", "find_terms_in_text")
+TOOLS = (
+    "define_term",
+    "define_terms",
+    "search_terms",
+    "list_terms",
+    "find_related",
+    "explain_formula",
+    "evaluate_formula",
+    "compare_terms",
+    "find_terms_in_text",
+)
 
 
 async def _answers(blocks: list[tuple[str, dict]]) -> list[dict]:
@@ -67,7 +76,10 @@ def compact_json(value, indent: int = 0) -> str:
         return flat
     pad = " " * (indent + 2)
     if isinstance(value, dict):
-        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {compact_json(v, indent + 2)}" for k, v in value.items()]
+        items = [
+            f"{pad}{json.dumps(k, ensure_ascii=False)}: {compact_json(v, indent + 2)}"
+            for k, v in value.items()
+        ]
         return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
     return "[\n" + ",\n".join(pad + compact_json(v, indent + 2) for v in value) + "\n" + " " * indent + "]"
 
@@ -92,8 +104,10 @@ def settings_table() -> str:
     rows = ["| variable | default | what it does |", "|---|---|---|"]
     rows += [f"| `{s.env}` | {shown(s)} | {escape(first_sentence(s.help))} |" for s in SETTINGS]
     rows.append(f"| `{CONFIG_ENV}` | none | The settings file (`--config FILE` wins over it). |")
-    rows.append(f"| `{TOKEN_ENV}` | none | A bearer token HTTP requests must carry (as may any line of "
-                "`auth.tokens_file`). |")
+    rows.append(
+        f"| `{TOKEN_ENV}` | none | A bearer token HTTP requests must carry (as may any line of "
+        "`auth.tokens_file`). |"
+    )
     return "\n".join(rows) + "\n"
 
 
@@ -103,7 +117,9 @@ async def test_readme_examples_match_the_tools():
     assert [tool for tool, _, _ in blocks] == list(TOOLS)  # one example for each tool, in the tools' order
     answers = await _answers([(tool, args) for tool, args, _ in blocks])
     for (tool, args, shown), answer in zip(blocks, answers):
-        assert json.loads(shown) == elided(answer), f"README example for {tool} {args} is stale (run: python {__file__} --write)"
+        assert json.loads(shown) == elided(answer), (
+            f"README example for {tool} {args} is stale (run: python {__file__} --write)"
+        )
 
 
 def test_readme_data_files_are_the_real_files():
@@ -116,7 +132,9 @@ def test_readme_data_files_are_the_real_files():
 def test_readme_settings_table_is_the_settings_table():
     match = SETTINGS_TABLE.search(README.read_text(encoding="utf-8"))
     assert match, "the README has no <!-- settings-table --> block"
-    assert match.group(2) == settings_table(), f"the README's settings table is stale (run: python {__file__} --write)"
+    assert match.group(2) == settings_table(), (
+        f"the README's settings table is stale (run: python {__file__} --write)"
+    )
 
 
 def test_quick_start_is_exactly_the_two_make_commands():
@@ -126,7 +144,6 @@ def test_quick_start_is_exactly_the_two_make_commands():
     assert commands == ["make run", "make test"]
 
 
-
 def test_own_glossary_commands_work_as_shown(tmp_path):
     # Every command in "Serve your own glossary" runs as written, from a directory where the README's
     # relative paths resolve (tests/ is the checkout's), and succeeds: imports write packs that validate,
@@ -134,9 +151,13 @@ def test_own_glossary_commands_work_as_shown(tmp_path):
     import shutil
     import subprocess
 
-    section = README.read_text(encoding="utf-8").split("## Serve your own glossary", 1)[1].split("\n## ", 1)[0]
+    section = (
+        README.read_text(encoding="utf-8").split("## Serve your own glossary", 1)[1].split("\n## ", 1)[0]
+    )
     script = section.split("```sh\n", 1)[1].split("```", 1)[0]
-    commands = [line.split(" #")[0].strip() for line in script.splitlines() if line.startswith("ai-glossary-mcp ")]
+    commands = [
+        line.split(" #")[0].strip() for line in script.splitlines() if line.startswith("ai-glossary-mcp ")
+    ]
     assert len(commands) >= 10
     exe = shutil.which("ai-glossary-mcp", path=str(Path(sys.executable).parent))
     assert exe, "the ai-glossary-mcp script is not installed beside this interpreter"
@@ -160,7 +181,9 @@ def _write() -> None:
         return f"<!-- example: {m.group(1)} {m.group(2)} -->\n```json\n{compact_json(elided(next(it)))}\n```"
 
     def data_file(m: re.Match) -> str:
-        return f"<!-- data-file: {m.group(1)} -->\n```yaml\n{(ROOT / m.group(1)).read_text(encoding='utf-8')}```"
+        return (
+            f"<!-- data-file: {m.group(1)} -->\n```yaml\n{(ROOT / m.group(1)).read_text(encoding='utf-8')}```"
+        )
 
     text = EXAMPLE.sub(example, text)
     text = DATA_FILE.sub(data_file, text)

@@ -30,7 +30,6 @@ from mcp import Client
 from ai_glossary_mcp.loader import bundled_pack_dir, load_glossary
 from ai_glossary_mcp.reload import Reloader, snapshot
 from ai_glossary_mcp.service import GlossaryService
-
 from helpers import stdio_params, stdio_transport
 
 SOURCE = bundled_pack_dir()
@@ -182,6 +181,7 @@ async def _poll(fn, timeout: float = 20.0, interval: float = 0.1):
 def _stderr_poll(path: Path, pattern: str, count: int = 1):
     async def check():
         return len(re.findall(pattern, path.read_text(encoding="utf-8", errors="replace"))) >= count
+
     return check
 
 
@@ -201,8 +201,9 @@ async def _legacy_scenario(pack: Path, err_path: Path) -> dict[str, Any]:
         data = r.structured_content
         return data["entry"]["definition"] if data["found"] else None
 
-    params = stdio_params("--no-bundled", "--data", str(pack), "--watch", "--log-level", "info",
-                          env=WATCH_ENV)
+    params = stdio_params(
+        "--no-bundled", "--data", str(pack), "--watch", "--log-level", "info", env=WATCH_ENV
+    )
     with open(err_path, "w", encoding="utf-8") as errlog:
         async with Client(stdio_transport(params, errlog), mode="legacy", message_handler=handler) as c:
             out["capabilities"] = c.server_capabilities
@@ -215,6 +216,7 @@ async def _legacy_scenario(pack: Path, err_path: Path) -> dict[str, Any]:
 
             async def edited_seen():
                 return await definition("softmax") == edited
+
             out["edit_served"] = await _poll(edited_seen)
             with anyio.move_on_after(3):
                 await got_note.wait()
@@ -227,6 +229,7 @@ async def _legacy_scenario(pack: Path, err_path: Path) -> dict[str, Any]:
 
             async def rope_seen():
                 return await definition("RoPE") is not None
+
             out["add_served"] = await _poll(rope_seen)
             with anyio.move_on_after(3):
                 await got_note.wait()
@@ -292,7 +295,7 @@ def test_a_broken_edit_is_logged_with_file_and_line_and_not_served(legacy):
     assert legacy["broken_logged"] is True
     path = re.escape(str(legacy["pack"] / "softmax.yaml"))
     assert re.search(path + r":\d+: YAML syntax error", legacy["stderr"]), legacy["stderr"]
-    assert legacy["broken_definition"] == legacy["edited"]     # the last good glossary
+    assert legacy["broken_definition"] == legacy["edited"]  # the last good glossary
     assert legacy["broken_total"] == len(ENTRIES) + 1
 
 

@@ -18,7 +18,6 @@ from ai_glossary_mcp import reload
 from ai_glossary_mcp.loader import load_glossary
 from ai_glossary_mcp.reload import Reloader, snapshot
 from ai_glossary_mcp.service import GlossaryService
-
 from test_reload import BROKEN_YAML, definition_of, entry_yaml, make_pack
 
 

@@ -67,11 +67,19 @@ async def test_index_categories_and_about(client, glossary):
     assert about["packs"][0]["name"] == "ai-ml" and about["counts"]["entries"] == 101
 
 
-@pytest.mark.parametrize("uri", [
-    "glossary://terms/not-a-term", "glossary://terms/../../etc/passwd", "glossary://terms/%2e%2e%2fetc",
-    "glossary://terms/" + "a" * 5000, "file:///etc/passwd", "https://example.com/x", "glossary://terms/",
-    "glossary://nothing",
-])
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "glossary://terms/not-a-term",
+        "glossary://terms/../../etc/passwd",
+        "glossary://terms/%2e%2e%2fetc",
+        "glossary://terms/" + "a" * 5000,
+        "file:///etc/passwd",
+        "https://example.com/x",
+        "glossary://terms/",
+        "glossary://nothing",
+    ],
+)
 async def test_unknown_resources_are_resource_not_found(client, uri):
     with pytest.raises(MCPError) as info:
         await client.read_resource(uri)
@@ -89,7 +97,12 @@ async def test_template_id_completes_by_prefix_then_fuzzy(client):
     ref = ResourceTemplateReference(uri="glossary://terms/{id}")
     values = (await client.complete(ref, {"name": "id", "value": "multi"})).completion.values
     # Every entry with a name starting "multi" comes before any fuzzy match.
-    assert set(values[:4]) == {"multi-head-attention", "multi-query-attention", "multi-head-latent-attention", "mtp"}
+    assert set(values[:4]) == {
+        "multi-head-attention",
+        "multi-query-attention",
+        "multi-head-latent-attention",
+        "mtp",
+    }
     values = (await client.complete(ref, {"name": "id", "value": "rotary"})).completion.values
     assert values[0] == "rope"
     values = (await client.complete(ref, {"name": "id", "value": "speculatve"})).completion.values
@@ -114,8 +127,9 @@ async def test_formula_symbols_complete_from_the_term_already_chosen(client, glo
     ref = PromptReference(name="walk_through_formula")
 
     async def symbols(value: str, arguments: dict | None) -> list[str]:
-        return (await client.complete(ref, {"name": "symbol", "value": value},
-                                      context_arguments=arguments)).completion.values
+        return (
+            await client.complete(ref, {"name": "symbol", "value": value}, context_arguments=arguments)
+        ).completion.values
 
     legend = {e.id: [v.symbol for v in e.formula.variables] for e in glossary.formula_entries}
     assert await symbols("", {"term": "DPO"}) == legend["dpo"]
@@ -126,7 +140,8 @@ async def test_formula_symbols_complete_from_the_term_already_chosen(client, glo
     terms = (await client.complete(ref, {"name": "term", "value": ""})).completion.values
     assert sorted(terms) == sorted(e.term for e in glossary.formula_entries)
     assert (await client.complete(ref, {"name": "term", "value": "direct pref"})).completion.values == [
-        "Direct Preference Optimization"]
+        "Direct Preference Optimization"
+    ]
 
 
 async def test_formula_prompt_embeds_the_entry_and_focuses_on_a_symbol(client):
@@ -143,7 +158,9 @@ async def test_explain_term_prompt_embeds_the_entry(client):
     block = result.messages[0].content
     assert block.type == "resource" and block.resource.uri == "glossary://terms/grpo"
     text = result.messages[-1].content.text
-    assert "glossary://terms/grpo" in text and "evaluate_formula" in text and "new to machine learning" in text
+    assert (
+        "glossary://terms/grpo" in text and "evaluate_formula" in text and "new to machine learning" in text
+    )
 
 
 async def test_compare_terms_prompt_embeds_each_entry(client):
@@ -152,11 +169,17 @@ async def test_compare_terms_prompt_embeds_each_entry(client):
     assert uris == ["glossary://terms/dpo", "glossary://terms/rlhf", "glossary://terms/grpo"]
 
 
-@pytest.mark.parametrize("name,args", [
-    ("explain_term", {"term": "k-means"}), ("explain_term", {"term": "DPO", "audience": "toddler"}),
-    ("compare_terms", {"terms": "DPO"}), ("nonexistent_prompt", {}),
-    ("walk_through_formula", {"term": "LoRA"}), ("walk_through_formula", {"term": "DPO", "symbol": "ω"}),
-])
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("explain_term", {"term": "k-means"}),
+        ("explain_term", {"term": "DPO", "audience": "toddler"}),
+        ("compare_terms", {"terms": "DPO"}),
+        ("nonexistent_prompt", {}),
+        ("walk_through_formula", {"term": "LoRA"}),
+        ("walk_through_formula", {"term": "DPO", "symbol": "ω"}),
+    ],
+)
 async def test_bad_prompt_requests_are_invalid_params(client, name, args):
     with pytest.raises(MCPError) as info:
         await client.get_prompt(name, args)

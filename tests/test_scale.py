@@ -31,8 +31,11 @@ N = 2000
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
     out = tmp_path_factory.mktemp("scale") / "pack"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_pack.py"), str(N), str(out), "--seed", "7"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "make_pack.py"), str(N), str(out), "--seed", "7"],
+        check=True,
+        capture_output=True,
+    )
     memory = GlossaryIndex(load_glossary([out]))
     path = out.parent / "store.sqlite"
     write_store(memory, path)
@@ -91,22 +94,33 @@ def test_numpy_paths_answer_like_the_loops_from_memory_and_store(big, monkeypatc
     memory, stored = big
     rng = random.Random(2)
     sample = rng.sample(list(memory.entries), 60)
-    queries = [_typo(e.term, rng) or e.term for e in sample] + ["k-means", "model forgets the middle of long prompts"]
+    queries = [_typo(e.term, rng) or e.term for e in sample] + [
+        "k-means",
+        "model forgets the middle of long prompts",
+    ]
     texts = [e.definition for e in sample[:20]] + ["long prompts and memory traffic in a serving pipeline"]
 
-    monkeypatch.setattr(lookup, "WORD_PATH_POSTINGS", 10**9)  # the trigram count, whose numpy paths are checked here
+    monkeypatch.setattr(
+        lookup, "WORD_PATH_POSTINGS", 10**9
+    )  # the trigram count, whose numpy paths are checked here
 
     categories = sorted({e.category for e in sample})
 
     def answers(index):
         keys = [lookup._candidate_keys(index, name_key(q)) for q in queries]
         ranked = [lookup.bm25(index, t, top=5) for t in texts]
-        ranked += [lookup.bm25(index, t, index.category_positions(c), top=k)
-                   for t in texts for c in categories[:3] for k in (1, 5)]
+        ranked += [
+            lookup.bm25(index, t, index.category_positions(c), top=k)
+            for t in texts
+            for c in categories[:3]
+            for k in (1, 5)
+        ]
         defined = [GlossaryService(index).define(q, "full").model_dump() for q in queries]
         return keys, ranked, defined
 
-    longest = max(sum(len(p.docs) for t in set(lookup.search_tokens(x)) if (p := memory.posting(t))) for x in texts)
+    longest = max(
+        sum(len(p.docs) for t in set(lookup.search_tokens(x)) if (p := memory.posting(t))) for x in texts
+    )
     assert longest > lookup.DENSE_POSTINGS  # the numpy path is really taken
     dense = answers(memory)
     assert answers(stored) == dense
@@ -183,8 +197,11 @@ def test_word_candidates_give_way_when_words_find_nothing(big):
     memory, _ = big
     assert lookup._word_candidates(memory, "qzxv wkpj") is None  # no such words
     assert lookup._word_candidates(memory, "kvcache") is None  # one unknown word (could be joined words)
-    kid, key = next((i, k) for i, k in enumerate(memory.key_list)
-                    if k.count(" ") == 1 and all(len(w) >= 6 and w.isalpha() for w in k.split()))
+    kid, key = next(
+        (i, k)
+        for i, k in enumerate(memory.key_list)
+        if k.count(" ") == 1 and all(len(w) >= 6 and w.isalpha() for w in k.split())
+    )
     first, second = key.split()
     found = lookup._word_candidates(memory, key)
     assert kid in found and all({first, second} <= set(k.split()) for k, _ in memory.keys_at(found))
@@ -195,7 +212,10 @@ def test_word_candidates_are_the_same_with_and_without_numpy(big, monkeypatch):
     """Small glossaries count word candidates in Python (no numpy import), large ones with numpy, which
     merges the words' key sets or binary-searches them, whichever touches fewer ids."""
     memory, stored = big
-    keys = [name_key(q) for _, _, q in _typos(memory, 4, 150)] + ["attention atention", "sparse sparse sparse"]
+    keys = [name_key(q) for _, _, q in _typos(memory, 4, 150)] + [
+        "attention atention",
+        "sparse sparse sparse",
+    ]
     # Words of different names: often no key holds enough of them, which the merge count must survive.
     rng = random.Random(6)
     words = sorted({w for k in memory.key_list for w in k.split() if len(w) >= 4})
@@ -210,10 +230,13 @@ def test_word_candidates_are_the_same_with_and_without_numpy(big, monkeypatch):
     assert sum(c is not None for c in in_python[: -len(mixed)]) >= 0.9 * (len(keys) - len(mixed))
     monkeypatch.setattr(lookup, "DENSE_GRAM_POSTINGS", 0)
     assert candidates(memory) == in_python and candidates(stored) == in_python
-    for merge_per_probe in (0, 10**9):  # numpy counts shared keys by binary searches only, then by merging only
+    for merge_per_probe in (
+        0,
+        10**9,
+    ):  # numpy counts shared keys by binary searches only, then by merging only
         monkeypatch.setattr(lookup, "MERGE_PER_PROBE", merge_per_probe)
         assert candidates(memory) == in_python and candidates(stored) == in_python
-    assert sum(c is None for c in in_python[-len(mixed):]) >= 10  # some mixed-word keys are held by no key
+    assert sum(c is None for c in in_python[-len(mixed) :]) >= 10  # some mixed-word keys are held by no key
 
 
 def test_the_bundled_glossary_never_imports_numpy():
@@ -256,7 +279,11 @@ def test_skipping_far_candidates_changes_no_decision(big, glossary, monkeypatch)
         if not ranked:
             return None
         best_id, best = ranked[0]
-        return best_id, best, {(e, s) for e, s in seen.ranked() if e != best_id and s > best - lookup.FUZZY_MARGIN}
+        return (
+            best_id,
+            best,
+            {(e, s) for e, s in seen.ranked() if e != best_id and s > best - lookup.FUZZY_MARGIN},
+        )
 
     skipped = 0
     for word_path in (-1, 10**9):  # candidates from words, then from trigrams
@@ -266,14 +293,21 @@ def test_skipping_far_candidates_changes_no_decision(big, glossary, monkeypatch)
             if not key:
                 continue
             assert decision(index, key, q, True) == decision(index, key, q, False), q
-            skipped += len(lookup.fuzzy_scores(index, key, True)[1].best) < len(lookup.fuzzy_scores(index, key)[1].best)
+            skipped += len(lookup.fuzzy_scores(index, key, True)[1].best) < len(
+                lookup.fuzzy_scores(index, key)[1].best
+            )
     assert skipped > 20  # the shortcut is really taken
 
 
 def test_kth_largest_count_is_what_partition_finds():
     import numpy as np
+
     rng = random.Random(5)
     for _ in range(300):
-        counts = np.array([rng.choice([1, 1, 1, 2, 2, 3, rng.randint(0, 30)]) for _ in range(rng.randint(1, 400))])
+        counts = np.array(
+            [rng.choice([1, 1, 1, 2, 2, 3, rng.randint(0, 30)]) for _ in range(rng.randint(1, 400))]
+        )
         k = rng.randint(1, len(counts))
-        assert lookup._kth_largest_count(np, counts, k) == np.partition(counts, len(counts) - k)[len(counts) - k]
+        assert (
+            lookup._kth_largest_count(np, counts, k) == np.partition(counts, len(counts) - k)[len(counts) - k]
+        )

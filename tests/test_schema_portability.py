@@ -36,8 +36,16 @@ CALLS: dict[str, list[dict[str, Any]]] = {
         {"term": "softmax", "inputs": {"logits": [1, 2, 3]}},
         {"term": "self-attention", "inputs": {"Q": [[1, 0]], "K": [[1, 0], [0, 1]], "V": [[1, 2], [3, 4]]}},
         {"term": "loss function", "inputs": {"probabilities": [0.5, 0.25]}},
-        {"term": "DPO", "inputs": {"log_pi_theta_y_w": -1.0, "log_pi_ref_y_w": -1.2, "log_pi_theta_y_l": -2.0,
-                                   "log_pi_ref_y_l": -1.8, "beta": 0.2}},
+        {
+            "term": "DPO",
+            "inputs": {
+                "log_pi_theta_y_w": -1.0,
+                "log_pi_ref_y_w": -1.2,
+                "log_pi_theta_y_l": -2.0,
+                "log_pi_ref_y_l": -1.8,
+                "beta": 0.2,
+            },
+        },
         {"term": "GRPO", "inputs": {"rewards": [1, 0, 0, 1]}},
         {"term": "RLHF", "inputs": {"r_t": [1.1, 0.7], "A_t": [1.0, -1.0], "epsilon": 0.2}},
         {"term": "RoPE", "inputs": {"x": [1.0, 0.0, 0.5, 0.5], "m": 3, "y": [0.0, 1.0, 1.0, 0.0], "n": 1}},
@@ -69,8 +77,9 @@ def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _strict_call(args: dict[str, Any], schema: dict[str, Any], original: dict[str, Any],
-                 root: dict[str, Any] | None = None) -> dict[str, Any]:
+def _strict_call(
+    args: dict[str, Any], schema: dict[str, Any], original: dict[str, Any], root: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """`args` as a strict-mode model must send them: every property of `schema` present, the original
     schema's default (or null) for those left out, the same rule inside nested objects."""
     root = root or schema
@@ -136,10 +145,13 @@ def test_strict_conversion_keeps_every_call_working(tools, convert):
     converted = {name: convert(schema) for name, schema in tools.items()}
     for name, strict in converted.items():
         for path, node in _objects(strict):
-            assert node.get("additionalProperties") is False and set(node["required"]) == set(node["properties"]), (
-                name, path)
+            assert node.get("additionalProperties") is False and set(node["required"]) == set(
+                node["properties"]
+            ), (name, path)
         assert set(strict["properties"]) == set(tools[name]["properties"]), name
-        for path, node in _objects(strict):  # no property emptied into {} (pydantic-ai's fate for open objects)
+        for path, node in _objects(
+            strict
+        ):  # no property emptied into {} (pydantic-ai's fate for open objects)
             assert all(node["properties"].values()), (name, path)
 
     async def check() -> None:
@@ -161,8 +173,9 @@ def test_gemini_accepts_every_schema_and_keeps_every_property(tools):
 
     for name, schema in tools.items():
         types.FunctionDeclaration(name=name, description="", parameters_json_schema=schema)
-        gemini = types.Schema.from_json_schema(json_schema=types.JSONSchema(**schema),
-                                               raise_error_on_unsupported_field=True)
+        gemini = types.Schema.from_json_schema(
+            json_schema=types.JSONSchema(**schema), raise_error_on_unsupported_field=True
+        )
         assert set(gemini.properties or {}) == set(schema["properties"]), name
         for prop, sub in schema["properties"].items():
             sub = _resolve(sub, schema)
@@ -181,6 +194,8 @@ def test_declared_inputs_are_exactly_the_names_the_evaluators_accept(tools):
             evaluate(entry_id, {"not_an_input": 1})
         listing = str(caught.value).split("accepted names: ", 1)[1]
         names = dict(re.findall(r"(\w+) \((required|optional)", listing))
-        assert [n for n, kind in names.items() if kind == "required"] == list(REQUIRED_INPUTS[entry_id]), entry_id
+        assert [n for n, kind in names.items() if kind == "required"] == list(REQUIRED_INPUTS[entry_id]), (
+            entry_id
+        )
         accepted |= set(names)
     assert set(tools["evaluate_formula"]["properties"]["inputs"]["properties"]) == accepted

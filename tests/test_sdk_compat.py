@@ -32,9 +32,18 @@ def test_another_sdk_version_is_refused_in_one_line(monkeypatch):
 async def _initialize(server) -> dict:
     to_server, server_reads = anyio.create_memory_object_stream[SessionMessage](4)
     server_writes, from_server = anyio.create_memory_object_stream[SessionMessage](4)
-    request = mcp_types.jsonrpc_message_adapter.validate_python({
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
+    request = mcp_types.jsonrpc_message_adapter.validate_python(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "0"},
+            },
+        }
+    )
     async with anyio.create_task_group() as tg:
         tg.start_soon(serve_streams, server, server_reads, server_writes)
         await to_server.send(SessionMessage(request))

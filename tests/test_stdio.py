@@ -24,8 +24,17 @@ from mcp_types import INVALID_PARAMS, PromptReference, ResourceTemplateReference
 
 from helpers import initialize_request, jsonrpc, raw_stdio, stdio_params, stdio_transport
 
-TOOL_ORDER = ["define_term", "define_terms", "search_terms", "list_terms", "find_related", "explain_formula",
-              "evaluate_formula", "compare_terms", "find_terms_in_text"]
+TOOL_ORDER = [
+    "define_term",
+    "define_terms",
+    "search_terms",
+    "list_terms",
+    "find_related",
+    "explain_formula",
+    "evaluate_formula",
+    "compare_terms",
+    "find_terms_in_text",
+]
 LONG_CONTEXT_QUERY = "model forgets the middle of long prompts"
 PASSAGE = "We fine-tuned with LoRA and DPO, then used the KV cache."
 
@@ -46,8 +55,9 @@ async def _session(mode: str, errlog) -> dict[str, Any]:
         out["templates"] = (await c.list_resource_templates()).resource_templates
         out["prompts"] = (await c.list_prompts()).prompts
         out["prompt"] = await c.get_prompt("explain_term", {"term": "DPO", "audience": "beginner"})
-        out["complete_term"] = await c.complete(PromptReference(type="ref/prompt", name="explain_term"),
-                                                {"name": "term", "value": "Lo"})
+        out["complete_term"] = await c.complete(
+            PromptReference(type="ref/prompt", name="explain_term"), {"name": "term", "value": "Lo"}
+        )
         template = ResourceTemplateReference(type="ref/resource", uri="glossary://terms/{id}")
         out["complete_id"] = await c.complete(template, {"name": "id", "value": "kv"})
         try:
@@ -125,7 +135,7 @@ def test_find_terms_in_text_gives_offsets_into_the_passage(transcript):
     ids = [m["id"] for m in data["mentions"]]
     assert {"lora", "dpo", "kv-cache"} <= set(ids)
     for m in data["mentions"]:
-        assert PASSAGE[m["start"]:m["end"]] == m["surface"]
+        assert PASSAGE[m["start"] : m["end"]] == m["surface"]
     assert {e["id"] for e in data["entries"]} >= {"lora", "dpo", "kv-cache"}
 
 
@@ -145,9 +155,15 @@ def test_about_resource_reports_counts_and_hash(transcript):
 
 
 def test_templates_and_prompts_are_listed(transcript):
-    assert {t.uri_template for t in transcript["templates"]} == {"glossary://terms/{id}",
-                                                                 "glossary://terms/{id}.json"}
-    assert [p.name for p in transcript["prompts"]] == ["explain_term", "compare_terms", "walk_through_formula"]
+    assert {t.uri_template for t in transcript["templates"]} == {
+        "glossary://terms/{id}",
+        "glossary://terms/{id}.json",
+    }
+    assert [p.name for p in transcript["prompts"]] == [
+        "explain_term",
+        "compare_terms",
+        "walk_through_formula",
+    ]
 
 
 def test_explain_term_prompt_embeds_the_entry(transcript):
@@ -196,8 +212,15 @@ def raw_exchange() -> dict[str, Any]:
         ping = srv.read_until_id(3)
         rest = srv.drain()
         srv.proc.wait(timeout=10)
-        return {"init": init, "call": call, "ping": ping, "rest": rest, "lines": list(srv.stdout_lines),
-                "stderr": srv.stderr_text(), "returncode": srv.proc.returncode}
+        return {
+            "init": init,
+            "call": call,
+            "ping": ping,
+            "rest": rest,
+            "lines": list(srv.stdout_lines),
+            "stderr": srv.stderr_text(),
+            "returncode": srv.proc.returncode,
+        }
 
 
 def test_raw_initialize_answers_the_requested_version(raw_exchange):

@@ -20,9 +20,8 @@ import time
 
 import pytest
 
-from helpers import EXE, ROOT, initialize_request, jsonrpc, raw_stdio, server_env
-
 from ai_glossary_mcp.stdio_wire import MAX_LINE_BYTES, classify, scan_top_level_id
+from helpers import EXE, ROOT, initialize_request, jsonrpc, raw_stdio, server_env
 
 
 def _lines(*messages: dict | str) -> bytes:
@@ -34,19 +33,26 @@ def _define(rid: int, term: str = "tranformer") -> dict:
 
 
 def _run_piped(data: bytes, timeout: float = 60) -> tuple[list[dict], subprocess.CompletedProcess]:
-    proc = subprocess.run([str(EXE)], input=data, capture_output=True, env=server_env(), cwd=ROOT,
-                          timeout=timeout)
+    proc = subprocess.run(
+        [str(EXE)], input=data, capture_output=True, env=server_env(), cwd=ROOT, timeout=timeout
+    )
     out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     return out, proc
 
 
-@pytest.mark.parametrize("line, code", [
-    ("this is {not json", -32700),
-    ('{"jsonrpc": "2.0", "id": 7, "method": "tools/li', -32700),  # truncated: not JSON, so the id is unknown
-    ("[]", -32600),
-    ("42", -32600),
-    ('{"jsonrpc": "2.0", "id": null, "method": 5}', -32600),  # a null id is no id to answer with
-])
+@pytest.mark.parametrize(
+    "line, code",
+    [
+        ("this is {not json", -32700),
+        (
+            '{"jsonrpc": "2.0", "id": 7, "method": "tools/li',
+            -32700,
+        ),  # truncated: not JSON, so the id is unknown
+        ("[]", -32600),
+        ("42", -32600),
+        ('{"jsonrpc": "2.0", "id": null, "method": 5}', -32600),  # a null id is no id to answer with
+    ],
+)
 def test_an_unreadable_line_gets_an_error_with_a_null_id(line, code):
     message, replies = classify(line.encode())
     assert message is None
@@ -65,19 +71,35 @@ def test_a_request_with_a_readable_id_is_answered_with_that_id():
 
 
 def test_the_id_scanner_reads_deep_and_cut_off_objects():
-    deep = b'{"jsonrpc": "2.0", "method": "x", "params": {"a": ' + b"[" * 100_000 + b"]" * 100_000 + b'}, "id": 12}'
+    deep = (
+        b'{"jsonrpc": "2.0", "method": "x", "params": {"a": '
+        + b"[" * 100_000
+        + b"]" * 100_000
+        + b'}, "id": 12}'
+    )
     assert scan_top_level_id(deep) == 12
-    assert scan_top_level_id(b'{"jsonrpc": "2.0", "id": "abc\\"d", "method": "tools/call", "params": {"x": "') \
+    assert (
+        scan_top_level_id(b'{"jsonrpc": "2.0", "id": "abc\\"d", "method": "tools/call", "params": {"x": "')
         == 'abc"d'
+    )
     assert scan_top_level_id(b'{"params": {"id": 3}, "method": "id"}') is None  # nested ids do not count
     assert scan_top_level_id(b'[{"id": 3}]') is None
     assert scan_top_level_id(b'{"id": 1.5}') is None
 
 
 def test_faulty_lines_on_a_live_server_are_answered_in_full():
-    deep = '{"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": ' + "[" * 100_000 + "]" * 100_000 + "}"
-    data = _lines(initialize_request(1), jsonrpc("notifications/initialized", id=None), "not json", "[]", "42",
-                  deep, jsonrpc("ping", None, 2))
+    deep = (
+        '{"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    )
+    data = _lines(
+        initialize_request(1),
+        jsonrpc("notifications/initialized", id=None),
+        "not json",
+        "[]",
+        "42",
+        deep,
+        jsonrpc("ping", None, 2),
+    )
     out, proc = _run_piped(data)
     assert proc.returncode == 0
     by_id = {}
@@ -108,17 +130,20 @@ def test_eof_right_after_one_call_still_answers_it():
     assert out[1]["result"]["structuredContent"]["entry"]["id"] == "dpo"
 
 
-
 def test_eof_does_not_wait_for_a_request_the_client_cancelled():
     # The SDK never answers a cancelled request (the spec's rule), so EOF must not wait out its grace for it.
-    find = jsonrpc("tools/call", {"name": "find_terms_in_text", "arguments": {"text": "LoRA and DPO " * 500}}, 2)
+    find = jsonrpc(
+        "tools/call", {"name": "find_terms_in_text", "arguments": {"text": "LoRA and DPO " * 500}}, 2
+    )
     cancel = jsonrpc("notifications/cancelled", {"requestId": 2, "reason": "test"}, id=None)
-    data = _lines(initialize_request(1), jsonrpc("notifications/initialized", id=None), find, cancel,
-                  _define(3, "DPO"))
+    data = _lines(
+        initialize_request(1), jsonrpc("notifications/initialized", id=None), find, cancel, _define(3, "DPO")
+    )
     out, proc = _run_piped(data)
     assert proc.returncode == 0
     assert 3 in [m.get("id") for m in out]
     assert b"still unanswered" not in proc.stderr, proc.stderr.decode()[-2000:]
+
 
 def _rss_kib(pid: int) -> int:
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
@@ -134,8 +159,10 @@ def test_a_line_over_the_cap_is_refused_without_holding_it():
         srv.send(jsonrpc("ping", None, 1))
         srv.read_until_id(1)
         before = _rss_kib(srv.proc.pid)
-        head = b'{"jsonrpc": "2.0", "id": 42, "method": "tools/call", "params": {"name": "define_term", ' \
-               b'"arguments": {"term": "'
+        head = (
+            b'{"jsonrpc": "2.0", "id": 42, "method": "tools/call", "params": {"name": "define_term", '
+            b'"arguments": {"term": "'
+        )
         srv.write_line(head + b"a" * size + b'"}}}')
         (answer,) = srv.read_until_id(42, timeout=60)
         grown = _rss_kib(srv.proc.pid) - before
@@ -178,12 +205,21 @@ def test_ctrl_c_in_a_terminal_stops_the_server():
 
 def test_tool_calls_on_a_handshake_connection_keep_the_sdk_answers():
     # Handshake-era tools/call is answered by GlossaryMCPServer's own path; errors must read as before.
-    bad = jsonrpc("tools/call", {"name": "search_terms", "arguments": {"query": "attention", "limit": 999}}, 2)
+    bad = jsonrpc(
+        "tools/call", {"name": "search_terms", "arguments": {"query": "attention", "limit": 999}}, 2
+    )
     missing = jsonrpc("tools/call", {"name": "define_term", "arguments": {}}, 3)
     unknown = jsonrpc("tools/call", {"name": "no_such_tool", "arguments": {}}, 4)
     early = _define(5, "DPO")
-    data = _lines(early, initialize_request(1), jsonrpc("notifications/initialized", id=None), bad, missing,
-                  unknown, _define(6, "DPO"))
+    data = _lines(
+        early,
+        initialize_request(1),
+        jsonrpc("notifications/initialized", id=None),
+        bad,
+        missing,
+        unknown,
+        _define(6, "DPO"),
+    )
     out, proc = _run_piped(data)
     by_id = {m["id"]: m for m in out}
     assert proc.returncode == 0 and set(by_id) == {1, 2, 3, 4, 5, 6}
@@ -192,8 +228,10 @@ def test_tool_calls_on_a_handshake_connection_keep_the_sdk_answers():
         result = by_id[rid]["result"]
         assert result["isError"] is True
         text = result["content"][0]["text"]
-        assert text.startswith(f"invalid arguments for {'search_terms' if rid == 2 else 'define_term'}") \
-            and field in text, text
+        assert (
+            text.startswith(f"invalid arguments for {'search_terms' if rid == 2 else 'define_term'}")
+            and field in text
+        ), text
     assert by_id[4]["error"]["code"] == -32602 and "define_term" in by_id[4]["error"]["message"]
     assert by_id[6]["result"]["structuredContent"]["entry"]["id"] == "dpo"
 

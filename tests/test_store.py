@@ -10,12 +10,12 @@ like the plain loop used for short ones.
 from __future__ import annotations
 
 import pytest
+from tests.quality.evaluate import load_queries
 
 from ai_glossary_mcp import lookup, store
 from ai_glossary_mcp.index import GlossaryIndex, NameKey
 from ai_glossary_mcp.service import GlossaryService
 from ai_glossary_mcp.store import open_store, write_store
-from tests.quality.evaluate import load_queries
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +33,14 @@ def test_every_quality_query_gets_the_same_answer(pair):
             assert stored.search(q.query, 10).model_dump() == memory.search(q.query, 10).model_dump(), q.query
         else:
             for detail in ("brief", "full"):
-                assert stored.define(q.query, detail).model_dump() == memory.define(q.query, detail).model_dump(), q
+                assert (
+                    stored.define(q.query, detail).model_dump() == memory.define(q.query, detail).model_dump()
+                ), q
     assert stored.list_terms(limit=200).model_dump() == memory.list_terms(limit=200).model_dump()
-    assert stored.list_terms(category="attention").model_dump() == memory.list_terms(category="attention").model_dump()
+    assert (
+        stored.list_terms(category="attention").model_dump()
+        == memory.list_terms(category="attention").model_dump()
+    )
     for letter, category in [("S", ""), ("", "training"), ("R", "alignment"), ("Q", "attention")]:
         first = memory.list_terms(letter, category, limit=3)
         assert stored.list_terms(letter, category, limit=3).model_dump() == first.model_dump()
@@ -50,14 +55,19 @@ def test_completions_are_the_same(pair):
     memory, stored = pair
     for prefix in ["", "k", "KV", "flash", "rot", "sp", "dpo", "lo", "xyz", "mixture of", "grp"]:
         for want in ("id", "term"):
-            assert _complete_names(stored, prefix, want) == _complete_names(memory, prefix, want), (prefix, want)
+            assert _complete_names(stored, prefix, want) == _complete_names(memory, prefix, want), (
+                prefix,
+                want,
+            )
     assert _complete_names(stored, "", "id")[1] == 101
 
 
 def test_related_and_mentions_are_the_same_for_every_entry(pair, glossary):
     memory, stored = pair
     for entry in glossary.entries:
-        assert stored.related(entry.id, limit=50).model_dump() == memory.related(entry.id, limit=50).model_dump()
+        assert (
+            stored.related(entry.id, limit=50).model_dump() == memory.related(entry.id, limit=50).model_dump()
+        )
         text = entry.definition
         assert stored.find_in_text(text).model_dump() == memory.find_in_text(text).model_dump()
 
@@ -65,7 +75,9 @@ def test_related_and_mentions_are_the_same_for_every_entry(pair, glossary):
 @pytest.mark.parametrize("top", [1, 3, 10])
 def test_dense_sums_rank_exactly_like_the_python_loop(pair, glossary, monkeypatch, top):
     memory, _ = pair
-    queries = [q.query for q in load_queries() if q.kind == "search"] + [e.definition for e in glossary.entries]
+    queries = [q.query for q in load_queries() if q.kind == "search"] + [
+        e.definition for e in glossary.entries
+    ]
     index = memory.index
     within = {e.definition: index.category_positions(e.category) for e in glossary.entries}
     loop = {q: lookup.bm25(index, q, top=top) for q in queries}

@@ -10,8 +10,17 @@ from mcp.shared.exceptions import MCPError
 
 pytestmark = pytest.mark.anyio
 
-TOOL_ORDER = ["define_term", "define_terms", "search_terms", "list_terms", "find_related", "explain_formula",
-              "evaluate_formula", "compare_terms", "find_terms_in_text"]
+TOOL_ORDER = [
+    "define_term",
+    "define_terms",
+    "search_terms",
+    "list_terms",
+    "find_related",
+    "explain_formula",
+    "evaluate_formula",
+    "compare_terms",
+    "find_terms_in_text",
+]
 
 
 async def call(client, name, args):
@@ -41,7 +50,12 @@ async def test_tools_are_listed_in_a_fixed_order_with_annotations(client):
         assert t.output_schema and t.input_schema
         assert 0 < len(t.description) < 1000, t.name
         a = t.annotations
-        assert (a.read_only_hint, a.destructive_hint, a.idempotent_hint, a.open_world_hint) == (True, False, True, False)
+        assert (a.read_only_hint, a.destructive_hint, a.idempotent_hint, a.open_world_hint) == (
+            True,
+            False,
+            True,
+            False,
+        )
 
 
 async def test_server_identity_and_instructions(client, glossary):
@@ -64,16 +78,37 @@ async def test_define_term_exact_full_entry(client):
     assert e["definition"].startswith("An alignment method that skips the reward model")
     assert e["formula"]["latex"].startswith(r"\mathcal{L}_{\text{DPO}}")
     assert any(rel["id"] == "rlhf" for rel in e["related"])
-    assert set(e) >= {"id", "term", "acronym", "aliases", "category", "tags", "definition", "formula", "related",
-                      "read_more", "uri", "pack"}
+    assert set(e) >= {
+        "id",
+        "term",
+        "acronym",
+        "aliases",
+        "category",
+        "tags",
+        "definition",
+        "formula",
+        "related",
+        "read_more",
+        "uri",
+        "pack",
+    }
 
 
-@pytest.mark.parametrize("query,entry_id,kind", [
-    ("DPO", "dpo", "acronym"), ("dpo", "dpo", "acronym"), ("kv-cache", "kv-cache", "exact"),
-    ("KV cache", "kv-cache", "normalized"), ("NF4", "qlora", "alias"), ("RLAIF", "constitutional-ai", "alias"),
-    ("llm as judge", "llm-as-a-judge", "normalized"), ("Mixture-of-Experts", "mixture-of-experts", "exact"),
-    ("quantisation", "quantization", "normalized"), ("tranformer", "transformer", "fuzzy"),
-])
+@pytest.mark.parametrize(
+    "query,entry_id,kind",
+    [
+        ("DPO", "dpo", "acronym"),
+        ("dpo", "dpo", "acronym"),
+        ("kv-cache", "kv-cache", "exact"),
+        ("KV cache", "kv-cache", "normalized"),
+        ("NF4", "qlora", "alias"),
+        ("RLAIF", "constitutional-ai", "alias"),
+        ("llm as judge", "llm-as-a-judge", "normalized"),
+        ("Mixture-of-Experts", "mixture-of-experts", "exact"),
+        ("quantisation", "quantization", "normalized"),
+        ("tranformer", "transformer", "fuzzy"),
+    ],
+)
 async def test_define_term_reports_the_rule_that_matched(client, query, entry_id, kind):
     data = (await call(client, "define_term", {"term": query, "detail": "brief"})).structured_content
     assert data["found"] and data["entry"]["id"] == entry_id
@@ -81,8 +116,9 @@ async def test_define_term_reports_the_rule_that_matched(client, query, entry_id
     assert set(data["entry"]) == {"id", "term", "acronym", "definition", "uri"}
 
 
-@pytest.mark.parametrize("absent", ["recurrent neural network", "k-means", "gradient boosting",
-                                    "stochastic gradient descent"])
+@pytest.mark.parametrize(
+    "absent", ["recurrent neural network", "k-means", "gradient boosting", "stochastic gradient descent"]
+)
 async def test_absent_terms_are_not_found_and_get_suggestions(client, absent):
     data = (await call(client, "define_term", {"term": absent})).structured_content
     assert data["found"] is False and data["entry"] is None
@@ -90,11 +126,24 @@ async def test_absent_terms_are_not_found_and_get_suggestions(client, absent):
     assert all(0 <= s["score"] <= 1 for s in data["suggestions"])
 
 
-@pytest.mark.parametrize("query,near", [
-    ("GPT4", "gptq"), ("NoPE", "rope"), ("LoHa", "lora"), ("PaLM", None), ("BART", None), ("ORPO", "grpo"),
-    ("VAPO", "dapo"), ("MXFP8", "mxfp4"), ("float4", "fp8"), ("GSM1K", None), ("AutoGPT", "gptq"),
-    ("MMLU-ProX", "mmlu"), ("LoRAX", "lora"),
-])
+@pytest.mark.parametrize(
+    "query,near",
+    [
+        ("GPT4", "gptq"),
+        ("NoPE", "rope"),
+        ("LoHa", "lora"),
+        ("PaLM", None),
+        ("BART", None),
+        ("ORPO", "grpo"),
+        ("VAPO", "dapo"),
+        ("MXFP8", "mxfp4"),
+        ("float4", "fp8"),
+        ("GSM1K", None),
+        ("AutoGPT", "gptq"),
+        ("MMLU-ProX", "mmlu"),
+        ("LoRAX", "lora"),
+    ],
+)
 async def test_one_letter_from_a_short_name_or_acronym_is_another_name(client, query, near):
     """A changed letter in a short name or an acronym, a changed number anywhere, or a capital letter added
     or dropped at the end of a mixed-case name names something else (GPT-4 is not GPTQ, float4 is not float8,
@@ -105,14 +154,28 @@ async def test_one_letter_from_a_short_name_or_acronym_is_another_name(client, q
         assert near in [s["id"] for s in data["suggestions"]]
 
 
-@pytest.mark.parametrize("query,near", [
-    ("Unsupervised Fine-Tuning", "sft"), ("Non-Autoregressive Decoding", "semi-autoregressive-decoding"),
-    ("Outcome-Supervised Reward Model", "prm"), ("Video-Language Model", "vlm"), ("Time to Last Token", "ttft"),
-    ("Global Attention", "sliding-window-attention"), ("HumanEval-X", "benchmark"), ("Transformer-XL", "transformer"),
-    ("Cost Functional", "loss-function"), ("SimNPO", "simpo"), ("AMIE", None), ("Spark", None),
-    ("Dequantization", "quantization"), ("KV X Cache", "kv-cache"), ("Top-p Routing", None), ("LoRA+", "lora"),
-    ("FlashAttention++", "flashattention"),
-])
+@pytest.mark.parametrize(
+    "query,near",
+    [
+        ("Unsupervised Fine-Tuning", "sft"),
+        ("Non-Autoregressive Decoding", "semi-autoregressive-decoding"),
+        ("Outcome-Supervised Reward Model", "prm"),
+        ("Video-Language Model", "vlm"),
+        ("Time to Last Token", "ttft"),
+        ("Global Attention", "sliding-window-attention"),
+        ("HumanEval-X", "benchmark"),
+        ("Transformer-XL", "transformer"),
+        ("Cost Functional", "loss-function"),
+        ("SimNPO", "simpo"),
+        ("AMIE", None),
+        ("Spark", None),
+        ("Dequantization", "quantization"),
+        ("KV X Cache", "kv-cache"),
+        ("Top-p Routing", None),
+        ("LoRA+", "lora"),
+        ("FlashAttention++", "flashattention"),
+    ],
+)
 async def test_a_different_word_is_not_a_typo(client, query, near):
     """Typo matching forgives misspelt words, never a changed one: a prefix (un-, non-, de-) or suffix (-al),
     a word added, a whole word replaced (video/vision, global/local), a letter changed in a short word (top p),
@@ -123,24 +186,38 @@ async def test_a_different_word_is_not_a_typo(client, query, near):
         assert near in [s["id"] for s in data["suggestions"]]
 
 
-@pytest.mark.parametrize("query,entry_id", [("GPQT", "gptq"), ("RHLF", "rlhf"), ("mxpf4", "mxfp4"),
-                                            ("QLoRAA", "qlora"), ("rmsnrom", "rmsnorm"), ("MMLLU", "mmlu"),
-                                            ("Lorra", "lora"), ("KV Cach", "kv-cache"), ("Tokenisaton", "tokenization"),
-                                            ("group query attention", "grouped-query-attention"),
-                                            ("Chain-fo-Thought", "chain-of-thought"), ("kvcahce", "kv-cache"),
-                                            ("Continuos Batching", "continuous-batching"),
-                                            ("Bets-of-N Sampling", "best-of-n-sampling"),
-                                            ("Casual Language Modeling", "causal-language-modeling"),
-                                            ("Page Attention", "paged-attention"),
-                                            ("Quantize LoRA", "qlora"), ("FlashAttentio", "flashattention"),
-                                            ("Retrieval Augment Generation", "rag"), ("SWIGLUE", "swiglu"),
-                                            ("Outlier Chanels", "activation-outliers"),
-                                            ("Flash Atention", "flashattention"),
-                                            ("CasualLanguageModeling", "causal-language-modeling"),
-                                            ("PageAttention", "paged-attention"),
-                                            ("Inference-Tim Compute", "inference-time-compute"),
-                                            ("Mixture iof Experts", "mixture-of-experts"),
-                                            ("Proceds Reward Model", "prm")])
+@pytest.mark.parametrize(
+    "query,entry_id",
+    [
+        ("GPQT", "gptq"),
+        ("RHLF", "rlhf"),
+        ("mxpf4", "mxfp4"),
+        ("QLoRAA", "qlora"),
+        ("rmsnrom", "rmsnorm"),
+        ("MMLLU", "mmlu"),
+        ("Lorra", "lora"),
+        ("KV Cach", "kv-cache"),
+        ("Tokenisaton", "tokenization"),
+        ("group query attention", "grouped-query-attention"),
+        ("Chain-fo-Thought", "chain-of-thought"),
+        ("kvcahce", "kv-cache"),
+        ("Continuos Batching", "continuous-batching"),
+        ("Bets-of-N Sampling", "best-of-n-sampling"),
+        ("Casual Language Modeling", "causal-language-modeling"),
+        ("Page Attention", "paged-attention"),
+        ("Quantize LoRA", "qlora"),
+        ("FlashAttentio", "flashattention"),
+        ("Retrieval Augment Generation", "rag"),
+        ("SWIGLUE", "swiglu"),
+        ("Outlier Chanels", "activation-outliers"),
+        ("Flash Atention", "flashattention"),
+        ("CasualLanguageModeling", "causal-language-modeling"),
+        ("PageAttention", "paged-attention"),
+        ("Inference-Tim Compute", "inference-time-compute"),
+        ("Mixture iof Experts", "mixture-of-experts"),
+        ("Proceds Reward Model", "prm"),
+    ],
+)
 async def test_misspellings_of_short_and_long_names_still_resolve(client, query, entry_id):
     """Including typos whose folded key word is a real word though the typed word is not ("continuos" folds
     to "continuo"), and swapped neighbours that spell a real word by accident ("bets", "casual")."""
@@ -148,12 +225,22 @@ async def test_misspellings_of_short_and_long_names_still_resolve(client, query,
     assert data["found"] and data["entry"]["id"] == entry_id and data["match"]["kind"] == "fuzzy"
 
 
-@pytest.mark.parametrize("query,near", [
-    ("decider", "decoder"), ("Mode Collapse", "model-collapse"), ("content window", "context-window"),
-    ("chucking", "chunking"), ("Sliding Widow Attention", "sliding-window-attention"),
-    ("Spars Attention", "sparse-attention"), ("Reward Hawking", "reward-hacking"), ("retraining", "pre-training"),
-    ("ModeCollapse", "model-collapse"), ("ContentWindow", "context-window"), ("Flesh Attention", "flashattention"),
-])
+@pytest.mark.parametrize(
+    "query,near",
+    [
+        ("decider", "decoder"),
+        ("Mode Collapse", "model-collapse"),
+        ("content window", "context-window"),
+        ("chucking", "chunking"),
+        ("Sliding Widow Attention", "sliding-window-attention"),
+        ("Spars Attention", "sparse-attention"),
+        ("Reward Hawking", "reward-hacking"),
+        ("retraining", "pre-training"),
+        ("ModeCollapse", "model-collapse"),
+        ("ContentWindow", "context-window"),
+        ("Flesh Attention", "flashattention"),
+    ],
+)
 async def test_a_real_word_is_not_a_misspelling_of_another(client, query, near):
     """A query word that is itself an English word names something else, even one letter from a name's word:
     not found, with that name suggested first (a real-word typo costs the caller one more call, never a
@@ -168,10 +255,16 @@ async def test_best_of_n_never_resolves_to_mixture_of_experts(client):
     assert data["found"] and data["entry"]["id"] == "best-of-n-sampling"
 
 
-@pytest.mark.parametrize("bad,needle", [
-    ("", "empty"), ("   ", "empty"), ("x" * 501, "at most 500"), ("kv\x00cache", "control character"),
-    ("a\u0007b", "control character"),
-])
+@pytest.mark.parametrize(
+    "bad,needle",
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("x" * 501, "at most 500"),
+        ("kv\x00cache", "control character"),
+        ("a\u0007b", "control character"),
+    ],
+)
 async def test_define_term_rejects_bad_strings_with_a_clear_message(client, bad, needle):
     assert needle in await error_text(client, "define_term", {"term": bad})
 
@@ -214,15 +307,21 @@ async def test_unknown_tool_is_a_json_rpc_error(client):
 async def test_define_terms_batch_keeps_order(client):
     data = (await call(client, "define_terms", {"terms": ["RoPE", "k-means", "GQA"]})).structured_content
     assert [r["found"] for r in data["results"]] == [True, False, True]
-    assert data["results"][0]["entry"]["id"] == "rope" and data["results"][2]["entry"]["id"] == "grouped-query-attention"
+    assert (
+        data["results"][0]["entry"]["id"] == "rope"
+        and data["results"][2]["entry"]["id"] == "grouped-query-attention"
+    )
     assert "terms" in await error_text(client, "define_terms", {"terms": []})
     assert "terms" in await error_text(client, "define_terms", {"terms": ["a"] * 21})
     assert "terms[1]" in await error_text(client, "define_terms", {"terms": ["DPO", "x" * 600]})
 
 
 async def test_search_ranks_a_description_to_the_right_entry(client):
-    data = (await call(client, "search_terms", {"query": "model ignores facts buried in the middle of a long prompt"})
-            ).structured_content
+    data = (
+        await call(
+            client, "search_terms", {"query": "model ignores facts buried in the middle of a long prompt"}
+        )
+    ).structured_content
     assert data["results"][0]["id"] == "lost-in-the-middle"
     hit = data["results"][0]
     assert hit["uri"] == "glossary://terms/lost-in-the-middle" and hit["snippet"] and hit["score"] == 1.0
@@ -231,13 +330,16 @@ async def test_search_ranks_a_description_to_the_right_entry(client):
 
 
 async def test_search_respects_limit_and_category(client):
-    data = (await call(client, "search_terms", {"query": "attention", "limit": 50, "category": "attention"})
-            ).structured_content
+    data = (
+        await call(client, "search_terms", {"query": "attention", "limit": 50, "category": "attention"})
+    ).structured_content
     assert data["results"] and all(h["id"] for h in data["results"])
     ids = {h["id"] for h in data["results"]}
-    categories = {id_: None for id_ in ids}
+    categories = dict.fromkeys(ids)
     for id_ in categories:
-        entry = (await call(client, "define_term", {"term": id_, "detail": "full"})).structured_content["entry"]
+        entry = (await call(client, "define_term", {"term": id_, "detail": "full"})).structured_content[
+            "entry"
+        ]
         assert entry["category"] == "attention"
     text = await error_text(client, "search_terms", {"query": "x", "category": "cooking"})
     assert "unknown category" in text and "attention" in text
@@ -272,8 +374,9 @@ async def test_list_terms_filters_and_rejects_bad_cursors(client):
     assert data["total"] == len(data["terms"]) and all(t["category"] == "retrieval" for t in data["terms"])
     assert "cursor" in await error_text(client, "list_terms", {"cursor": "not-a-cursor"})
     first = (await call(client, "list_terms", {"limit": 2})).structured_content
-    assert "filters" in await error_text(client, "list_terms", {"limit": 2, "letter": "A",
-                                                                   "cursor": first["next_cursor"]})
+    assert "filters" in await error_text(
+        client, "list_terms", {"limit": 2, "letter": "A", "cursor": first["next_cursor"]}
+    )
     assert "letter" in await error_text(client, "list_terms", {"letter": "AB"})
     assert "limit" in await error_text(client, "list_terms", {"limit": 201})
 
@@ -306,40 +409,61 @@ async def test_explain_formula_with_symbols_in_three_spellings(client):
     assert data["variable"]["meaning"].startswith("π_θ")
     f = data["formula"]
     assert f["mathml"] is None and f["latex"] and f["reading"] and f["text"] and f["variables"]
-    asked = (await call(client, "explain_formula", {"term": "dpo", "include_mathml": True})).structured_content
+    asked = (
+        await call(client, "explain_formula", {"term": "dpo", "include_mathml": True})
+    ).structured_content
     assert asked["formula"]["mathml"].startswith("<math") and asked["formula"]["latex"] == f["latex"]
-    assert "include_mathml" in await error_text(client, "explain_formula", {"term": "dpo", "include_mathml": "maybe"})
+    assert "include_mathml" in await error_text(
+        client, "explain_formula", {"term": "dpo", "include_mathml": "maybe"}
+    )
     assert "legend" in await error_text(client, "explain_formula", {"term": "dpo", "symbol": "ω"})
 
 
 async def test_explain_formula_never_invents_one(client):
     data = (await call(client, "explain_formula", {"term": "LoRA"})).structured_content
     assert data["found"] and data["has_formula"] is False and data["formula"] is None
-    assert {e["id"] for e in data["formulas_available"]} == {"dpo", "grpo", "loss-function", "rlhf", "rope",
-                                                             "scaling-laws", "self-attention", "softmax"}
+    assert {e["id"] for e in data["formulas_available"]} == {
+        "dpo",
+        "grpo",
+        "loss-function",
+        "rlhf",
+        "rope",
+        "scaling-laws",
+        "self-attention",
+        "softmax",
+    }
 
 
 async def test_evaluate_formula_grpo_and_softmax(client):
-    data = (await call(client, "evaluate_formula", {"term": "GRPO", "inputs": {"rewards": [1, 0, 0, 1]}})
-            ).structured_content
+    data = (
+        await call(client, "evaluate_formula", {"term": "GRPO", "inputs": {"rewards": [1, 0, 0, 1]}})
+    ).structured_content
     assert data["entry"]["id"] == "grpo"
     assert data["result"] == pytest.approx([1.0, -1.0, -1.0, 1.0])
     assert data["steps"]
-    data = (await call(client, "evaluate_formula", {"term": "softmax", "inputs": {"logits": [2.0, 1.0, 0.1]}})
-            ).structured_content
+    data = (
+        await call(client, "evaluate_formula", {"term": "softmax", "inputs": {"logits": [2.0, 1.0, 0.1]}})
+    ).structured_content
     assert sum(data["result"]) == pytest.approx(1.0)
-    assert "names" in (await error_text(client, "evaluate_formula", {"term": "softmax", "inputs": {"logit": [1]}})
-                       ) or "logits" in await error_text(client, "evaluate_formula",
-                                                           {"term": "softmax", "inputs": {"logit": [1]}})
+    assert "names" in (
+        await error_text(client, "evaluate_formula", {"term": "softmax", "inputs": {"logit": [1]}})
+    ) or "logits" in await error_text(
+        client, "evaluate_formula", {"term": "softmax", "inputs": {"logit": [1]}}
+    )
     assert "no formula" in await error_text(client, "evaluate_formula", {"term": "LoRA", "inputs": {}})
 
 
 async def test_compare_terms(client):
     data = (await call(client, "compare_terms", {"terms": ["GQA", "MQA", "MLA"]})).structured_content
-    assert [e["id"] for e in data["entries"]] == ["grouped-query-attention", "multi-query-attention",
-                                                  "multi-head-latent-attention"]
+    assert [e["id"] for e in data["entries"]] == [
+        "grouped-query-attention",
+        "multi-query-attention",
+        "multi-head-latent-attention",
+    ]
     assert data["relations"]
-    assert all(r["source"] in data["categories"] and r["target"] in data["categories"] for r in data["relations"])
+    assert all(
+        r["source"] in data["categories"] and r["target"] in data["categories"] for r in data["relations"]
+    )
     assert "at least 2" in await error_text(client, "compare_terms", {"terms": ["DPO"]})
 
 
@@ -355,10 +479,21 @@ async def test_find_terms_in_text_spans(client):
     data = (await call(client, "find_terms_in_text", {"text": PARAGRAPH})).structured_content
     mentions = data["mentions"]
     for m in mentions:
-        assert PARAGRAPH[m["start"]: m["end"]] == m["surface"]
+        assert PARAGRAPH[m["start"] : m["end"]] == m["surface"]
     ids = [m["id"] for m in mentions]
-    expected = {"mixture-of-experts", "grouped-query-attention", "kv-cache", "speculative-decoding",
-                "memory-bandwidth-bound", "lora", "dpo", "sft", "rag", "vector-database", "hallucination"}
+    expected = {
+        "mixture-of-experts",
+        "grouped-query-attention",
+        "kv-cache",
+        "speculative-decoding",
+        "memory-bandwidth-bound",
+        "lora",
+        "dpo",
+        "sft",
+        "rag",
+        "vector-database",
+        "hallucination",
+    }
     assert expected <= set(ids)
     surfaces = {m["surface"] for m in mentions}
     assert "MoE" in surfaces and not any(s.lower().startswith("moeb") for s in surfaces)
@@ -368,7 +503,9 @@ async def test_find_terms_in_text_spans(client):
 
 async def test_find_terms_in_text_limits(client):
     assert "at most 20000" in await error_text(client, "find_terms_in_text", {"text": "a" * 20_001})
-    data = (await call(client, "find_terms_in_text", {"text": "nothing relevant here\nat all"})).structured_content
+    data = (
+        await call(client, "find_terms_in_text", {"text": "nothing relevant here\nat all"})
+    ).structured_content
     assert data["mentions"] == [] and data["entries"] == []
 
 
@@ -386,7 +523,7 @@ async def test_answers_link_the_entries_they_are_about(client):
         links = result.content[1:]
         assert [b.type for b in links] == ["resource_link"] * len(ids), (name, args)
         assert [str(b.uri) for b in links] == [f"glossary://terms/{i}" for i in ids], (name, args)
-    hits = (await call(client, "search_terms", {"query": "attention", "limit": 3}))
+    hits = await call(client, "search_terms", {"query": "attention", "limit": 3})
     assert [str(b.uri) for b in hits.content[1:]] == [h["uri"] for h in hits.structured_content["results"]]
     read = await client.read_resource(str(hits.content[1].uri))
     assert read.contents[0].text.startswith("# ")

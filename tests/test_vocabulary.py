@@ -41,9 +41,11 @@ relation_types:
 """
 ENTRIES = {
     "contract": "id: contract\nterm: Contract\ncategory: contracts\ndefinition: A legally binding agreement.\n",
-    "bilateral-contract": ("id: bilateral-contract\nterm: Bilateral Contract\ncategory: contracts\n"
-                           "definition: A contract in which both parties make promises.\n"
-                           "related:\n- id: contract\n  relation: broader\n"),
+    "bilateral-contract": (
+        "id: bilateral-contract\nterm: Bilateral Contract\ncategory: contracts\n"
+        "definition: A contract in which both parties make promises.\n"
+        "related:\n- id: contract\n  relation: broader\n"
+    ),
     "negligence": "id: negligence\nterm: Negligence\ncategory: torts\ndefinition: A failure to take care.\n",
     "due-process": "id: due-process\nterm: Due Process\ndefinition: Fair treatment through the courts.\n",
 }
@@ -85,9 +87,11 @@ async def test_tools_follow_the_served_packs(tmp_path: Path, stored: bool):
         related = (await c.call_tool("find_related", {"term": "contract"})).structured_content
         hit = next(h for h in related["related"] if h["id"] == "bilateral-contract")
         assert (hit["relation"], hit["why"]) == ("narrower", "Contract has as a kind Bilateral Contract")
-        narrower = (await c.call_tool("find_related", {"term": "contract", "relation": "narrower"}))
+        narrower = await c.call_tool("find_related", {"term": "contract", "relation": "narrower"})
         assert not narrower.is_error
-        plain = (await c.call_tool("define_term", {"term": "due process", "detail": "full"})).structured_content
+        plain = (
+            await c.call_tool("define_term", {"term": "due process", "detail": "full"})
+        ).structured_content
         assert plain["found"] and plain["entry"]["category"] is None
         about = await c.read_resource("glossary://about")
         assert '"contracts": "Contract law"' in about.contents[0].text
@@ -101,20 +105,32 @@ def problems(root: Path) -> list[str]:
 
 def test_validation_is_per_pack(tmp_path: Path):
     law = write(tmp_path / "law")
-    other = write(tmp_path / "other", PACK.replace("name: law", "name: other").split("categories:")[0],
-                  {"tort": "id: tort\nterm: Tort\ncategory: torts\ndefinition: A civil wrong.\n"
-                           "related:\n- id: contract\n  relation: broader\n"})
+    other = write(
+        tmp_path / "other",
+        PACK.replace("name: law", "name: other").split("categories:")[0],
+        {
+            "tort": "id: tort\nterm: Tort\ncategory: torts\ndefinition: A civil wrong.\n"
+            "related:\n- id: contract\n  relation: broader\n"
+        },
+    )
     with pytest.raises(PackValidationError) as info:
         load_glossary([law, other])
     messages = [p.message for p in info.value.problems]
-    assert "category 'torts' is not declared by pack 'other'; declared: none (add `categories:` to pack.yaml)" in messages
-    assert any(m.startswith("related[0].relation 'broader' is not a relation type of pack 'other'") for m in messages)
+    assert (
+        "category 'torts' is not declared by pack 'other'; declared: none (add `categories:` to pack.yaml)"
+        in messages
+    )
+    assert any(
+        m.startswith("related[0].relation 'broader' is not a relation type of pack 'other'") for m in messages
+    )
 
 
 def test_a_relation_type_needs_a_declared_inverse(tmp_path: Path):
     pack = PACK.split("  narrower:")[0]
     found = problems(write(tmp_path / "law", pack))
-    assert any("relation type 'broader' has inverse 'narrower', which is not declared" in m for m in found), found
+    assert any("relation type 'broader' has inverse 'narrower', which is not declared" in m for m in found), (
+        found
+    )
 
 
 def test_packs_may_not_disagree_about_a_relation_type(tmp_path: Path):
@@ -126,4 +142,6 @@ def test_packs_may_not_disagree_about_a_relation_type(tmp_path: Path):
         load_glossary([law, other])
     (problem,) = info.value.problems
     assert problem.path.endswith("other/pack.yaml")
-    assert problem.message == "relation type 'broader' has inverse 'broader' here but 'narrower' in pack 'law'"
+    assert (
+        problem.message == "relation type 'broader' has inverse 'broader' here but 'narrower' in pack 'law'"
+    )

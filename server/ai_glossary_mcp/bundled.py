@@ -10,6 +10,7 @@ from pathlib import Path
 
 PACK_FILE = "pack.yaml"
 
+
 def is_bundled_pack(directory: Path) -> bool:
     """Whether `directory` is the bundled pack, or a copy of it (a checkout's glossary_data/ai-ml beside an
     installed wheel): the same directory, or a pack.yaml with the bundled pack's name. `validate` then checks
@@ -33,4 +34,6 @@ def bundled_pack_dir() -> Path:
     for candidate in (here / "glossary_data" / "ai-ml", here.parents[1] / "glossary_data" / "ai-ml"):
         if (candidate / PACK_FILE).is_file():
             return candidate
-    raise FileNotFoundError("the bundled glossary pack (glossary_data/ai-ml) is missing from this installation")
+    raise FileNotFoundError(
+        "the bundled glossary pack (glossary_data/ai-ml) is missing from this installation"
+    )

@@ -19,16 +19,18 @@ import os
 import shutil
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from . import __version__
+from .bundled import bundled_pack_dir, is_bundled_pack
+from .cli_interchange import HANDLERS as INTERCHANGE_HANDLERS
+from .cli_interchange import add_parsers as add_interchange_parsers
 from .config import BY_NAME, CONFIG_ENV, LOG_LEVELS, Config, load_config
 from .errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
-from .load_cache import load_index, open_service
-from .bundled import bundled_pack_dir, is_bundled_pack
-from .cli_interchange import HANDLERS as INTERCHANGE_HANDLERS, add_parsers as add_interchange_parsers
 from .glossary import heading
+from .load_cache import load_index, open_service
 
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
 EXIT_USAGE = 2
@@ -51,18 +53,30 @@ def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
     # On subcommands the default is SUPPRESS, so an option given before the subcommand
     # (`ai-glossary-mcp --config FILE define x`) is not overwritten by the subcommand's default.
     d = {"default": argparse.SUPPRESS} if sub else {}
-    p.add_argument("--data", action="append", metavar="PACK_DIR",
-                   help="extra glossary pack directory, served after the bundled pack (repeatable; "
-                        "default: none, or `packs` in the settings file)", **d)
-    p.add_argument("--no-bundled", action="store_true", help="do not serve the bundled ai-ml pack "
-                   "(default: it is served)", **(d or {"default": None}))
-    p.add_argument("--config", metavar="FILE", help=f"settings file (default: ${CONFIG_ENV} if set, else none)",
-                   **d)
+    p.add_argument(
+        "--data",
+        action="append",
+        metavar="PACK_DIR",
+        help="extra glossary pack directory, served after the bundled pack (repeatable; "
+        "default: none, or `packs` in the settings file)",
+        **d,
+    )
+    p.add_argument(
+        "--no-bundled",
+        action="store_true",
+        help="do not serve the bundled ai-ml pack (default: it is served)",
+        **(d or {"default": None}),
+    )
+    p.add_argument(
+        "--config", metavar="FILE", help=f"settings file (default: ${CONFIG_ENV} if set, else none)", **d
+    )
     p.add_argument("--log-level", choices=LOG_LEVELS, help=_setting_help("log_level"), **d)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="ai-glossary-mcp", description="A curated AI & ML glossary for LLM agents, over MCP.")
+    parser = _Parser(
+        prog="ai-glossary-mcp", description="A curated AI & ML glossary for LLM agents, over MCP."
+    )
     parser.add_argument("--version", action="version", version=f"ai-glossary-mcp {__version__}")
     _common(parser, sub=False)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
@@ -75,12 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--path", help=_setting_help("path"))
     serve.add_argument("--stateless", action="store_true", default=None, help=_setting_help("stateless"))
     serve.add_argument("--watch", action="store_true", default=None, help=_setting_help("watch"))
-    serve.add_argument("pack_dirs", nargs="*", metavar="PACK_DIR", default=[],
-                       help="extra glossary pack directories, the same as --data (default: none); the "
-                            "Claude Desktop bundle passes its 'Extra glossary packs' setting this way")
+    serve.add_argument(
+        "pack_dirs",
+        nargs="*",
+        metavar="PACK_DIR",
+        default=[],
+        help="extra glossary pack directories, the same as --data (default: none); the "
+        "Claude Desktop bundle passes its 'Extra glossary packs' setting this way",
+    )
 
-    for name, arg, helptext in (("define", "term", "define a term"), ("related", "term", "related terms"),
-                                ("formula", "term", "show a formula"), ("search", "query", "full-text search")):
+    for name, arg, helptext in (
+        ("define", "term", "define a term"),
+        ("related", "term", "related terms"),
+        ("formula", "term", "show a formula"),
+        ("search", "query", "full-text search"),
+    ):
         p = sub.add_parser(name, help=helptext)
         _common(p)
         p.add_argument(arg)
@@ -91,8 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     lst = sub.add_parser("list", help="list terms, as headed in the glossary index")
     _common(lst)
-    lst.add_argument("--letter", default="", help="only headings starting with this letter A-Z, or '#' for "
-                     "a digit or symbol (default: all)")
+    lst.add_argument(
+        "--letter",
+        default="",
+        help="only headings starting with this letter A-Z, or '#' for a digit or symbol (default: all)",
+    )
     lst.add_argument("--category", default="", help="only this category (default: all)")
     lst.add_argument("--json", action="store_true", help="print the terms as JSON")
 
@@ -133,8 +159,10 @@ def pack_dirs(config: Config, extra: Sequence[str] = ()) -> list[Path]:
             seen.add(key)
             unique.append(d)
     if not unique:
-        raise ConfigError("no glossary packs to serve: --no-bundled (bundled: false) needs at least one "
-                          "--data PACK_DIR (or `packs` in the config file)")
+        raise ConfigError(
+            "no glossary packs to serve: --no-bundled (bundled: false) needs at least one "
+            "--data PACK_DIR (or `packs` in the config file)"
+        )
     return unique
 
 
@@ -184,7 +212,9 @@ def cmd_search(service: Any, args: argparse.Namespace) -> int:
         print(f"No matches for {args.query!r}.")
         return 1
     for hit in result.results:
-        print(f"{hit.score:5.2f}  {hit.term}" + (f" ({hit.acronym})" if hit.acronym else "") + f"  [{hit.id}]")
+        print(
+            f"{hit.score:5.2f}  {hit.term}" + (f" ({hit.acronym})" if hit.acronym else "") + f"  [{hit.id}]"
+        )
         print(_wrap(hit.snippet, "       "))
     return 0
 
@@ -261,8 +291,10 @@ def cmd_validate(config: Config, args: argparse.Namespace) -> int:
         return 1
     c = glossary.counts()
     packs = ", ".join(f"{p.pack.name} {p.pack.version} ({p.entry_count})" for p in glossary.packs)
-    print(f"OK: {c['entries']} entries, {c['formulas']} formulas, {c['relations']} relations, "
-          f"{c['aliases']} aliases; packs: {packs}; content hash {glossary.content_hash}")
+    print(
+        f"OK: {c['entries']} entries, {c['formulas']} formulas, {c['relations']} relations, "
+        f"{c['aliases']} aliases; packs: {packs}; content hash {glossary.content_hash}"
+    )
     return 0
 
 
@@ -294,8 +326,14 @@ def serve(config: Config) -> int:
 
     from .mcp_server import create_server
     from .sdk_compat import advertise_list_changed
-    from .transports import (auth_settings, configure_logging, is_loopback, notify_list_changed, serve_http,
-                             serve_stdio)
+    from .transports import (
+        auth_settings,
+        configure_logging,
+        is_loopback,
+        notify_list_changed,
+        serve_http,
+        serve_stdio,
+    )
 
     configure_logging(config.get("log_level"))
     log = logging.getLogger("ai_glossary_mcp")
@@ -312,17 +350,26 @@ def serve(config: Config) -> int:
         from .reload import Reloader  # it needs the YAML loader; a start without --watch does not
 
         advertise_list_changed(server)
-        reloader = Reloader(service, dirs, on_change=lambda: notify_list_changed(server),
-                            interval=config.get("watch_interval") / 1000)
+        reloader = Reloader(
+            service,
+            dirs,
+            on_change=lambda: notify_list_changed(server),
+            interval=config.get("watch_interval") / 1000,
+        )
     if not http:
         log.info("serving %d entries over stdio", len(service.glossary))
         anyio.run(serve_stdio, server, reloader)
         return 0
     host = config.get("host")
     if not is_loopback(host) and verifier is None:
-        print(f"ai-glossary-mcp: warning: listening on {host} without authentication; set auth.tokens_file or "
-              "AI_GLOSSARY_MCP_TOKEN, and add this host to allowed_hosts", file=sys.stderr)
-    anyio.run(serve_http, server, config, reloader, None, verifier is not None)  # prints the banner once bound
+        print(
+            f"ai-glossary-mcp: warning: listening on {host} without authentication; set auth.tokens_file or "
+            "AI_GLOSSARY_MCP_TOKEN, and add this host to allowed_hosts",
+            file=sys.stderr,
+        )
+    anyio.run(
+        serve_http, server, config, reloader, None, verifier is not None
+    )  # prints the banner once bound
     return 0
 
 
@@ -357,8 +404,13 @@ def _main(argv: Sequence[str] | None = None) -> int:
         from .service import GlossaryService
 
         service = GlossaryService(load_index(pack_dirs(config), use_cache=config.get("load_cache")))
-        handler = {"define": cmd_define, "search": cmd_search, "related": cmd_related,
-                   "formula": cmd_formula, "list": cmd_list}[command]
+        handler = {
+            "define": cmd_define,
+            "search": cmd_search,
+            "related": cmd_related,
+            "formula": cmd_formula,
+            "list": cmd_list,
+        }[command]
         return handler(service, args)
     except KeyboardInterrupt:
         return 130
@@ -383,8 +435,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line, and the way to see the traceback
         if debug:
             raise
-        print(f"ai-glossary-mcp: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
-              "(rerun with --log-level debug for the traceback)", file=sys.stderr)
+        print(
+            f"ai-glossary-mcp: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+            "(rerun with --log-level debug for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -21,16 +21,25 @@ from .model import ID_PATTERN
 
 
 def add_parsers(sub: Any, common: Any) -> None:
-    imp = sub.add_parser("import", help="import a glossary (csv, tsv, markdown, sphinx, tbx, skos, json, text) as a pack")
+    imp = sub.add_parser(
+        "import", help="import a glossary (csv, tsv, markdown, sphinx, tbx, skos, json, text) as a pack"
+    )
     common(imp)
     imp.add_argument("source", metavar="SOURCE")
-    imp.add_argument("--to", required=True, metavar="PACK_DIR", help="new directory to write the pack to (required)")
+    imp.add_argument(
+        "--to", required=True, metavar="PACK_DIR", help="new directory to write the pack to (required)"
+    )
     imp.add_argument("--format", choices=tuple(FORMATS), help="default: guessed from the file extension")
     imp.add_argument("--name", help="pack name (lowercase-kebab; default: the PACK_DIR name)")
     imp.add_argument("--lang", help="language to import from TBX and SKOS (default: the file's, or English)")
-    imp.add_argument("--column", action="append", default=[], metavar="FIELD=NAME",
-                     help="csv/tsv: read FIELD (term, definition, aliases, acronym, category, related, tags) "
-                          "from column NAME (repeatable; default: the column named FIELD)")
+    imp.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="FIELD=NAME",
+        help="csv/tsv: read FIELD (term, definition, aliases, acronym, category, related, tags) "
+        "from column NAME (repeatable; default: the column named FIELD)",
+    )
     exp = sub.add_parser("export", help="export a pack as csv, json, markdown, skos (Turtle) or tbx")
     common(exp)
     exp.add_argument("pack", metavar="PACK_DIR")
@@ -51,8 +60,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     source, target = Path(args.source), Path(args.to)
     fmt = args.format or guess_format(source)
     if fmt is None:
-        return _fail([f"{source}: cannot tell the format from the extension '{source.suffix}'; pass --format "
-                      f"({', '.join(FORMATS)})"])
+        return _fail(
+            [
+                f"{source}: cannot tell the format from the extension '{source.suffix}'; pass --format "
+                f"({', '.join(FORMATS)})"
+            ]
+        )
     name = args.name or re.sub(r"[^a-z0-9]+", "-", target.resolve().name.lower()).strip("-")
     if not re.fullmatch(ID_PATTERN, name or ""):
         return _fail([f"--name {name!r}: a pack name is lowercase kebab-case (letters, digits, hyphens)"])
@@ -78,7 +91,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         return _fail([f"{source}: nesting too deep to import; nothing was written"])
     for line in summary.lines():
         print(line)
-    print(f"wrote {target} (pack '{name}'); serve it with: ai-glossary-mcp serve --no-bundled --data {target}")
+    print(
+        f"wrote {target} (pack '{name}'); serve it with: ai-glossary-mcp serve --no-bundled --data {target}"
+    )
     return 0
 
 

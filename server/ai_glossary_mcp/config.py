@@ -12,9 +12,10 @@ refusal to start.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ConfigError
 
@@ -40,34 +41,100 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("transport", "str", "stdio", "How clients connect: stdio (one client, launched by it) or http.",
-            choices=("stdio", "http")),
-    Setting("host", "str", "127.0.0.1", "HTTP bind address. Loopback by default; anything else warns unless "
-            "auth is configured."),
+    Setting(
+        "transport",
+        "str",
+        "stdio",
+        "How clients connect: stdio (one client, launched by it) or http.",
+        choices=("stdio", "http"),
+    ),
+    Setting(
+        "host",
+        "str",
+        "127.0.0.1",
+        "HTTP bind address. Loopback by default; anything else warns unless auth is configured.",
+    ),
     Setting("port", "int", 8000, "HTTP port.", minimum=0, maximum=65535),
     Setting("path", "str", "/mcp", "HTTP path of the MCP endpoint."),
-    Setting("stateless", "bool", False, "HTTP without sessions, JSON responses: for replicas behind a load balancer."),
-    Setting("packs", "list", [], "Extra glossary pack directories, served after the bundled pack (later packs may "
-            "override entries that set `overrides: true`)."),
+    Setting(
+        "stateless",
+        "bool",
+        False,
+        "HTTP without sessions, JSON responses: for replicas behind a load balancer.",
+    ),
+    Setting(
+        "packs",
+        "list",
+        [],
+        "Extra glossary pack directories, served after the bundled pack (later packs may "
+        "override entries that set `overrides: true`).",
+    ),
     Setting("bundled", "bool", True, "Serve the bundled ai-ml pack first."),
-    Setting("watch", "bool", False, "Reload packs when their files change (the last good glossary keeps serving "
-            "if a change is invalid)."),
-    Setting("watch_interval", "int", 1000, "How often --watch checks pack files, in milliseconds.",
-            minimum=100, maximum=60000),
-    Setting("load_cache", "bool", True, "Serve a compiled SQLite copy of the glossary, kept in the user's cache "
-            "directory while the pack files are unchanged: fast starts, small memory at any size."),
+    Setting(
+        "watch",
+        "bool",
+        False,
+        "Reload packs when their files change (the last good glossary keeps serving if a change is invalid).",
+    ),
+    Setting(
+        "watch_interval",
+        "int",
+        1000,
+        "How often --watch checks pack files, in milliseconds.",
+        minimum=100,
+        maximum=60000,
+    ),
+    Setting(
+        "load_cache",
+        "bool",
+        True,
+        "Serve a compiled SQLite copy of the glossary, kept in the user's cache "
+        "directory while the pack files are unchanged: fast starts, small memory at any size.",
+    ),
     Setting("log_level", "str", "warning", "Log level (logs always go to stderr).", choices=LOG_LEVELS),
-    Setting("allowed_hosts", "list", ["127.0.0.1:*", "localhost:*", "[::1]:*"],
-            "Host header values accepted over HTTP (DNS-rebinding protection)."),
-    Setting("allowed_origins", "list", ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
-            "Origin header values accepted over HTTP (DNS-rebinding protection)."),
-    Setting("max_body_bytes", "int", 1_048_576, "Largest accepted HTTP request body; larger gets 413.",
-            minimum=1024, maximum=64 * 1_048_576),
-    Setting("max_sessions", "int", 256, "Most concurrent HTTP sessions (stateful mode).", minimum=1, maximum=100_000),
-    Setting("session_idle_timeout", "int", 1800, "Seconds before an idle HTTP session expires (stateful mode).",
-            minimum=10, maximum=86_400),
-    Setting("auth.tokens_file", "str", "", "File of accepted bearer tokens, one per line ('#' comments). With it, "
-            "or AI_GLOSSARY_MCP_TOKEN, HTTP requires `Authorization: Bearer <token>`."),
+    Setting(
+        "allowed_hosts",
+        "list",
+        ["127.0.0.1:*", "localhost:*", "[::1]:*"],
+        "Host header values accepted over HTTP (DNS-rebinding protection).",
+    ),
+    Setting(
+        "allowed_origins",
+        "list",
+        ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
+        "Origin header values accepted over HTTP (DNS-rebinding protection).",
+    ),
+    Setting(
+        "max_body_bytes",
+        "int",
+        1_048_576,
+        "Largest accepted HTTP request body; larger gets 413.",
+        minimum=1024,
+        maximum=64 * 1_048_576,
+    ),
+    Setting(
+        "max_sessions",
+        "int",
+        256,
+        "Most concurrent HTTP sessions (stateful mode).",
+        minimum=1,
+        maximum=100_000,
+    ),
+    Setting(
+        "session_idle_timeout",
+        "int",
+        1800,
+        "Seconds before an idle HTTP session expires (stateful mode).",
+        minimum=10,
+        maximum=86_400,
+    ),
+    Setting(
+        "auth.tokens_file",
+        "str",
+        "",
+        "File of accepted bearer tokens, one per line ('#' comments). With it, "
+        "or AI_GLOSSARY_MCP_TOKEN, HTTP requires `Authorization: Bearer <token>`.",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -77,18 +144,28 @@ def _coerce(setting: Setting, value: Any, source: str) -> Any:
     if setting.kind == "bool":
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        if isinstance(value, str) and value.strip().lower() in (
+            "1",
+            "true",
+            "yes",
+            "on",
+            "0",
+            "false",
+            "no",
+            "off",
+        ):
             return value.strip().lower() in ("1", "true", "yes", "on")
         raise ConfigError(f"{where}: expected true or false, got {value!r}")
     if setting.kind == "int":
-        if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise ConfigError(f"{where}: expected an integer, got {value!r}")
         try:
             number = int(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: expected an integer, got {value!r}") from None
-        if setting.minimum is not None and number < setting.minimum or \
-                setting.maximum is not None and number > setting.maximum:
+        if (setting.minimum is not None and number < setting.minimum) or (
+            setting.maximum is not None and number > setting.maximum
+        ):
             raise ConfigError(f"{where}: {number} is outside {setting.minimum}..{setting.maximum}")
         return number
     if setting.kind == "list":
@@ -139,8 +216,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
     flat = _flatten(data)
     unknown = sorted(k for k in flat if k not in BY_NAME)
     if unknown:
-        raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(BY_NAME)}")
+        raise ConfigError(
+            f"config file {path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}"
+        )
     return flat
 
 
@@ -170,8 +248,11 @@ class Config:
         return tokens
 
 
-def load_config(flags: Mapping[str, Any] | None = None, config_file: str | None = None,
-                environ: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    flags: Mapping[str, Any] | None = None,
+    config_file: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
     """Merge defaults < file < environment < flags (flags with value None are 'not given')."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
@@ -220,6 +301,4 @@ def _yaml_value(value: Any) -> str:
     return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("\n...").removesuffix(" ...")
 
 
-__all__ = ["SETTINGS", "Setting", "Config", "load_config", "default_config_yaml", "read_config_file"]
-
-
+__all__ = ["SETTINGS", "Config", "Setting", "default_config_yaml", "load_config", "read_config_file"]

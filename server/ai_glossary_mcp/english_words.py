@@ -33,6 +33,7 @@ from .normalize import fold
 ENGLISH_WORDS_FILE = Path(__file__).with_name("english_words.gz")
 MIN_LETTERS = 4  # shorter words are not looked up: "tim", "ops" and "ser" are listed too
 
+
 def is_english_word(word: str) -> bool:
     """Whether the folded `word` is a listed English word of at least MIN_LETTERS letters."""
     width = len(word)
@@ -85,4 +86,10 @@ def pyspellchecker_words() -> list[str]:
     return list(SpellChecker(language="en").word_frequency.keys())
 
 
-__all__ = ["ENGLISH_WORDS_FILE", "MIN_LETTERS", "derived_file_bytes", "is_english_word", "pyspellchecker_words"]
+__all__ = [
+    "ENGLISH_WORDS_FILE",
+    "MIN_LETTERS",
+    "derived_file_bytes",
+    "is_english_word",
+    "pyspellchecker_words",
+]

@@ -66,7 +66,9 @@ def display_path(path: Path) -> str:
     """A path as we print it in messages: relative to the working directory when under it."""
     # Resolve the directories, not the file itself: a symlinked entry keeps its own name.
     cwd = os.getcwd()
-    resolved = path.resolve() if path.name in ("", ".", "..") else _resolved(str(path.parent), cwd) / path.name
+    resolved = (
+        path.resolve() if path.name in ("", ".", "..") else _resolved(str(path.parent), cwd) / path.name
+    )
     try:
         return str(resolved.relative_to(_resolved(".", cwd)))
     except ValueError:

@@ -63,29 +63,53 @@ INPUT_DOCS: Mapping[str, str] = MappingProxyType(_INPUT_DOCS)
 # properties spelled out (OpenAI strict mode, Gemini) can still call it. A test checks this table against
 # the names the evaluators accept. Kinds: number, integer, vector (list of numbers), matrix (list of
 # rows), number-or-vector.
-INPUT_KINDS: Mapping[str, str] = MappingProxyType({
-    "logits": "vector", "Q": "matrix", "K": "matrix", "V": "matrix", "probabilities": "vector",
-    "log_pi_theta_y_w": "number-or-vector", "log_pi_ref_y_w": "number-or-vector",
-    "log_pi_theta_y_l": "number-or-vector", "log_pi_ref_y_l": "number-or-vector", "beta": "number",
-    "rewards": "vector", "ratios": "vector", "epsilon": "number", "kl": "number-or-vector",
-    "r_t": "number-or-vector", "A_t": "number-or-vector", "x": "vector", "m": "integer", "base": "number",
-    "y": "vector", "n": "integer", "N": "number", "D": "number", "A": "number", "B": "number",
-    "L_inf": "number", "alpha": "number",
-})
+INPUT_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        "logits": "vector",
+        "Q": "matrix",
+        "K": "matrix",
+        "V": "matrix",
+        "probabilities": "vector",
+        "log_pi_theta_y_w": "number-or-vector",
+        "log_pi_ref_y_w": "number-or-vector",
+        "log_pi_theta_y_l": "number-or-vector",
+        "log_pi_ref_y_l": "number-or-vector",
+        "beta": "number",
+        "rewards": "vector",
+        "ratios": "vector",
+        "epsilon": "number",
+        "kl": "number-or-vector",
+        "r_t": "number-or-vector",
+        "A_t": "number-or-vector",
+        "x": "vector",
+        "m": "integer",
+        "base": "number",
+        "y": "vector",
+        "n": "integer",
+        "N": "number",
+        "D": "number",
+        "A": "number",
+        "B": "number",
+        "L_inf": "number",
+        "alpha": "number",
+    }
+)
 
 # Each formula's required input names (the rest of INPUT_KINDS is optional, with defaults): the short form of
 # INPUT_DOCS that evaluate_formula's `inputs` description carries on every turn (an error for a wrong or
 # missing name still gives the long form). Each evaluator checks its inputs against it.
-REQUIRED_INPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "softmax": ("logits",),
-    "self-attention": ("Q", "K", "V"),
-    "loss-function": ("probabilities",),
-    "dpo": ("log_pi_theta_y_w", "log_pi_ref_y_w", "log_pi_theta_y_l", "log_pi_ref_y_l"),
-    "grpo": ("rewards",),
-    "rlhf": ("r_t", "A_t"),
-    "rope": ("x", "m"),
-    "scaling-laws": ("N", "D"),
-})
+REQUIRED_INPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "softmax": ("logits",),
+        "self-attention": ("Q", "K", "V"),
+        "loss-function": ("probabilities",),
+        "dpo": ("log_pi_theta_y_w", "log_pi_ref_y_w", "log_pi_theta_y_l", "log_pi_ref_y_l"),
+        "grpo": ("rewards",),
+        "rlhf": ("r_t", "A_t"),
+        "rope": ("x", "m"),
+        "scaling-laws": ("N", "D"),
+    }
+)
 
 
 def _register(entry_id: str, doc: str) -> Callable[[Evaluator], Evaluator]:
@@ -106,8 +130,7 @@ def evaluate(entry_id: str, inputs: Mapping[str, object]) -> Evaluation:
     evaluator = _EVALUATORS.get(entry_id)
     if evaluator is None:
         raise KeyError(
-            f"no formula evaluator for entry {entry_id!r}; "
-            f"entries with one: {', '.join(sorted(_EVALUATORS))}"
+            f"no formula evaluator for entry {entry_id!r}; entries with one: {', '.join(sorted(_EVALUATORS))}"
         )
     if not isinstance(inputs, Mapping):
         raise FormulaInputError(
@@ -188,8 +211,7 @@ def _check_names(
     if missing:
         plural = "s" if len(missing) > 1 else ""
         raise FormulaInputError(
-            f"missing required input{plural} {', '.join(map(repr, missing))}; "
-            f"required: {', '.join(required)}"
+            f"missing required input{plural} {', '.join(map(repr, missing))}; required: {', '.join(required)}"
         )
 
 
@@ -271,8 +293,7 @@ def _vector(
         raise FormulaInputError(f"{name} must be a list of numbers, got {_describe(value)}{hint}")
     if len(value) < min_length:
         raise FormulaInputError(
-            f"{name} has {len(value)} value{'s' if len(value) != 1 else ''}; "
-            f"send at least {min_length}"
+            f"{name} has {len(value)} value{'s' if len(value) != 1 else ''}; send at least {min_length}"
         )
     if len(value) > max_length:
         raise FormulaInputError(

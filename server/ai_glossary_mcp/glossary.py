@@ -9,9 +9,9 @@ the reference in one step, so no request ever sees half of two versions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from .model import Entry, Pack
 from .vocabulary import Vocabulary
@@ -68,7 +68,9 @@ class Glossary:
     entry_pack: Mapping[str, str]  # entry id -> pack name
     edges: Mapping[str, tuple[Edge, ...]]  # entry id -> outgoing edges (authored first, then inferred)
     content_hash: str
-    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # the served packs' categories and relation types
+    vocabulary: Vocabulary = field(
+        default_factory=Vocabulary
+    )  # the served packs' categories and relation types
     by_id: Mapping[str, Entry] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -78,8 +80,17 @@ class Glossary:
 
     def __reduce__(self) -> tuple:
         # Read-only mapping proxies do not pickle; rebuild them from plain dicts (used by the load cache).
-        return (Glossary, (self.packs, self.entries, dict(self.entry_pack), dict(self.edges), self.content_hash,
-                           self.vocabulary))
+        return (
+            Glossary,
+            (
+                self.packs,
+                self.entries,
+                dict(self.entry_pack),
+                dict(self.edges),
+                self.content_hash,
+                self.vocabulary,
+            ),
+        )
 
     def __len__(self) -> int:
         return len(self.entries)

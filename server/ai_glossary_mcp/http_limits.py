@@ -91,7 +91,9 @@ class GuardedConnection:
         def expire() -> None:
             self._head_timer = None
             if self.cycle is armed_cycle and self._awaiting_request() and not self.transport.is_closing():
-                logger.debug("closing a connection that sent no complete request in %.0f s", self.request_timeout)
+                logger.debug(
+                    "closing a connection that sent no complete request in %.0f s", self.request_timeout
+                )
                 self.transport.close()
 
         self._head_timer = self.loop.call_later(self.request_timeout, expire)
@@ -108,23 +110,36 @@ class GuardedConnection:
         super().connection_lost(exc)  # type: ignore[misc]
 
     def _make_room(self) -> None:
-        idle = sorted((c for c in self.connections
-                       if c is not self and isinstance(c, GuardedConnection) and c._awaiting_request()
-                       and not c.transport.is_closing()),
-                      key=lambda c: c._waiting_since)
+        idle = sorted(
+            (
+                c
+                for c in self.connections
+                if c is not self
+                and isinstance(c, GuardedConnection)
+                and c._awaiting_request()
+                and not c.transport.is_closing()
+            ),
+            key=lambda c: c._waiting_since,
+        )
         excess = len(self.connections) - self.max_connections
-        for victim in idle[:max(excess, 0)]:
+        for victim in idle[: max(excess, 0)]:
             victim.transport.close()
         if len(idle) < excess:  # every other connection is busy: this one cannot be served
             self.transport.close()
-        _rate_limited(logging.WARNING, "connection cap (%d) reached: closed the longest-idle connections",
-                      self.max_connections)
+        _rate_limited(
+            logging.WARNING,
+            "connection cap (%d) reached: closed the longest-idle connections",
+            self.max_connections,
+        )
 
 
 def guarded_protocol(base: type, request_timeout: float, max_connections: int) -> type:
     """uvicorn's protocol class `base` with the connection guard mixed in."""
-    return type(f"Guarded{base.__name__}", (GuardedConnection, base),
-                {"request_timeout": request_timeout, "max_connections": max_connections})
+    return type(
+        f"Guarded{base.__name__}",
+        (GuardedConnection, base),
+        {"request_timeout": request_timeout, "max_connections": max_connections},
+    )
 
 
 def default_protocol() -> type:

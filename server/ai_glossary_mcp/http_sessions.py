@@ -40,11 +40,19 @@ SESSION_HEADER = b"mcp-session-id"
 REPLAYED_HEADERS = (b"host", b"origin", b"authorization")
 
 
-def _error(status: int, code: int, message: str, extra_headers: list[tuple[bytes, bytes]] = (),
-           rid: str | int | None = None) -> tuple:
+def _error(
+    status: int,
+    code: int,
+    message: str,
+    extra_headers: list[tuple[bytes, bytes]] = (),
+    rid: str | int | None = None,
+) -> tuple:
     body = json.dumps({"jsonrpc": "2.0", "id": rid, "error": {"code": code, "message": message}}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-               *extra_headers]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *extra_headers,
+    ]
     return status, headers, body
 
 
@@ -62,8 +70,17 @@ class Session:
 
 
 class SessionGuard:
-    def __init__(self, app: Any, path: str, *, stateless: bool, max_sessions: int, idle_timeout: float,
-                 max_body_bytes: int, max_get_streams: int | None = None):
+    def __init__(
+        self,
+        app: Any,
+        path: str,
+        *,
+        stateless: bool,
+        max_sessions: int,
+        idle_timeout: float,
+        max_body_bytes: int,
+        max_get_streams: int | None = None,
+    ):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.path = path
@@ -90,8 +107,15 @@ class SessionGuard:
                 return
         if self.stateless:
             if method == "GET":
-                await _respond(send, _error(405, INVALID_REQUEST, "this server is stateless: it offers no GET "
-                                            "stream; send requests with POST", [(b"allow", b"POST")]))
+                await _respond(
+                    send,
+                    _error(
+                        405,
+                        INVALID_REQUEST,
+                        "this server is stateless: it offers no GET stream; send requests with POST",
+                        [(b"allow", b"POST")],
+                    ),
+                )
                 return
             await self.app(scope, receive, send)
             return
@@ -111,8 +135,15 @@ class SessionGuard:
         self.sessions.move_to_end(session_id)
         if method == "GET":
             if self.get_streams >= self.max_get_streams:
-                await _respond(send, _error(503, INVALID_REQUEST, "too many open GET streams; retry later",
-                                            [(b"retry-after", b"30")]))
+                await _respond(
+                    send,
+                    _error(
+                        503,
+                        INVALID_REQUEST,
+                        "too many open GET streams; retry later",
+                        [(b"retry-after", b"30")],
+                    ),
+                )
                 return
             self.get_streams += 1
             session.streams += 1
@@ -156,7 +187,9 @@ class SessionGuard:
         if session is None:
             return
         headers = [(k, v) for k, v in session.scope["headers"] if k in REPLAYED_HEADERS]
-        scope = dict(session.scope, method="DELETE", headers=headers + [(SESSION_HEADER, session_id.encode())])
+        scope = dict(
+            session.scope, method="DELETE", headers=headers + [(SESSION_HEADER, session_id.encode())]
+        )
 
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": b"", "more_body": False}
@@ -183,20 +216,30 @@ class SessionGuard:
                 break
         body = b"".join(m.get("body", b"") for m in messages if m.get("type") == "http.request")
         refusal = None
-        if size <= self.max_body_bytes and messages[-1].get("type") == "http.request" \
-                and not messages[-1].get("more_body"):
+        if (
+            size <= self.max_body_bytes
+            and messages[-1].get("type") == "http.request"
+            and not messages[-1].get("more_body")
+        ):
             head = body.lstrip()[:1]
             if head == b"[":
-                refusal = _error(400, INVALID_REQUEST, "Invalid Request: batches are not supported; "
-                                                       "send one JSON-RPC message per request")
+                refusal = _error(
+                    400,
+                    INVALID_REQUEST,
+                    "Invalid Request: batches are not supported; send one JSON-RPC message per request",
+                )
             elif head == b"{":
                 try:
                     data = json.loads(body)
                 except (ValueError, RecursionError):
                     data = None  # the SDK answers unparseable bodies itself (-32700)
                 if isinstance(data, dict) and data.get("jsonrpc") != "2.0":
-                    refusal = _error(400, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message '
-                                     '(it needs "jsonrpc": "2.0")', rid=readable_id(data))
+                    refusal = _error(
+                        400,
+                        INVALID_REQUEST,
+                        'Invalid Request: not a JSON-RPC 2.0 message (it needs "jsonrpc": "2.0")',
+                        rid=readable_id(data),
+                    )
         pending = list(messages)
 
         async def replay() -> dict[str, Any]:

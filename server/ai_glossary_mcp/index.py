@@ -25,12 +25,12 @@ import math
 import sys
 import threading
 from array import array
-from collections import defaultdict
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
-from functools import cached_property
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, NamedTuple
+from functools import cached_property
+from typing import NamedTuple
 
 from .glossary import Glossary, heading
 from .model import Entry
@@ -68,7 +68,7 @@ class Posting(NamedTuple):
 
 
 def is_short_acronym(name: str) -> bool:
-    """"MoE", "GQA", "NF4": short all-caps-ish names matched case-sensitively in text."""
+    """ "MoE", "GQA", "NF4": short all-caps-ish names matched case-sensitively in text."""
     bare = "".join(ch for ch in name if ch.isalnum())
     uppers = sum(ch.isupper() for ch in bare)
     return 0 < len(bare) <= 6 and " " not in name and uppers >= 2
@@ -261,7 +261,9 @@ class GlossaryIndex:
     def keys_at(self, key_ids: Sequence[int]) -> list[tuple[str, NameKey]]:
         return [(self.key_list[k], self.keys[self.key_list[k]]) for k in key_ids]
 
-    def ids_page(self, letter: str | None, category: str | None, offset: int, limit: int) -> tuple[list[str], int]:
+    def ids_page(
+        self, letter: str | None, category: str | None, offset: int, limit: int
+    ) -> tuple[list[str], int]:
         """One page of entry ids in glossary order, filtered by index letter and category, and the total."""
         ids = self._filtered_ids(letter, category)
         return list(ids[offset : offset + limit]), len(ids)
@@ -291,7 +293,8 @@ class GlossaryIndex:
         found = self._category_positions.get(category)
         if found is None:
             found = self._category_positions[category] = frozenset(
-                self.position[i] for i in self.by_category.get(category, ()))
+                self.position[i] for i in self.by_category.get(category, ())
+            )
         return found
 
     def posting(self, token: str) -> Posting | None:
@@ -340,4 +343,4 @@ def letter_of(term: str) -> str:
     return "#"
 
 
-__all__ = ["GlossaryIndex", "NameKey", "Surface", "first_sentence", "letter_of", "trigrams", "compact_key"]
+__all__ = ["GlossaryIndex", "NameKey", "Surface", "compact_key", "first_sentence", "letter_of", "trigrams"]

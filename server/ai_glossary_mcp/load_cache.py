@@ -39,7 +39,6 @@ the server answers; a directory writable by others is not used.
 from __future__ import annotations
 
 import hashlib
-from array import array
 import logging
 import os
 import sqlite3
@@ -47,6 +46,7 @@ import stat
 import sys
 import tempfile
 import threading
+from array import array
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -130,7 +130,12 @@ def _remember(pack_dirs: Sequence[Path], key: str) -> None:
     for open_service to use the note, and only when it changed (a start writes nothing otherwise)."""
     quick = quick_key(pack_dirs)
     directory = cache_dir()
-    if quick is None or quick[1] <= DEFER_FILES or _remembered(quick[0]) == key or not _private_dir(directory):
+    if (
+        quick is None
+        or quick[1] <= DEFER_FILES
+        or _remembered(quick[0]) == key
+        or not _private_dir(directory)
+    ):
         return
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
@@ -153,7 +158,7 @@ class DeferredCheck:
     """Confirms, off the event loop, that the pack files are exactly those the open store was built from;
     if not, loads them again and swaps the service's index before `done` is set."""
 
-    def __init__(self, service, pack_dirs: Sequence[Path], expected_key: str):  # noqa: ANN001
+    def __init__(self, service, pack_dirs: Sequence[Path], expected_key: str):
         self.service = service
         self.pack_dirs = list(pack_dirs)
         self.expected_key = expected_key
@@ -173,15 +178,18 @@ class DeferredCheck:
                     self.service.replace_index(load_index(self.pack_dirs))
                     self.reloaded = True
                 except GlossaryError as exc:
-                    logger.error("the changed packs do not validate; still serving the last good glossary (%s). %s",
-                                 self.service.glossary.content_hash, exc)
+                    logger.error(
+                        "the changed packs do not validate; still serving the last good glossary (%s). %s",
+                        self.service.glossary.content_hash,
+                        exc,
+                    )
         except Exception:  # a bug here must not hold every request forever
             logger.exception("checking the pack files failed; serving the glossary as opened")
         finally:
             self.done.set()
 
 
-def open_service(pack_dirs: Sequence[Path], use_cache: bool = True):  # noqa: ANN201
+def open_service(pack_dirs: Sequence[Path], use_cache: bool = True):
     """(GlossaryService, DeferredCheck or None) for a server: the store is opened at once when the packs are
     large and look unchanged (the check then runs in the background); otherwise as load_index does."""
     from .service import GlossaryService
@@ -211,7 +219,11 @@ def _private_dir(path: Path, create: bool = False) -> bool:
         st = path.stat()
     except OSError:
         return False
-    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    return (
+        stat.S_ISDIR(st.st_mode)
+        and st.st_uid == os.getuid()
+        and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
 
 
 def _open(path: Path) -> StoredIndex | None:
@@ -260,27 +272,44 @@ def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
 
     logger.info("building the glossary store in a child process (%s)", path.name)
     package_root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", "ai_glossary_mcp.load_cache", "--build-store", key, str(path),
-               *(str(d) for d in pack_dirs)]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "ai_glossary_mcp.load_cache",
+        "--build-store",
+        key,
+        str(path),
+        *(str(d) for d in pack_dirs),
+    ]
     try:
         done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env, check=False)
     except OSError as exc:  # no processes left, a sandbox without exec, ...: build here instead
-        logger.warning("could not start a child process to build the glossary store (%s); building it here", exc)
+        logger.warning(
+            "could not start a child process to build the glossary store (%s); building it here", exc
+        )
         return False
     try:
         outcome = json.loads(done.stdout.decode("utf-8").strip().splitlines()[-1])
     except (ValueError, IndexError):
-        logger.warning("building the glossary store in a child process failed (it exited with code %s); "
-                       "building it here", done.returncode)
+        logger.warning(
+            "building the glossary store in a child process failed (it exited with code %s); "
+            "building it here",
+            done.returncode,
+        )
         return False
     if outcome.get("invalid") is not None:
         from .errors import PackValidationError, Problem
 
         raise PackValidationError([Problem(**problem) for problem in outcome["invalid"]])
     if not outcome.get("built"):
-        logger.warning("building the glossary store in a child process failed (%s); building it here",
-                       outcome.get("error", "no store written"))
+        logger.warning(
+            "building the glossary store in a child process failed (%s); building it here",
+            outcome.get("error", "no store written"),
+        )
     return bool(outcome.get("built"))
 
 
@@ -337,8 +366,9 @@ if __name__ == "__main__":  # the child of _build_in_child: --build-store KEY PA
 
     if len(sys.argv) < 5 or sys.argv[1] != "--build-store":
         raise SystemExit("usage: python -m ai_glossary_mcp.load_cache --build-store KEY PATH DIR...")
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         _outcome = _child_build(sys.argv[2], sys.argv[3], sys.argv[4:])
     except Exception as _exc:  # reported to the parent, which builds in-process instead

@@ -29,13 +29,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .bundled import PACK_FILE, bundled_pack_dir  # noqa: F401 - re-exported
-
+from .bundled import PACK_FILE, bundled_pack_dir
 from .errors import PackValidationError, Problem, display_path
 from .glossary import Edge, Glossary, PackInfo, sort_key
 from .model import Entry, Pack
-from .vocabulary import Vocabulary, authorable_relations, merge_vocabularies
 from .normalize import name_key
+from .vocabulary import Vocabulary, authorable_relations, merge_vocabularies
 
 # libyaml's parser when PyYAML was built with it (about 10x faster), the pure-Python one otherwise.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -78,19 +77,30 @@ def _walk_nodes(root: yaml.Node, path_str: str, problems: list[Problem]) -> Posi
         node, path = stack.pop()
         if id(node) in seen:
             problems.append(
-                Problem(path_str, node.start_mark.line + 1, "YAML anchors and aliases are not allowed in glossary files")
+                Problem(
+                    path_str,
+                    node.start_mark.line + 1,
+                    "YAML anchors and aliases are not allowed in glossary files",
+                )
             )
             return None
         seen.add(id(node))
         if len(path) > MAX_NESTING:
-            problems.append(Problem(path_str, node.start_mark.line + 1, f"nesting deeper than {MAX_NESTING} levels"))
+            problems.append(
+                Problem(path_str, node.start_mark.line + 1, f"nesting deeper than {MAX_NESTING} levels")
+            )
             return None
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node)
                 if path + (key,) in positions:  # YAML would silently keep the last one
-                    problems.append(Problem(path_str, key_node.start_mark.line + 1,
-                                            f"duplicate key '{key}' (first at line {positions[path + (key,)]})"))
+                    problems.append(
+                        Problem(
+                            path_str,
+                            key_node.start_mark.line + 1,
+                            f"duplicate key '{key}' (first at line {positions[path + (key,)]})",
+                        )
+                    )
                     duplicates = True
                     continue
                 positions[path + (key,)] = key_node.start_mark.line + 1
@@ -144,7 +154,9 @@ def read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, Positions, byte
         problems.append(Problem(shown, 1, f"YAML error: {exc}"))
         return None
     except RecursionError:  # only the pure-Python parser recurses; report where it had got to
-        problems.append(Problem(shown, getattr(loader, "line", 0) + 1, f"nesting deeper than {MAX_NESTING} levels"))
+        problems.append(
+            Problem(shown, getattr(loader, "line", 0) + 1, f"nesting deeper than {MAX_NESTING} levels")
+        )
         return None
     finally:
         loader.dispose()
@@ -188,14 +200,24 @@ def _check_vocabulary(item: _Located, pack: Pack, problems: list[Problem]) -> No
     e = item.entry
     if e.category is not None and e.category not in pack.categories:
         declared = ", ".join(pack.categories) or "none (add `categories:` to pack.yaml)"
-        problems.append(Problem(item.path, item.line("category"),
-                                f"category '{e.category}' is not declared by pack '{pack.name}'; declared: {declared}"))
+        problems.append(
+            Problem(
+                item.path,
+                item.line("category"),
+                f"category '{e.category}' is not declared by pack '{pack.name}'; declared: {declared}",
+            )
+        )
     allowed = authorable_relations(pack)
     for index, rel in enumerate(e.related):
         if rel.relation not in allowed:
-            problems.append(Problem(item.path, item.line("related", index, "relation"),
-                                    f"related[{index}].relation '{rel.relation}' is not a relation type of pack "
-                                    f"'{pack.name}'; use one of: {', '.join(allowed)}"))
+            problems.append(
+                Problem(
+                    item.path,
+                    item.line("related", index, "relation"),
+                    f"related[{index}].relation '{rel.relation}' is not a relation type of pack "
+                    f"'{pack.name}'; use one of: {', '.join(allowed)}",
+                )
+            )
 
 
 def _load_entry(path: Path, pack: Pack, problems: list[Problem], hasher: Any) -> _Located | None:
@@ -208,8 +230,9 @@ def _load_entry(path: Path, pack: Pack, problems: list[Problem], hasher: Any) ->
     return _check_entry(data, path, shown, positions, pack, problems)
 
 
-def _check_entry(data: Any, path: Path, shown: str, positions: Positions, pack: Pack,
-                 problems: list[Problem]) -> _Located | None:
+def _check_entry(
+    data: Any, path: Path, shown: str, positions: Positions, pack: Pack, problems: list[Problem]
+) -> _Located | None:
     """The per-file rules on one entry's data (schema, id = file name, vocabulary, LaTeX)."""
     if not isinstance(data, dict):
         problems.append(Problem(shown, 1, "an entry file must be a YAML mapping of fields"))
@@ -222,7 +245,9 @@ def _check_entry(data: Any, path: Path, shown: str, positions: Positions, pack: 
     located = _Located(entry, pack.name, shown, positions)
     _check_vocabulary(located, pack, problems)
     if entry.id != path.stem:
-        problems.append(Problem(shown, located.line("id"), f"id '{entry.id}' does not match the file name '{path.name}'"))
+        problems.append(
+            Problem(shown, located.line("id"), f"id '{entry.id}' does not match the file name '{path.name}'")
+        )
     if entry.formula is not None:
         message = _latex_problem(entry.formula.latex)
         if message:
@@ -230,14 +255,22 @@ def _check_entry(data: Any, path: Path, shown: str, positions: Positions, pack: 
     return located
 
 
-def _load_pack(directory: Path, problems: list[Problem], hasher: Any) -> tuple[PackInfo, list[_Located]] | None:
+def _load_pack(
+    directory: Path, problems: list[Problem], hasher: Any
+) -> tuple[PackInfo, list[_Located]] | None:
     shown = display_path(directory)
     if not directory.is_dir():
         problems.append(Problem(shown, 0, "pack directory does not exist or is not a directory"))
         return None
     pack_path = directory / PACK_FILE
     if not pack_path.is_file():
-        problems.append(Problem(display_path(pack_path), 0, "missing pack file (name, title, version, source, license, description)"))
+        problems.append(
+            Problem(
+                display_path(pack_path),
+                0,
+                "missing pack file (name, title, version, source, license, description)",
+            )
+        )
         return None
     loaded = read_yaml(pack_path, problems)
     if loaded is None:
@@ -274,24 +307,35 @@ def _merge(packs: list[tuple[PackInfo, list[_Located]]], problems: list[Problem]
     for info, located in packs:
         if info.pack.name in pack_names:
             problems.append(
-                Problem(display_path(Path(info.directory) / PACK_FILE), 1,
-                        f"pack name '{info.pack.name}' is already used by {pack_names[info.pack.name]}")
+                Problem(
+                    display_path(Path(info.directory) / PACK_FILE),
+                    1,
+                    f"pack name '{info.pack.name}' is already used by {pack_names[info.pack.name]}",
+                )
             )
         pack_names[info.pack.name] = info.directory
         for item in located:
             earlier = merged.get(item.entry.id)
             if earlier is None:
                 if item.entry.overrides:
-                    problems.append(Problem(item.path, item.line("overrides"),
-                                            f"overrides: true, but no earlier pack defines '{item.entry.id}'"))
+                    problems.append(
+                        Problem(
+                            item.path,
+                            item.line("overrides"),
+                            f"overrides: true, but no earlier pack defines '{item.entry.id}'",
+                        )
+                    )
                 merged[item.entry.id] = item
             elif earlier.pack != item.pack and item.entry.overrides:
                 merged[item.entry.id] = item
             else:
                 problems.append(
-                    Problem(item.path, item.line("id"),
-                            f"duplicate id '{item.entry.id}' (already defined in {earlier.path}:{earlier.line('id')}); "
-                            "set `overrides: true` in a later pack to replace it")
+                    Problem(
+                        item.path,
+                        item.line("id"),
+                        f"duplicate id '{item.entry.id}' (already defined in {earlier.path}:{earlier.line('id')}); "
+                        "set `overrides: true` in a later pack to replace it",
+                    )
                 )
     return merged
 
@@ -319,14 +363,18 @@ def _check_names(merged: dict[str, _Located], problems: list[Problem]) -> None:
             elif owner[2].entry.id != e.id:
                 o_field, o_value, o_item, o_line = owner
                 problems.append(
-                    Problem(item.path, line,
-                            f"{field} '{value}' collides with the {o_field} '{o_value}' of entry '{o_item.entry.id}' "
-                            f"({o_item.path}:{o_line})")
+                    Problem(
+                        item.path,
+                        line,
+                        f"{field} '{value}' collides with the {o_field} '{o_value}' of entry '{o_item.entry.id}' "
+                        f"({o_item.path}:{o_line})",
+                    )
                 )
 
 
-def _edges(merged: dict[str, _Located], vocabulary: Vocabulary,
-           problems: list[Problem]) -> dict[str, tuple[Edge, ...]]:
+def _edges(
+    merged: dict[str, _Located], vocabulary: Vocabulary, problems: list[Problem]
+) -> dict[str, tuple[Edge, ...]]:
     authored: dict[str, list[Edge]] = {entry_id: [] for entry_id in merged}
     for entry_id in sorted(merged):
         item = merged[entry_id]
@@ -341,8 +389,16 @@ def _edges(merged: dict[str, _Located], vocabulary: Vocabulary,
                 problems.append(Problem(item.path, line, f"related[{index}] repeats '{rel.id}'"))
             else:
                 seen.add(rel.id)
-                authored[entry_id].append(Edge(entry_id, rel.id, rel.relation, rel.note, inferred=False,
-                                              phrase=vocabulary.phrase(rel.relation)))
+                authored[entry_id].append(
+                    Edge(
+                        entry_id,
+                        rel.id,
+                        rel.relation,
+                        rel.note,
+                        inferred=False,
+                        phrase=vocabulary.phrase(rel.relation),
+                    )
+                )
     inferred: dict[str, list[Edge]] = {entry_id: [] for entry_id in merged}
     for entry_id, edges in authored.items():
         for edge in edges:
@@ -350,13 +406,24 @@ def _edges(merged: dict[str, _Located], vocabulary: Vocabulary,
                 continue
             inverse = vocabulary.inverses.get(edge.relation, edge.relation)
             inferred[edge.target].append(
-                Edge(edge.target, entry_id, inverse, edge.note, inferred=True, phrase=vocabulary.phrase(inverse))
+                Edge(
+                    edge.target,
+                    entry_id,
+                    inverse,
+                    edge.note,
+                    inferred=True,
+                    phrase=vocabulary.phrase(inverse),
+                )
             )
-    return {entry_id: tuple(authored[entry_id] + sorted(inferred[entry_id], key=lambda e: e.target))
-            for entry_id in merged}
+    return {
+        entry_id: tuple(authored[entry_id] + sorted(inferred[entry_id], key=lambda e: e.target))
+        for entry_id in merged
+    }
 
 
-def check_pack_data(pack_data: dict[str, Any], entries: Sequence[dict[str, Any]], directory: Path) -> list[Problem]:
+def check_pack_data(
+    pack_data: dict[str, Any], entries: Sequence[dict[str, Any]], directory: Path
+) -> list[Problem]:
     """Every rule `load_glossary` applies to one pack, on data held in memory that is about to be written
     to `directory` (pack.yaml's mapping, one mapping per entry file): `import` checks what it will write
     without parsing 10,000 files back. Problems name the files to be written; lines are unknown (1)."""
@@ -373,7 +440,9 @@ def check_pack_data(pack_data: dict[str, Any], entries: Sequence[dict[str, Any]]
         if item is not None:
             located.append(item)
     vocabulary, _ = merge_vocabularies([pack])
-    merged = _merge([(PackInfo(pack=pack, directory=str(directory), entry_count=len(located)), located)], problems)
+    merged = _merge(
+        [(PackInfo(pack=pack, directory=str(directory), entry_count=len(located)), located)], problems
+    )
     _check_names(merged, problems)
     _edges(merged, vocabulary, problems)
     return problems

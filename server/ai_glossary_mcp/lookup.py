@@ -31,7 +31,15 @@ from functools import lru_cache
 from itertools import chain
 
 from .english_words import is_english_word
-from .index import FUZZY_WORD_MIN, GlossaryIndex, Posting, Surface, deletion_variants, first_sentence, trigrams
+from .index import (
+    FUZZY_WORD_MIN,
+    GlossaryIndex,
+    Posting,
+    Surface,
+    deletion_variants,
+    first_sentence,
+    trigrams,
+)
 from .model import Entry
 from .normalize import compact_key, fold, is_article, key_word, name_key, search_tokens, stem, words
 
@@ -45,10 +53,16 @@ SEARCH_FUZZY_WORDS = 4  # search_terms tries typo-tolerant name matching only fo
 DENSE_POSTINGS = 4_000  # above this many postings in all, numpy adds up BM25 weights (faster from there)
 DENSE_GRAM_POSTINGS = 1_000  # and counts shared trigrams or words
 SORT_COUNT_POSTINGS = 20_000  # up to this many, by sorting them (no array the size of the glossary)
-WORD_PATH_POSTINGS = 20_000  # above this many trigram postings to count, candidates come from the query's words
+WORD_PATH_POSTINGS = (
+    20_000  # above this many trigram postings to count, candidates come from the query's words
+)
 NUMPY_MIN_KEYS = 2_000  # glossaries with fewer name keys never import numpy
-MERGE_PER_PROBE = 8  # word sets are merged to count shared keys unless that touches 8x more ids than binary searches
-SPARSE_TOP_RATIO = 8  # BM25 ranks only the entries it touched when its postings are at most 1/8 of the glossary
+MERGE_PER_PROBE = (
+    8  # word sets are merged to count shared keys unless that touches 8x more ids than binary searches
+)
+SPARSE_TOP_RATIO = (
+    8  # BM25 ranks only the entries it touched when its postings are at most 1/8 of the glossary
+)
 ROWS_PER_COLUMN = 64  # the k-th best score is first bounded from below by the best of each of n/64 columns
 SUGGESTION_FLOOR = 45.0
 
@@ -106,7 +120,9 @@ def _trigram_candidates(postings: list[Sequence[int]], total: int, need: int, us
     them when there are a few thousand (the work follows the postings), one counter per key beyond that."""
     if total <= DENSE_GRAM_POSTINGS or not use_numpy:
         hits = Counter(chain.from_iterable(postings))  # counted in C
-        return [k for _, k in heapq.nsmallest(MAX_CANDIDATES, [(-c, k) for k, c in hits.items() if c >= need])]
+        return [
+            k for _, k in heapq.nsmallest(MAX_CANDIDATES, [(-c, k) for k, c in hits.items() if c >= need])
+        ]
     import numpy as np
 
     joined = np.concatenate([_int_array(np, p) for p in postings])
@@ -126,7 +142,7 @@ def _trigram_candidates(postings: list[Sequence[int]], total: int, need: int, us
     return ids[np.lexsort((ids, -counts))][:MAX_CANDIDATES].tolist()
 
 
-def _kth_largest_count(np, counts, k: int) -> int:  # noqa: ANN001 - numpy is imported lazily
+def _kth_largest_count(np, counts, k: int) -> int:
     """The k-th largest of some small non-negative counts (shared trigrams), from their histogram: what
     np.partition finds, in a fraction of its time."""
     at_least = np.cumsum(np.bincount(counts)[::-1])[::-1]  # at_least[c]: how many counts are >= c
@@ -150,7 +166,8 @@ def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
     variants = {w: deletion_variants(w) for w in query_words}
     similar = index.similar_words(set().union(*variants.values()))
     spellings = {
-        w: {w} | {s for v in variants[w] for s in similar.get(v, ()) if OSA.distance(w, s, score_cutoff=1) <= 1}
+        w: {w}
+        | {s for v in variants[w] for s in similar.get(v, ()) if OSA.distance(w, s, score_cutoff=1) <= 1}
         for w in query_words
     }
     postings.update(index.word_postings(set().union(*spellings.values()) - postings.keys()))
@@ -168,8 +185,13 @@ def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
         return [k for _, _, k in best[:MAX_CANDIDATES]] or None
     import numpy as np
 
-    sets = sorted((_union(np, [_int_array(np, p) for p in lists]) if len(lists) > 1 else _int_array(np, lists[0])
-                   for lists in per_word), key=len)
+    sets = sorted(
+        (
+            _union(np, [_int_array(np, p) for p in lists]) if len(lists) > 1 else _int_array(np, lists[0])
+            for lists in per_word
+        ),
+        key=len,
+    )
     # A key in `need` of the sets is in at least one of the smallest len(sets) - need + 1 of them.
     spare = len(sets) - need
     probes = len(sets[0]) * (len(sets) - 1) if spare == 0 else sum(map(len, sets[: spare + 1])) * len(sets)
@@ -199,22 +221,26 @@ def _word_candidates(index: GlossaryIndex, key: str) -> list[int] | None:
     return found[np.lexsort((found, gap, -held))][:MAX_CANDIDATES].tolist()
 
 
-def _union(np, arrays):  # noqa: ANN001, ANN202 - numpy is imported lazily
+def _union(np, arrays):
     """The sorted distinct ids of several id arrays (np.unique takes ~20 times longer on numpy 2.4)."""
     joined = np.concatenate(arrays)
     joined.sort(kind="stable")  # merges the sorted runs: 2-3 times faster than the default sort here
     return joined[_run_starts(np, joined)]
 
 
-def _run_starts(np, ordered):  # noqa: ANN001, ANN202 - numpy is imported lazily
+def _run_starts(np, ordered):
     """True where a sorted array's value differs from the one before: the first of each run of equal ids."""
     if not len(ordered):
         return np.zeros(0, dtype=bool)  # not [True]: that would index an empty array out of range
     return np.concatenate(([True], ordered[1:] != ordered[:-1]))
 
 
-def _int_array(np, values):  # noqa: ANN001 - numpy is imported lazily
-    return np.frombuffer(values, dtype=np.int32) if isinstance(values, array) else np.asarray(values, dtype=np.int64)
+def _int_array(np, values):
+    return (
+        np.frombuffer(values, dtype=np.int32)
+        if isinstance(values, array)
+        else np.asarray(values, dtype=np.int64)
+    )
 
 
 def _scores(query: str, choices: list[str], scorer) -> list[float]:
@@ -227,15 +253,18 @@ def _scores(query: str, choices: list[str], scorer) -> list[float]:
     return out
 
 
-def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: int,
-                   typed_words: _TypedWords, written: str) -> bool:
+def _fuzzy_accepts(
+    query_key: str, key: str, kind: str, ratio: float, distance: int, typed_words: _TypedWords, written: str
+) -> bool:
     """Whether the query is `key` misspelt: a few letters dropped, doubled, swapped or changed inside the
     same words, never another word. `distance` is the edit distance of the space-free keys; `typed_words`
     tells which of the query's words were English words as typed; `written` is the name as written."""
     q = query_key.replace(" ", "")
     k = key.replace(" ", "")
     shortest = min(len(q), len(k))
-    if shortest <= 3 or _digits(q) != _digits(k):  # numbers are identity, never typos: float4/float8, GSM1K/GSM8K
+    if shortest <= 3 or _digits(q) != _digits(
+        k
+    ):  # numbers are identity, never typos: float4/float8, GSM1K/GSM8K
         return False
     if _capital_added(q, k, typed_words.typed, written):
         return False  # a capital letter at the end is part of the name: AutoGPT is not AutoGPTQ
@@ -252,12 +281,14 @@ def _fuzzy_accepts(query_key: str, key: str, kind: str, ratio: float, distance: 
         close = distance <= 1
     else:  # a few edits for the length, or a close spelling with about the key's length ("tokenisaton")
         close = distance <= max(1, shortest // 7) or (
-            ratio >= FUZZY_MIN_RATIO and abs(len(q) - len(k)) <= max(2, shortest // 6))
+            ratio >= FUZZY_MIN_RATIO and abs(len(q) - len(k)) <= max(2, shortest // 6)
+        )
     return close and _same_words(query_key.split(), key.split(), q, k, distance, typed_words)
 
 
-def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, distance: int,
-                typed_words: _TypedWords) -> bool:
+def _same_words(
+    query_words: list[str], key_words: list[str], q: str, k: str, distance: int, typed_words: _TypedWords
+) -> bool:
     """Whether the edits stay inside the key's words: words joined or split ("flash atention"), or each
     changed word a misspelling of its counterpart (one edit in a word under eight letters, two from eight;
     no changed letter in words of three letters or fewer, so "top p" is not "top k"). Not a
@@ -270,14 +301,21 @@ def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, di
         if distance > 1:
             return False
         longer, other = (query_words, k) if len(query_words) > len(key_words) else (key_words, q)
-        if not all(w in other for w in longer if len(w) <= 2):  # "kv cahce" splits "kvcahce"; "kv x cache" adds x
+        if not all(
+            w in other for w in longer if len(w) <= 2
+        ):  # "kv cahce" splits "kvcahce"; "kv x cache" adds x
             return False
         # With a letter changed as well, each real word must still be there, within the key's words: "flash
         # atention" is "flashattention", "sentance piece" is "sentencepiece"; "retraining" is not "pre training".
         if distance and len(query_words) < len(key_words) and _real_word_in_joined(q, k, key_words):
-            return False  # "ModeCollapse", "ContentWindow": the edit makes a real word of one of the key's words
+            return (
+                False  # "ModeCollapse", "ContentWindow": the edit makes a real word of one of the key's words
+            )
         return distance == 0 or all(
-            _within_key_words(said, key_words) for said in query_words if typed_words.english_form(said) is not None)
+            _within_key_words(said, key_words)
+            for said in query_words
+            if typed_words.english_form(said) is not None
+        )
     from rapidfuzz.distance import OSA
 
     for said, meant in zip(query_words, key_words):
@@ -291,10 +329,11 @@ def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, di
         if min(len(said), len(meant)) <= 3:
             # A letter dropped, added or swapped ("Inference-Tim Compute", "Mixture iof Experts"); a changed
             # one makes another short word ("top p" is not "top k").
-            if OSA.distance(said, meant) > 1 or len(said) == len(meant) and not _swapped(said, meant):
+            if OSA.distance(said, meant) > 1 or (len(said) == len(meant) and not _swapped(said, meant)):
                 return False
-        elif min(OSA.distance(said, meant), OSA.distance(said + "s", meant)) > (2 if len(meant) >= 8 else 1) and not (
-                meant.startswith(said) and len(meant) - len(said) <= 2):
+        elif min(OSA.distance(said, meant), OSA.distance(said + "s", meant)) > (
+            2 if len(meant) >= 8 else 1
+        ) and not (meant.startswith(said) and len(meant) - len(said) <= 2):
             # said + "s": the plural folding took an s that belonged to the word ("proceds" is "proced");
             # a word cut short ("Model Collaps") is a typo too.
             return False
@@ -304,7 +343,8 @@ def _same_words(query_words: list[str], key_words: list[str], q: str, k: str, di
 def _doubled(longer: str, word: str) -> bool:
     """Whether `longer` is `word` with one of its letters typed twice."""
     return len(longer) == len(word) + 1 and any(
-        longer[i] == longer[i + 1] and longer[:i] + longer[i + 1 :] == word for i in range(len(longer) - 1))
+        longer[i] == longer[i + 1] and longer[:i] + longer[i + 1 :] == word for i in range(len(longer) - 1)
+    )
 
 
 def _capital_added(q: str, k: str, typed: str, written: str) -> bool:
@@ -349,7 +389,7 @@ def _real_word_in_joined(q: str, k: str, key_words: list[str]) -> bool:
     for meant in key_words:
         end = start + len(meant)
         # The edit is inside this word, or a letter added at its end (which may belong to the next word too).
-        if start <= edit < end or edit == end and len(q) > len(k):
+        if start <= edit < end or (edit == end and len(q) > len(k)):
             said = q[start : end + len(q) - len(k)]
             verdicts.append(said != meant and is_english_word(said) and not _same_word(said, meant))
         start = end
@@ -365,8 +405,12 @@ def _inflected(said: str, meant: str) -> bool:
 def _same_word(said: str, meant: str, typed: str | None = None) -> bool:
     """Whether the key word `said` (typed as `typed`) is `meant` inflected, with a letter doubled or undoubled,
     or with two neighbouring letters swapped: the same word, not another one."""
-    return (_inflected(said, meant) or key_word(said) == meant or _squeezed(said) == _squeezed(meant)
-            or _swapped(typed or said, meant))
+    return (
+        _inflected(said, meant)
+        or key_word(said) == meant
+        or _squeezed(said) == _squeezed(meant)
+        or _swapped(typed or said, meant)
+    )
 
 
 def _squeezed(word: str) -> str:
@@ -399,8 +443,9 @@ def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
-def fuzzy_scores(index: GlossaryIndex, query_key: str, decisive_only: bool = False,
-                 typed: str | None = None) -> tuple[_Scored, _Scored]:
+def fuzzy_scores(
+    index: GlossaryIndex, query_key: str, decisive_only: bool = False, typed: str | None = None
+) -> tuple[_Scored, _Scored]:
     """(accepted fuzzy matches, candidate similarities) per entry, 0-100, for the key of the query `typed`
     (default: the key itself). Candidates close in length are
     scored first. With `decisive_only` (resolve), once a match is accepted the others are scored only if
@@ -415,7 +460,7 @@ def fuzzy_scores(index: GlossaryIndex, query_key: str, decisive_only: bool = Fal
     lengths = index.key_lengths
     ids.sort(key=lambda k: (abs(lengths[k] - letters), k))
     near = [k for k in ids if abs(lengths[k] - letters) <= max(3, letters // 4)]
-    far = ids[len(near):]
+    far = ids[len(near) :]
     typed_words = _TypedWords(typed if typed is not None else query_key)
     _score_candidates(index, query_key, near, accepted, seen, typed_words)
     if far and decisive_only and accepted.best:
@@ -456,8 +501,14 @@ def _ratio_cap(query_key: str, letters: int, key_letters: int) -> float:
     return 100.0 * (1.0 - abs(letters - key_letters) / (len(query_key) + max(1, 2 * key_letters - 1)))
 
 
-def _score_candidates(index: GlossaryIndex, query_key: str, key_ids: list[int], accepted: _Scored,
-                      seen: _Scored, typed_words: _TypedWords) -> None:
+def _score_candidates(
+    index: GlossaryIndex,
+    query_key: str,
+    key_ids: list[int],
+    accepted: _Scored,
+    seen: _Scored,
+    typed_words: _TypedWords,
+) -> None:
     if not key_ids:
         return
     from rapidfuzz import fuzz  # imported on the first fuzzy lookup: a start needs none of it
@@ -473,7 +524,8 @@ def _score_candidates(index: GlossaryIndex, query_key: str, key_ids: list[int], 
     for (key, nk), ratio, token_ratio, distance in zip(candidates, ratios, token_ratios, distances):
         seen.add(nk.entry_id, max(ratio, token_ratio * 0.9))
         if (distance <= most_edits or ratio >= FUZZY_MIN_RATIO) and _fuzzy_accepts(
-                query_key, key, nk.kind, ratio, int(distance), typed_words, nk.text):
+            query_key, key, nk.kind, ratio, int(distance), typed_words, nk.text
+        ):
             accepted.add(nk.entry_id, ratio)
 
 
@@ -482,7 +534,9 @@ def _typo_reachable(index: GlossaryIndex, key: str) -> bool:
     return bool(key) and key.count(" ") <= index.max_name_words
 
 
-def resolve(index: GlossaryIndex, query: str, with_suggestions: bool = True, fuzzy: bool = True) -> Resolution:
+def resolve(
+    index: GlossaryIndex, query: str, with_suggestions: bool = True, fuzzy: bool = True
+) -> Resolution:
     """Resolve a (validated) name to one entry, or explain why not (with suggestions unless the
     caller ranks candidates itself, as search does)."""
 
@@ -517,7 +571,9 @@ def resolve(index: GlossaryIndex, query: str, with_suggestions: bool = True, fuz
     return not_found(seen)
 
 
-def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit: int = 5) -> list[tuple[Entry, float]]:
+def suggest(
+    index: GlossaryIndex, query: str, seen: _Scored | None = None, limit: int = 5
+) -> list[tuple[Entry, float]]:
     """Closest entries for a query that did not resolve: name similarity fused with search."""
     if seen is None:
         key = name_key(query)
@@ -540,8 +596,9 @@ def suggest(index: GlossaryIndex, query: str, seen: _Scored | None = None, limit
 
 
 # -- full-text search --------------------------------------------------------
-def bm25(index: GlossaryIndex, text: str, allowed: set[int] | frozenset[int] | None = None,
-         top: int | None = None) -> list[tuple[int, float]]:
+def bm25(
+    index: GlossaryIndex, text: str, allowed: set[int] | frozenset[int] | None = None, top: int | None = None
+) -> list[tuple[int, float]]:
     """(entry position, score normalised to the best hit = 1.0), best first, ties by position;
     only the best `top` when given."""
     lists = [p for t in dict.fromkeys(search_tokens(text)) if (p := index.posting(t)) is not None]
@@ -562,8 +619,9 @@ def bm25(index: GlossaryIndex, text: str, allowed: set[int] | frozenset[int] | N
     return [(d, -s / best) for s, d in ranked]
 
 
-def _dense_top(n: int, lists: list[Posting], allowed: set[int] | frozenset[int] | None,
-               top: int) -> dict[int, float]:
+def _dense_top(
+    n: int, lists: list[Posting], allowed: set[int] | frozenset[int] | None, top: int
+) -> dict[int, float]:
     """The same sums as the loop in bm25, in C: one float64 accumulator per entry, posting lists added
     token by token (so each entry's additions happen in the same order and give the same doubles), then
     only the entries tied with or above the top-th best score come back to Python. numpy is imported
@@ -594,11 +652,15 @@ def _dense_top(n: int, lists: list[Posting], allowed: set[int] | frozenset[int] 
     return dict(zip(found.tolist(), scores.tolist()))
 
 
-def _float_array(np, values):  # noqa: ANN001 - numpy is imported lazily
-    return np.frombuffer(values, dtype=np.float64) if isinstance(values, array) else np.asarray(values, dtype=np.float64)
+def _float_array(np, values):
+    return (
+        np.frombuffer(values, dtype=np.float64)
+        if isinstance(values, array)
+        else np.asarray(values, dtype=np.float64)
+    )
 
 
-def _top_scores(np, acc, k: int):  # noqa: ANN001, ANN202 - numpy is imported lazily
+def _top_scores(np, acc, k: int):
     """(indices, values) of acc's entries scoring at least its k-th best value (every positive one if fewer
     than k are positive), without np.partition over all of acc: that is slow when most entries are 0."""
     n = len(acc)
@@ -611,7 +673,7 @@ def _top_scores(np, acc, k: int):  # noqa: ANN001, ANN202 - numpy is imported la
     return _best_of(np, found, acc[found], k)
 
 
-def _best_of(np, found, values, k: int):  # noqa: ANN001, ANN202 - numpy is imported lazily
+def _best_of(np, found, values, k: int):
     """(found, values) cut to the entries scoring at least the k-th best value, in their given order."""
     if len(found) > k:
         keep = values >= np.partition(values, len(values) - k)[len(values) - k]
@@ -619,7 +681,7 @@ def _best_of(np, found, values, k: int):  # noqa: ANN001, ANN202 - numpy is impo
     return found, values
 
 
-def _positions(np, allowed: set[int] | frozenset[int]):  # noqa: ANN001, ANN202 - numpy is imported lazily
+def _positions(np, allowed: set[int] | frozenset[int]):
     """Allowed entry positions as an array, in any order. category_positions hands out the same frozenset
     per category, so a repeat search costs one dictionary lookup instead of a 12,000-item walk (at most 16
     kept: a category's set and array are ~1 MB at 100,000 entries)."""
@@ -629,7 +691,7 @@ def _positions(np, allowed: set[int] | frozenset[int]):  # noqa: ANN001, ANN202 
 
 
 @lru_cache(maxsize=16)
-def _frozen_positions(allowed: frozenset[int]):  # noqa: ANN202 - numpy is imported lazily
+def _frozen_positions(allowed: frozenset[int]):
     import numpy as np
 
     return np.fromiter(allowed, dtype=np.intp, count=len(allowed))
@@ -736,17 +798,19 @@ def spot_names(index: GlossaryIndex, text: str) -> list[Spot]:
 
 def definition_mentions(index: GlossaryIndex, entry: Entry) -> list[str]:
     """Ids of other entries named in this entry's definition, in order of first mention."""
-    return list(dict.fromkeys(s.entry_id for s in spot_names(index, entry.definition) if s.entry_id != entry.id))
+    return list(
+        dict.fromkeys(s.entry_id for s in spot_names(index, entry.definition) if s.entry_id != entry.id)
+    )
 
 
 __all__ = [
     "Resolution",
-    "resolve",
-    "suggest",
-    "search",
     "bm25",
-    "snippet",
-    "spot_names",
     "definition_mentions",
     "first_sentence",
+    "resolve",
+    "search",
+    "snippet",
+    "spot_names",
+    "suggest",
 ]

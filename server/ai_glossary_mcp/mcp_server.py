@@ -43,14 +43,18 @@ from mcp_types import (
     INVALID_PARAMS,
     CallToolResult,
     Completion,
-    PromptReference,
     Icon,
-    Resource as MCPResource,
+    PromptReference,
     ResourceLink,
-    Tool as MCPTool,
     ResourceTemplateReference,
     TextContent,
     ToolAnnotations,
+)
+from mcp_types import (
+    Resource as MCPResource,
+)
+from mcp_types import (
+    Tool as MCPTool,
 )
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
@@ -61,7 +65,6 @@ from .glossary import URI_PREFIX, entry_uri
 from .normalize import fold, name_key
 from .output_schemas import compact_schema, published_schemas
 from .render import about, categories_markdown, entry_markdown, index_markdown
-from .sdk_compat import check_sdk, connection_of
 from .results import (
     CompareResult,
     DefineManyResult,
@@ -73,12 +76,22 @@ from .results import (
     RelatedResult,
     SearchResult,
 )
-from .service import (MAX_TERM_CHARS, MAX_TEXT_CHARS, Detail, GlossaryService, decode_cursor, encode_cursor,
-                      entry_full)
+from .sdk_compat import check_sdk, connection_of
+from .service import (
+    MAX_TERM_CHARS,
+    MAX_TEXT_CHARS,
+    Detail,
+    GlossaryService,
+    decode_cursor,
+    encode_cursor,
+    entry_full,
+)
 
 logger = logging.getLogger(__name__)
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+READ_ONLY = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
 CACHE = CacheHint(ttl_ms=300_000, scope="public")
 STATIC_RESOURCES = ("glossary://about", "glossary://index", "glossary://categories")
 RESOURCES_LISTING = "resources/list"  # the listing a resources/list cursor belongs to
@@ -93,8 +106,13 @@ _ICON_SVG = (
     'fill="#2b5797"/><text x="16" y="23" font-family="serif" font-size="20" text-anchor="middle" '
     'fill="#fff">G</text></svg>'
 )
-SERVER_ICONS = [Icon(src="data:image/svg+xml;base64," + base64.b64encode(_ICON_SVG.encode()).decode(),
-                     mime_type="image/svg+xml", sizes=["any"])]
+SERVER_ICONS = [
+    Icon(
+        src="data:image/svg+xml;base64," + base64.b64encode(_ICON_SVG.encode()).decode(),
+        mime_type="image/svg+xml",
+        sizes=["any"],
+    )
+]
 MAX_PREFIX_NAMES = 2000
 MAX_COMPLETION_INPUT = 5 * (MAX_TERM_CHARS + 2)  # five terms and their separators
 
@@ -132,7 +150,11 @@ def _validation_message(tool: str, exc: ValidationError) -> str:
     for err in exc.errors(include_url=False, include_input=False):
         where = ".".join(str(p) for p in err["loc"]) or "arguments"
         parts.append(f"`{where}`: {err['msg']}")
-    return f"invalid arguments for {tool}: " + "; ".join(parts[:5]) + ". Check the tool's input schema and retry."
+    return (
+        f"invalid arguments for {tool}: "
+        + "; ".join(parts[:5])
+        + ". Check the tool's input schema and retry."
+    )
 
 
 def instructions_for(service: GlossaryService) -> str:
@@ -185,11 +207,20 @@ class GlossaryMCPServer(MCPServer):
         (inlined, not shared through $defs: openai-agents' strict conversion rejects a property that is only
         a $ref); each outputSchema is the derived one. Built once: tools are registered before serving."""
         if self._published_tools is None:
-            self._published_tools = [t.model_copy(update={
-                "description": " ".join((t.description or "").split()),
-                "input_schema": compact_schema(t.input_schema),
-                **({"output_schema": self.output_schemas[t.name]} if t.name in self.output_schemas else {}),
-            }) for t in await super().list_tools()]
+            self._published_tools = [
+                t.model_copy(
+                    update={
+                        "description": " ".join((t.description or "").split()),
+                        "input_schema": compact_schema(t.input_schema),
+                        **(
+                            {"output_schema": self.output_schemas[t.name]}
+                            if t.name in self.output_schemas
+                            else {}
+                        ),
+                    }
+                )
+                for t in await super().list_tools()
+            ]
         return list(self._published_tools)
 
     async def _refuse_unknown_tools(self, ctx: Any, call_next: Any) -> Any:
@@ -197,8 +228,10 @@ class GlossaryMCPServer(MCPServer):
         if ctx.method == "tools/call":
             name = (ctx.params or {}).get("name")
             if isinstance(name, str) and name not in self.tool_functions:
-                raise MCPError(code=INVALID_PARAMS,
-                               message=f"Unknown tool: {name[:100]!r}; tools are: {', '.join(self.tool_functions)}")
+                raise MCPError(
+                    code=INVALID_PARAMS,
+                    message=f"Unknown tool: {name[:100]!r}; tools are: {', '.join(self.tool_functions)}",
+                )
         return await call_next(ctx)
 
     async def _page_resources(self, ctx: Any, call_next: Any) -> Any:
@@ -231,16 +264,24 @@ class GlossaryMCPServer(MCPServer):
         cost more than most lookups. Anything else (the 2026-07-28 era, requests before initialize, params
         with _meta) takes the SDK's full path."""
         params = ctx.params
-        if ctx.method != "tools/call" or ctx.protocol_version in MODERN_PROTOCOL_VERSIONS \
-                or not isinstance(params, dict) or params.keys() - {"name", "arguments"}:
+        if (
+            ctx.method != "tools/call"
+            or ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
+            or not isinstance(params, dict)
+            or params.keys() - {"name", "arguments"}
+        ):
             return await call_next(ctx)
         name, arguments = params.get("name"), params.get("arguments")
         if arguments is None:  # absent or null: no arguments. Anything else not an object: the SDK refuses it
             arguments = {}
         fn = self.tool_functions.get(name) if isinstance(name, str) else None
         connection = connection_of(ctx)
-        if fn is None or not isinstance(arguments, dict) or connection is None \
-                or not connection.initialize_accepted:
+        if (
+            fn is None
+            or not isinstance(arguments, dict)
+            or connection is None
+            or not connection.initialize_accepted
+        ):
             return await call_next(ctx)
         metadata = self._arg_models.get(name)
         if metadata is None:
@@ -259,7 +300,9 @@ class GlossaryMCPServer(MCPServer):
             raise
         except Exception:
             logger.exception("Tool %r raised an unexpected exception", name)
-            return _tool_error(f"Error executing tool {name}")  # as the SDK's path: no internals to the client
+            return _tool_error(
+                f"Error executing tool {name}"
+            )  # as the SDK's path: no internals to the client
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         await self.wait_for_glossary()
@@ -273,11 +316,15 @@ class GlossaryMCPServer(MCPServer):
             # Our own messages already name the argument; the SDK's prefix adds nothing for the reader.
             raise ToolError(str(exc).removeprefix(f"Error executing tool {name}: ")) from exc.__cause__
 
-    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None, context: Any = None) -> Any:
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Any = None
+    ) -> Any:
         prompt = next((p for p in await self.list_prompts() if p.name == name), None)
         if prompt is None:
             known = ", ".join(p.name for p in await self.list_prompts())
-            raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name[:100]!r}; prompts are: {known}")
+            raise MCPError(
+                code=INVALID_PARAMS, message=f"Unknown prompt: {name[:100]!r}; prompts are: {known}"
+            )
         await self.wait_for_glossary()
         declared = {a.name: a for a in (prompt.arguments or [])}
         given = dict(arguments or {})
@@ -285,9 +332,14 @@ class GlossaryMCPServer(MCPServer):
         unknown = [n for n in given if n not in declared]
         if missing or unknown:
             parts = ([f"missing required argument(s): {', '.join(missing)}"] if missing else []) + (
-                [f"unknown argument(s): {', '.join(repr(n[:40]) for n in unknown[:5])}"] if unknown else [])
-            raise MCPError(code=INVALID_PARAMS, message=f"invalid arguments for prompt {name}: " + "; ".join(parts)
-                           + f". Its arguments are: {', '.join(declared) or 'none'}")
+                [f"unknown argument(s): {', '.join(repr(n[:40]) for n in unknown[:5])}"] if unknown else []
+            )
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message=f"invalid arguments for prompt {name}: "
+                + "; ".join(parts)
+                + f". Its arguments are: {', '.join(declared) or 'none'}",
+            )
         return await super().get_prompt(name, arguments, context)
 
     async def list_resources(self, offset: int | None = None, limit: int | None = None) -> list[MCPResource]:
@@ -298,13 +350,27 @@ class GlossaryMCPServer(MCPServer):
             offset = offset or 0
         g = self.service.glossary
         static = [
-            MCPResource(uri="glossary://about", name="about", title="About this glossary",
-                        description="Server version, packs, counts and the content hash to cite.",
-                        mime_type="application/json"),
-            MCPResource(uri="glossary://index", name="index", title="Glossary index",
-                        description="All terms grouped by letter, as links.", mime_type="text/markdown"),
-            MCPResource(uri="glossary://categories", name="categories", title="Glossary categories",
-                        description="Each category with its entries, as links.", mime_type="text/markdown"),
+            MCPResource(
+                uri="glossary://about",
+                name="about",
+                title="About this glossary",
+                description="Server version, packs, counts and the content hash to cite.",
+                mime_type="application/json",
+            ),
+            MCPResource(
+                uri="glossary://index",
+                name="index",
+                title="Glossary index",
+                description="All terms grouped by letter, as links.",
+                mime_type="text/markdown",
+            ),
+            MCPResource(
+                uri="glossary://categories",
+                name="categories",
+                title="Glossary categories",
+                description="Each category with its entries, as links.",
+                mime_type="text/markdown",
+            ),
         ]
         total = len(static) + len(g)
         stop = total if limit is None else min(total, offset + limit)
@@ -313,8 +379,13 @@ class GlossaryMCPServer(MCPServer):
         head = static[offset:stop]
         first, last = max(0, offset - len(static)), stop - len(static)
         return head + [
-            MCPResource(uri=entry_uri(e.id), name=e.id, title=e.term + (f" ({e.acronym})" if e.acronym else ""),
-                        description=lookup.first_sentence(e.definition), mime_type="text/markdown")
+            MCPResource(
+                uri=entry_uri(e.id),
+                name=e.id,
+                title=e.term + (f" ({e.acronym})" if e.acronym else ""),
+                description=lookup.first_sentence(e.definition),
+                mime_type="text/markdown",
+            )
             for e in g.entries[first:last]
         ]
 
@@ -338,7 +409,11 @@ class GlossaryMCPServer(MCPServer):
                 if as_json:
                     body = entry_full(index.glossary, entry).model_dump_json(indent=2)
                     return [ReadResourceContents(content=body, mime_type="application/json")]
-                return [ReadResourceContents(content=entry_markdown(index.glossary, entry), mime_type="text/markdown")]
+                return [
+                    ReadResourceContents(
+                        content=entry_markdown(index.glossary, entry), mime_type="text/markdown"
+                    )
+                ]
         shown = text if len(text) <= 200 else text[:200] + "..."
         raise ResourceNotFoundError(
             f"Resource not found: {shown}. Entry URIs look like glossary://terms/<id> (ids from list_terms or "
@@ -346,7 +421,9 @@ class GlossaryMCPServer(MCPServer):
         )
 
 
-def _complete_names(service: GlossaryService, prefix: str, want: Literal["id", "term"]) -> tuple[list[str], int]:
+def _complete_names(
+    service: GlossaryService, prefix: str, want: Literal["id", "term"]
+) -> tuple[list[str], int]:
     """Ids or terms for a partial value (prefix matches first, by rank, then fuzzy ones), and how many
     there are in all (for an empty value: every entry, of which the first MAX_COMPLETIONS come back)."""
     index = service.index
@@ -374,8 +451,9 @@ def _complete_names(service: GlossaryService, prefix: str, want: Literal["id", "
     return values, len(values) if total is None else total
 
 
-def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth: Any = None,
-                  token_verifier: Any = None) -> GlossaryMCPServer:
+def create_server(
+    service: GlossaryService, *, log_level: str = "WARNING", auth: Any = None, token_verifier: Any = None
+) -> GlossaryMCPServer:
     check_sdk()
     server = GlossaryMCPServer(
         service,
@@ -388,9 +466,12 @@ def create_server(service: GlossaryService, *, log_level: str = "WARNING", auth:
         log_level=log_level.upper(),  # type: ignore[arg-type]
         auth=auth,
         token_verifier=token_verifier,
-        cache_hints={m: CACHE for m in ("tools/list", "resources/list", "resources/templates/list",
-                                         "prompts/list", "resources/read")},  # type: ignore[misc]
+        cache_hints=dict.fromkeys(
+            ("tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"),
+            CACHE,
+        ),  # type: ignore[misc]
     )
+
     async def track_session(ctx: Any, call_next: Any) -> Any:
         # Remember live sessions so a reload can tell each one that the resource list changed.
         connection = connection_of(ctx)
@@ -416,7 +497,9 @@ def _structured_tool(server: GlossaryMCPServer, schemas: dict[str, dict[str, Any
 
     def register(fn: Any) -> Any:
         server.tool(structured_output=False, **kwargs)(fn)
-        server.output_schemas[kwargs.get("name") or fn.__name__] = schemas[fn.__annotations__["return"].__name__]
+        server.output_schemas[kwargs.get("name") or fn.__name__] = schemas[
+            fn.__annotations__["return"].__name__
+        ]
         return fn
 
     return register
@@ -427,6 +510,7 @@ def _register_tools(server: GlossaryMCPServer, service: GlossaryService) -> None
     # holds them to a budget): each description says when to use the tool rather than its siblings and
     # what comes back, once; argument descriptions only say what the name and type do not.
     schemas = published_schemas()
+
     # Lookups that take microseconds are `async def`: they run on the event loop and skip the SDK's hop to a
     # worker thread, which costs more than the lookup. Those that can take milliseconds on a large glossary
     # (find_related, compare_terms, find_terms_in_text) stay plain functions, run in a worker thread, so the
@@ -526,7 +610,8 @@ def _inputs_schema() -> dict[str, Any]:
     return {
         "type": "object",
         "description": "Required by formula (the rest are optional): "
-        + "; ".join(f"{entry_id}: {', '.join(names)}" for entry_id, names in REQUIRED_INPUTS.items()) + ".",
+        + "; ".join(f"{entry_id}: {', '.join(names)}" for entry_id, names in REQUIRED_INPUTS.items())
+        + ".",
         "properties": {name: _INPUT_KIND_SCHEMAS[kind] for name, kind in INPUT_KINDS.items()},
     }
 
@@ -534,13 +619,23 @@ def _inputs_schema() -> dict[str, Any]:
 def _register_templates(server: GlossaryMCPServer) -> None:
     # Reading is dispatched by GlossaryMCPServer.read_resource; these register the templates so that
     # resources/templates/list shows them and completion/complete can refer to them.
-    @server.resource(TEMPLATE_URI, name="term", title="Glossary entry (Markdown)", mime_type="text/markdown",
-                     description="One entry as Markdown: definition, formula and legend, relations as links.")
+    @server.resource(
+        TEMPLATE_URI,
+        name="term",
+        title="Glossary entry (Markdown)",
+        mime_type="text/markdown",
+        description="One entry as Markdown: definition, formula and legend, relations as links.",
+    )
     def _term(id: str) -> str:  # pragma: no cover - read_resource dispatches before templates
         raise ResourceNotFoundError(id)
 
-    @server.resource(JSON_TEMPLATE_URI, name="term-json", title="Glossary entry (JSON)",
-                     mime_type="application/json", description="One entry as JSON (the define_term entry).")
+    @server.resource(
+        JSON_TEMPLATE_URI,
+        name="term-json",
+        title="Glossary entry (JSON)",
+        mime_type="application/json",
+        description="One entry as JSON (the define_term entry).",
+    )
     def _term_json(id: str) -> str:  # pragma: no cover
         raise ResourceNotFoundError(id)
 
@@ -551,8 +646,14 @@ def _embedded(service: GlossaryService, term: str) -> tuple[dict, Any]:
         hint = ", ".join(s.term for s in (result.ambiguous or result.suggestions)) or "none"
         raise MCPError(code=INVALID_PARAMS, message=f"No glossary entry for {term[:100]!r}; closest: {hint}")
     entry = service.glossary.by_id[result.entry.id]
-    block = {"type": "resource", "resource": {"uri": entry_uri(entry.id), "mimeType": "text/markdown",
-                                              "text": entry_markdown(service.glossary, entry)}}
+    block = {
+        "type": "resource",
+        "resource": {
+            "uri": entry_uri(entry.id),
+            "mimeType": "text/markdown",
+            "text": entry_markdown(service.glossary, entry),
+        },
+    }
     return block, entry
 
 
@@ -567,7 +668,9 @@ def _register_prompts(server: GlossaryMCPServer, service: GlossaryService) -> No
     @server.prompt(title="Explain a term")
     def explain_term(
         term: Annotated[str, Field(description="The glossary term to explain (name, acronym or alias).")],
-        audience: Annotated[str, Field(description="beginner, practitioner (default) or expert.")] = "practitioner",
+        audience: Annotated[
+            str, Field(description="beginner, practitioner (default) or expert.")
+        ] = "practitioner",
     ) -> list[dict]:
         """Explain one glossary term for an audience, grounded in its reviewed entry."""
         term = prompt_term(term)
@@ -576,7 +679,9 @@ def _register_prompts(server: GlossaryMCPServer, service: GlossaryService) -> No
         block, entry = _embedded(service, term)
         formula_hint = (
             " The entry has a formula: walk through it, and if you quote numbers, compute them with the "
-            f"evaluate_formula tool (term '{entry.id}') rather than by hand." if entry.formula else ""
+            f"evaluate_formula tool (term '{entry.id}') rather than by hand."
+            if entry.formula
+            else ""
         )
         text = (
             f"Explain {entry.term} to {AUDIENCE_STYLE[audience]}. Ground the explanation in the glossary entry "
@@ -619,14 +724,22 @@ def _register_prompts(server: GlossaryMCPServer, service: GlossaryService) -> No
             raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
         if not result.has_formula or result.entry is None:
             available = ", ".join(f.term for f in result.formulas_available) or "none"
-            raise MCPError(code=INVALID_PARAMS,
-                           message=f"{term[:100]!r} has no formula in the glossary; formulas: {available}")
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message=f"{term[:100]!r} has no formula in the glossary; formulas: {available}",
+            )
         block, entry = _embedded(service, result.entry.id)
-        focus = (f" Focus on {result.variable.symbol}: what it stands for, where it enters the formula and how "
-                 "changing it changes the result." if result.variable else " Explain every symbol of its legend.")
-        text = (f"Walk through the formula of {entry.term} step by step, using only the glossary entry below as "
-                f"ground truth, and cite it as {entry_uri(entry.id)}.{focus} If you show numbers, compute them "
-                f"with the evaluate_formula tool (term '{entry.id}') rather than by hand.")
+        focus = (
+            f" Focus on {result.variable.symbol}: what it stands for, where it enters the formula and how "
+            "changing it changes the result."
+            if result.variable
+            else " Explain every symbol of its legend."
+        )
+        text = (
+            f"Walk through the formula of {entry.term} step by step, using only the glossary entry below as "
+            f"ground truth, and cite it as {entry_uri(entry.id)}.{focus} If you show numbers, compute them "
+            f"with the evaluate_formula tool (term '{entry.id}') rather than by hand."
+        )
         return [{"role": "user", "content": block}, {"role": "user", "content": text}]
 
 
@@ -657,7 +770,9 @@ def _register_completions(server: GlossaryMCPServer, service: GlossaryService) -
             elif argument.name == "symbol":
                 # The symbols of the formula of the term already chosen (the client sends it in context).
                 chosen = ((getattr(context, "arguments", None) or {}).get("term") or "")[:MAX_TERM_CHARS]
-                values = [v for v in _formula_symbols(service, chosen) if fold(v).startswith(fold(value).strip())]
+                values = [
+                    v for v in _formula_symbols(service, chosen) if fold(v).startswith(fold(value).strip())
+                ]
                 total = len(values)
             else:
                 return None

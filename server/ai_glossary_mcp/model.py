@@ -19,7 +19,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
 # The built-in relation types every pack may use, each with the inverse the loader adds on the other
 # entry and a phrase used to explain the edge in one line. A pack may declare further types in its
 # pack.yaml (`relation_types:`); categories are declared by each pack (`categories:`), never fixed here.
@@ -59,8 +58,15 @@ RELATION_PHRASES: dict[str, str] = {
 }
 # Of the built-in types only these are written by curators; their inverses are derived.
 AUTHORED_RELATIONS: tuple[str, ...] = (
-    "variant-of", "builds-on", "part-of", "uses", "mitigates", "measures", "alternative-to",
-    "contrasts-with", "see-also",
+    "variant-of",
+    "builds-on",
+    "part-of",
+    "uses",
+    "mitigates",
+    "measures",
+    "alternative-to",
+    "contrasts-with",
+    "see-also",
 )
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -88,10 +94,13 @@ class Relation(BaseModel):
 
     model_config = _STRICT
     id: str = Field(pattern=ID_PATTERN, description="Id of the related entry.")
-    relation: str = Field(pattern=ID_PATTERN, max_length=60,
-                          description="How this entry relates to the other one: a built-in type "
-                                      "(variant-of, builds-on, part-of, uses, mitigates, measures, alternative-to, "
-                                      "contrasts-with, see-also) or one its pack declares.")
+    relation: str = Field(
+        pattern=ID_PATTERN,
+        max_length=60,
+        description="How this entry relates to the other one: a built-in type "
+        "(variant-of, builds-on, part-of, uses, mitigates, measures, alternative-to, "
+        "contrasts-with, see-also) or one its pack declares.",
+    )
     note: str | None = Field(default=None, max_length=200, description="One line saying why.")
 
     _check_note = field_validator("note")(lambda cls, v: v if v is None else _one_line(v))
@@ -101,7 +110,9 @@ class Variable(BaseModel):
     """One symbol of a formula's legend."""
 
     model_config = _STRICT
-    symbol: str = Field(min_length=1, max_length=80, description="The symbol(s) in Unicode, as the legend writes them.")
+    symbol: str = Field(
+        min_length=1, max_length=80, description="The symbol(s) in Unicode, as the legend writes them."
+    )
     latex: str = Field(min_length=1, max_length=200, description="The same symbol(s) in LaTeX.")
     meaning: str = Field(min_length=1, max_length=600, description="The legend bullet, verbatim.")
 
@@ -158,7 +169,9 @@ class Formula(BaseModel):
     model_config = _STRICT
     latex: str = Field(min_length=1, max_length=4000, description="Complete LaTeX source (must parse).")
     text: str = Field(min_length=1, max_length=2000, description="Faithful Unicode plain-text rendering.")
-    reading: str | None = Field(default=None, max_length=2000, description="2-5 sentences walking through it.")
+    reading: str | None = Field(
+        default=None, max_length=2000, description="2-5 sentences walking through it."
+    )
     variables: tuple[Variable, ...] = Field(default=(), description="One per variable bullet of the legend.")
     notes: tuple[str, ...] = Field(default=(), description="Legend bullets that explain rather than define.")
     example: WorkedExample | None = Field(default=None, description="A worked example for evaluate_formula.")
@@ -174,21 +187,34 @@ class Entry(BaseModel):
     """One glossary entry, exactly as a YAML file holds it."""
 
     model_config = _STRICT
-    id: str = Field(pattern=ID_PATTERN, max_length=80, description="Stable URL-safe slug; equals the file name.")
+    id: str = Field(
+        pattern=ID_PATTERN, max_length=80, description="Stable URL-safe slug; equals the file name."
+    )
     term: str = Field(min_length=1, max_length=200, description="Canonical name.")
     acronym: str | None = Field(default=None, min_length=1, max_length=30)
     aliases: tuple[str, ...] = Field(default=(), description="Real alternative names people type.")
-    misspellings: tuple[str, ...] = Field(default=(), description="Spellings that resolve to the entry but are "
-                                          "never shown (SKOS hiddenLabel).")
-    do_not_use: tuple[str, ...] = Field(default=(), description="Names the source deprecates; shown as "
-                                        "'do not use', never resolved.")
-    examples: tuple[str, ...] = Field(default=(), description="Named instances of the concept (a model, a "
-                                      "library, one method of the kind): never resolved as the entry, answered "
-                                      "as 'an example of' it.")
-    category: str | None = Field(default=None, pattern=ID_PATTERN, max_length=60,
-                                 description="One of the categories its pack declares, or none.")
+    misspellings: tuple[str, ...] = Field(
+        default=(), description="Spellings that resolve to the entry but are never shown (SKOS hiddenLabel)."
+    )
+    do_not_use: tuple[str, ...] = Field(
+        default=(), description="Names the source deprecates; shown as 'do not use', never resolved."
+    )
+    examples: tuple[str, ...] = Field(
+        default=(),
+        description="Named instances of the concept (a model, a "
+        "library, one method of the kind): never resolved as the entry, answered "
+        "as 'an example of' it.",
+    )
+    category: str | None = Field(
+        default=None,
+        pattern=ID_PATTERN,
+        max_length=60,
+        description="One of the categories its pack declares, or none.",
+    )
     tags: tuple[str, ...] = Field(default=())
-    definition: str = Field(min_length=1, max_length=5000, description="The definition, verbatim from the source.")
+    definition: str = Field(
+        min_length=1, max_length=5000, description="The definition, verbatim from the source."
+    )
     related: tuple[Relation, ...] = Field(default=())
     formula: Formula | None = None
     read_more: tuple[ReadMore, ...] = Field(default=())
@@ -241,7 +267,8 @@ class Pack(BaseModel):
     description: str = Field(min_length=1, max_length=2000)
     categories: dict[str, str] = Field(default_factory=dict, description="Category id -> human label.")
     relation_types: dict[str, RelationType] = Field(
-        default_factory=dict, description="Relation types beyond the built-in ones, by name.")
+        default_factory=dict, description="Relation types beyond the built-in ones, by name."
+    )
 
     @field_validator("categories")
     @classmethod
@@ -259,12 +286,16 @@ class Pack(BaseModel):
     def _relation_types_are_closed(cls, v: dict[str, RelationType]) -> dict[str, RelationType]:
         for name, decl in v.items():
             if not re.fullmatch(ID_PATTERN, name) or len(name) > 60:
-                raise ValueError(f"relation type {name!r} must be lowercase kebab-case (at most 60 characters)")
+                raise ValueError(
+                    f"relation type {name!r} must be lowercase kebab-case (at most 60 characters)"
+                )
             if name in RELATION_INVERSES:
                 raise ValueError(f"relation type {name!r} is built in; declare only new types")
             if decl.inverse != name and decl.inverse not in v:
-                raise ValueError(f"relation type {name!r} has inverse {decl.inverse!r}, which is not declared "
-                                 "(declare it too, or make the type its own inverse)")
+                raise ValueError(
+                    f"relation type {name!r} has inverse {decl.inverse!r}, which is not declared "
+                    "(declare it too, or make the type its own inverse)"
+                )
         return deep_freeze(v)
 
 

@@ -55,7 +55,9 @@ _BRITISH_WORDS = {
     "programme": "program",
     "analyse": "analyze",
 }
-_OUR_WORDS = frozenset({"behaviour", "behaviours", "colour", "colours", "favour", "labour", "neighbour", "neighbours"})
+_OUR_WORDS = frozenset(
+    {"behaviour", "behaviours", "colour", "colours", "favour", "labour", "neighbour", "neighbours"}
+)
 
 
 def _americanise(word: str) -> str:
@@ -145,7 +147,21 @@ def compact_key(text: str) -> str:
     return name_key(text).replace(" ", "")
 
 
-_SUFFIXES = ("ational", "ization", "ations", "ation", "ness", "ments", "ment", "ings", "ing", "ed", "ies", "es", "s")
+_SUFFIXES = (
+    "ational",
+    "ization",
+    "ations",
+    "ation",
+    "ness",
+    "ments",
+    "ment",
+    "ings",
+    "ing",
+    "ed",
+    "ies",
+    "es",
+    "s",
+)
 
 
 @_cached_when_short(32768, CACHED_WORD_CHARS)
@@ -164,11 +180,113 @@ def stem(word: str) -> str:
 
 
 STOP_WORDS = frozenset(
-    """a an the of and or to in on for by with as at from is are be been being was were it its this that these
-    those which what who whom how why when where do does did can could should would will may might than then
-    so such not no into over under about via per each all any both more most other some own same too very
-    just also only i me my we our you your they them their he she his her there here up out if but because
-    while during before after between through without within against among until""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "and",
+        "or",
+        "to",
+        "in",
+        "on",
+        "for",
+        "by",
+        "with",
+        "as",
+        "at",
+        "from",
+        "is",
+        "are",
+        "be",
+        "been",
+        "being",
+        "was",
+        "were",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "which",
+        "what",
+        "who",
+        "whom",
+        "how",
+        "why",
+        "when",
+        "where",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "may",
+        "might",
+        "than",
+        "then",
+        "so",
+        "such",
+        "not",
+        "no",
+        "into",
+        "over",
+        "under",
+        "about",
+        "via",
+        "per",
+        "each",
+        "all",
+        "any",
+        "both",
+        "more",
+        "most",
+        "other",
+        "some",
+        "own",
+        "same",
+        "too",
+        "very",
+        "just",
+        "also",
+        "only",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "they",
+        "them",
+        "their",
+        "he",
+        "she",
+        "his",
+        "her",
+        "there",
+        "here",
+        "up",
+        "out",
+        "if",
+        "but",
+        "because",
+        "while",
+        "during",
+        "before",
+        "after",
+        "between",
+        "through",
+        "without",
+        "within",
+        "against",
+        "among",
+        "until",
+    ]
 )
 
 

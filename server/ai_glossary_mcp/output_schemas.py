@@ -70,7 +70,9 @@ def _walk(node: Any, defs: dict[str, Any], stack: tuple[str, ...]) -> Any:
         if key == "title":
             continue
         if key in _SCHEMA_MAPS and isinstance(value, dict):
-            out[key] = {name: _walk(sub, defs, stack) for name, sub in value.items()} if key != "$defs" else value
+            out[key] = (
+                {name: _walk(sub, defs, stack) for name, sub in value.items()} if key != "$defs" else value
+            )
         elif key in _SCHEMA_VALUES and isinstance(value, dict):
             out[key] = _walk(value, defs, stack)
         elif key in _SCHEMA_LISTS and isinstance(value, list):

@@ -57,8 +57,13 @@ def snapshot(pack_dirs: Sequence[Path]) -> Snapshot:
 
 
 class Reloader:
-    def __init__(self, service: GlossaryService, pack_dirs: Sequence[Path],
-                 on_change: Callable[[], Awaitable[None]] | None = None, interval: float = 1.0):
+    def __init__(
+        self,
+        service: GlossaryService,
+        pack_dirs: Sequence[Path],
+        on_change: Callable[[], Awaitable[None]] | None = None,
+        interval: float = 1.0,
+    ):
         self.service = service
         self.pack_dirs = list(pack_dirs)
         self.on_change = on_change
@@ -78,8 +83,12 @@ class Reloader:
             self.retry_delay = min(RETRY_MAX, self.retry_delay * 2)
         self.retry_at = time.monotonic() + self.retry_delay
         if problem != self._last_problem:
-            logger.error("reload rejected; still serving the last good glossary (%s); retrying in %.0f s. %s",
-                         self.service.glossary.content_hash, self.retry_delay, problem)
+            logger.error(
+                "reload rejected; still serving the last good glossary (%s); retrying in %.0f s. %s",
+                self.service.glossary.content_hash,
+                self.retry_delay,
+                problem,
+            )
         else:
             logger.debug("reload still rejected; next retry in %.0f s", self.retry_delay)
         self._last_problem = problem

@@ -52,7 +52,9 @@ def entry_markdown(glossary: Glossary, entry: Entry) -> str:
         for edge in edges:
             other = glossary.by_id[edge.target]
             note = f": {edge.note}" if edge.note else ""
-            lines.append(f"- {glossary.vocabulary.phrase(edge.relation)} [{other.term}]({entry_uri(other.id)}){note}")
+            lines.append(
+                f"- {glossary.vocabulary.phrase(edge.relation)} [{other.term}]({entry_uri(other.id)}){note}"
+            )
         lines.append("")
     if entry.read_more:
         lines += ["## Read more", ""]
@@ -89,8 +91,14 @@ def about(glossary: Glossary, version: str) -> dict:
     return {
         "server": {"name": "ai-glossary-mcp", "version": version},
         "packs": [
-            {"name": p.pack.name, "title": p.pack.title, "version": p.pack.version, "source": p.pack.source,
-             "license": p.pack.license, "entries": p.entry_count}
+            {
+                "name": p.pack.name,
+                "title": p.pack.title,
+                "version": p.pack.version,
+                "source": p.pack.source,
+                "license": p.pack.license,
+                "entries": p.entry_count,
+            }
             for p in glossary.packs
         ],
         "counts": glossary.counts(),

@@ -45,7 +45,9 @@ class Suggestion(_Result):
 class RelatedLink(_Result):
     id: str
     term: str
-    relation: str = Field(description="Relation type, from this entry's point of view (e.g. variant-of, uses).")
+    relation: str = Field(
+        description="Relation type, from this entry's point of view (e.g. variant-of, uses)."
+    )
     note: str | None = None
 
 
@@ -61,7 +63,9 @@ class FormulaOut(_Result):
     variables: list[VariableOut]
     notes: list[str]
     reading: str | None = Field(default=None, description="The formula walked through in words.")
-    mathml: str | None = Field(default=None, description="MathML rendering of the LaTeX (explain_formula with include_mathml).")
+    mathml: str | None = Field(
+        default=None, description="MathML rendering of the LaTeX (explain_formula with include_mathml)."
+    )
 
 
 class ReadMoreOut(_Result):
@@ -75,8 +79,11 @@ class EntryFull(_Result):
     acronym: str | None
     aliases: list[str]
     do_not_use: list[str] = Field(default_factory=list, description="Deprecated names: do not use them.")
-    examples: list[str] = Field(default_factory=list, description="Named instances of this concept (models, "
-                                "libraries, methods of the kind); not names for it.")
+    examples: list[str] = Field(
+        default_factory=list,
+        description="Named instances of this concept (models, "
+        "libraries, methods of the kind); not names for it.",
+    )
     category: str | None
     tags: list[str]
     definition: str
@@ -111,8 +118,11 @@ class DefineResult(_Result):
     ambiguous: list[Suggestion] = Field(
         default_factory=list, description="Entries that fit the query equally well; ask which one was meant."
     )
-    note: str | None = Field(default=None, description="Why the term was not found, when the glossary knows "
-                             "(e.g. it names an example of the first suggestion, not a name for it).")
+    note: str | None = Field(
+        default=None,
+        description="Why the term was not found, when the glossary knows "
+        "(e.g. it names an example of the first suggestion, not a name for it).",
+    )
 
     def linked_ids(self) -> list[str]:
         return [self.entry.id] if self.entry is not None else []
@@ -161,7 +171,9 @@ class ListResult(_Result):
 class RelatedHit(_Result):
     id: str
     term: str
-    relation: str = Field(description="Curated relation type, or 'mentions' / 'mentioned-by' / 'same-category'.")
+    relation: str = Field(
+        description="Curated relation type, or 'mentions' / 'mentioned-by' / 'same-category'."
+    )
     why: str = Field(description="One line explaining the connection.")
     score: float
 
@@ -181,7 +193,9 @@ class FormulaResult(_Result):
     entry: EntryRef | None = None
     has_formula: bool = False
     formula: FormulaOut | None = None
-    variable: VariableOut | None = Field(default=None, description="The legend entry matching `symbol`, if asked.")
+    variable: VariableOut | None = Field(
+        default=None, description="The legend entry matching `symbol`, if asked."
+    )
     formulas_available: list[EntryRef] = Field(
         default_factory=list, description="Entries that do have a formula (when this one has none)."
     )
@@ -201,8 +215,12 @@ class DirectRelation(_Result):
 class CompareResult(_Result):
     entries: list[EntryBrief]
     categories: dict[str, str | None] = Field(description="Entry id -> category (null when it has none).")
-    relations: list[DirectRelation] = Field(description="Direct curated relations among the compared entries.")
-    shared_neighbours: list[EntryRef] = Field(description="Entries related to at least two of the compared ones.")
+    relations: list[DirectRelation] = Field(
+        description="Direct curated relations among the compared entries."
+    )
+    shared_neighbours: list[EntryRef] = Field(
+        description="Entries related to at least two of the compared ones."
+    )
     not_found: list[DefineResult] = Field(default_factory=list, description="Inputs that did not resolve.")
 
     def linked_ids(self) -> list[str]:
@@ -248,5 +266,14 @@ class EvaluationResult(_Result):
 
 
 # Every tool's result class: their output schemas are derived into output_schemas.json by `make schema`.
-TOOL_RESULTS: tuple[type[_Result], ...] = (DefineResult, DefineManyResult, SearchResult, ListResult, RelatedResult,
-                                           FormulaResult, EvaluationResult, CompareResult, MentionsResult)
+TOOL_RESULTS: tuple[type[_Result], ...] = (
+    DefineResult,
+    DefineManyResult,
+    SearchResult,
+    ListResult,
+    RelatedResult,
+    FormulaResult,
+    EvaluationResult,
+    CompareResult,
+    MentionsResult,
+)

@@ -36,12 +36,14 @@ def sdk_version() -> tuple[int, ...]:
 def check_sdk() -> None:
     low, high = SUPPORTED
     if not low <= sdk_version() < high:
-        raise RuntimeError(f"ai-glossary-mcp needs mcp >={'.'.join(map(str, low))},<{'.'.join(map(str, high))}; "
-                           f"installed: {version('mcp')}")
+        raise RuntimeError(
+            f"ai-glossary-mcp needs mcp >={'.'.join(map(str, low))},<{'.'.join(map(str, high))}; "
+            f"installed: {version('mcp')}"
+        )
 
 
 def lowlevel(server: Any) -> Any:
-    return server._lowlevel_server  # noqa: SLF001 - no public accessor in mcp 2.3
+    return server._lowlevel_server
 
 
 async def serve_streams(server: Any, read_stream: Any, write_stream: Any) -> None:

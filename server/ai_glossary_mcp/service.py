@@ -42,8 +42,8 @@ from .results import (
     ListItem,
     ListResult,
     MatchInfo,
-    MentionedEntry,
     Mention,
+    MentionedEntry,
     MentionsResult,
     ReadMoreOut,
     RelatedHit,
@@ -69,6 +69,8 @@ Detail = Literal["brief", "full"]
 # one regex scan instead of a category lookup per character (20,000 of them for find_terms_in_text).
 _BAD_IN_LINE = re.compile(f"[{CONTROL_CHARACTERS}\ud800-\udfff]")
 _BAD_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # tab, LF, CR allowed
+
+
 def check_text(value: Any, name: str, max_chars: int = MAX_TERM_CHARS, multiline: bool = False) -> str:
     """A usable string argument, or InvalidArgument saying what to send."""
     if not isinstance(value, str):
@@ -79,7 +81,9 @@ def check_text(value: Any, name: str, max_chars: int = MAX_TERM_CHARS, multiline
     if bad is not None:
         ch = bad.group()
         if unicodedata.category(ch) == "Cs":
-            raise InvalidArgument(f"`{name}` contains an unpaired surrogate (invalid Unicode); send valid UTF-8 text")
+            raise InvalidArgument(
+                f"`{name}` contains an unpaired surrogate (invalid Unicode); send valid UTF-8 text"
+            )
         raise InvalidArgument(
             f"`{name}` contains a control character (U+{ord(ch):04X}); send plain text"
             + ("" if multiline else " on one line")
@@ -134,12 +138,15 @@ def encode_cursor(offset: int, signature: str) -> str:
     raw = json.dumps({"o": offset, "f": signature}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
+
 def decode_cursor(cursor: Any, signature: str) -> int:
     """The offset in a cursor from encode_cursor for the same listing, or InvalidArgument."""
     if cursor in ("", None):
         return 0
-    bad = InvalidArgument("`cursor` is not one this server issued; pass the `next_cursor` of the previous "
-                          "page unchanged, or '' to start from the beginning")
+    bad = InvalidArgument(
+        "`cursor` is not one this server issued; pass the `next_cursor` of the previous "
+        "page unchanged, or '' to start from the beginning"
+    )
     if not isinstance(cursor, str) or len(cursor) > 200:
         raise bad
     try:
@@ -150,8 +157,10 @@ def decode_cursor(cursor: Any, signature: str) -> int:
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0 or offset > 10_000_000:
         raise bad
     if sig != signature:
-        raise InvalidArgument("`cursor` belongs to a listing with other filters (letter/category); "
-                              "keep the same filters or start again with cursor ''")
+        raise InvalidArgument(
+            "`cursor` belongs to a listing with other filters (letter/category); "
+            "keep the same filters or start again with cursor ''"
+        )
     return offset
 
 
@@ -176,8 +185,13 @@ def formula_out(entry: Entry, with_mathml: bool = False) -> FormulaOut | None:
 
 
 def entry_brief(entry: Entry) -> EntryBrief:
-    return EntryBrief(id=entry.id, term=entry.term, acronym=entry.acronym, definition=entry.definition,
-                      uri=entry_uri(entry.id))
+    return EntryBrief(
+        id=entry.id,
+        term=entry.term,
+        acronym=entry.acronym,
+        definition=entry.definition,
+        uri=entry_uri(entry.id),
+    )
 
 
 def entry_full(glossary: Glossary, entry: Entry) -> EntryFull:
@@ -209,12 +223,49 @@ def _suggestions(pairs: tuple[tuple[Entry, float], ...] | list[tuple[Entry, floa
 
 # -- symbols in formula legends ------------------------------------------------
 _GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "zeta": "ζ",
-    "eta": "η", "theta": "θ", "vartheta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν",
-    "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "varphi": "φ", "chi": "χ",
-    "psi": "ψ", "omega": "ω", "odot": "⊙", "infty": "∞", "inf": "∞", "sum": "σ", "cdot": "·",
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "varepsilon": "ε",
+    "zeta": "ζ",
+    "eta": "η",
+    "theta": "θ",
+    "vartheta": "θ",
+    "iota": "ι",
+    "kappa": "κ",
+    "lambda": "λ",
+    "mu": "μ",
+    "nu": "ν",
+    "xi": "ξ",
+    "pi": "π",
+    "rho": "ρ",
+    "sigma": "σ",
+    "tau": "τ",
+    "phi": "φ",
+    "varphi": "φ",
+    "chi": "χ",
+    "psi": "ψ",
+    "omega": "ω",
+    "odot": "⊙",
+    "infty": "∞",
+    "inf": "∞",
+    "sum": "σ",
+    "cdot": "·",
 }
-_DROP_COMMANDS = {"hat", "text", "mathrm", "mathbb", "mathcal", "operatorname", "left", "right", "tilde", "bar"}
+_DROP_COMMANDS = {
+    "hat",
+    "text",
+    "mathrm",
+    "mathbb",
+    "mathcal",
+    "operatorname",
+    "left",
+    "right",
+    "tilde",
+    "bar",
+}
 _SYMBOL_TOKEN = re.compile(r"\\?[A-Za-z]+|[^\sA-Za-z]")
 
 
@@ -225,9 +276,7 @@ def symbol_form(symbol: str) -> str:
         word = token.lstrip("\\")
         if word.lower() in _GREEK and (token.startswith("\\") or len(word) > 1):
             out.append(_GREEK[word.lower()])
-        elif token.startswith("\\") and word in _DROP_COMMANDS:
-            continue
-        elif token in "{}_^\\ ":
+        elif (token.startswith("\\") and word in _DROP_COMMANDS) or token in "{}_^\\ ":
             continue
         else:
             out.append(token)
@@ -262,13 +311,20 @@ class GlossaryService:
         if res.entry is None:
             note = None
             if res.example_of is not None:
-                note = (f"{query!r} is an example of {res.example_of.term} ({res.example_of.id}), not a name for "
-                        "it; the glossary has no entry of its own for it")
-            return DefineResult(found=False, suggestions=_suggestions(res.suggestions),
-                                ambiguous=_suggestions(res.ambiguous), note=note)
+                note = (
+                    f"{query!r} is an example of {res.example_of.term} ({res.example_of.id}), not a name for "
+                    "it; the glossary has no entry of its own for it"
+                )
+            return DefineResult(
+                found=False,
+                suggestions=_suggestions(res.suggestions),
+                ambiguous=_suggestions(res.ambiguous),
+                note=note,
+            )
         entry = entry_full(index.glossary, res.entry) if detail == "full" else entry_brief(res.entry)
-        return DefineResult(found=True, entry=entry,
-                            match=MatchInfo(kind=res.kind, score=res.score, query=query))  # type: ignore[arg-type]
+        return DefineResult(
+            found=True, entry=entry, match=MatchInfo(kind=res.kind, score=res.score, query=query)
+        )  # type: ignore[arg-type]
 
     def define(self, term: Any, detail: Any = "full") -> DefineResult:
         return self._define(self.index, term, check_detail(detail))
@@ -298,18 +354,30 @@ class GlossaryService:
             query=q,
             category=cat,
             results=[
-                SearchHit(id=e.id, term=e.term, acronym=e.acronym, score=s,
-                          snippet=lookup.snippet(e, q, wanted=wanted), uri=entry_uri(e.id))
+                SearchHit(
+                    id=e.id,
+                    term=e.term,
+                    acronym=e.acronym,
+                    score=s,
+                    snippet=lookup.snippet(e, q, wanted=wanted),
+                    uri=entry_uri(e.id),
+                )
                 for e, s in hits
             ],
         )
 
-    def list_terms(self, letter: Any = "", category: Any = "", cursor: Any = "", limit: Any = 50) -> ListResult:
+    def list_terms(
+        self, letter: Any = "", category: Any = "", cursor: Any = "", limit: Any = 50
+    ) -> ListResult:
         if not isinstance(letter, str) or len(letter.strip()) > 1:
-            raise InvalidArgument("`letter` must be a single letter A-Z, '#' for digits/symbols, or '' for all")
+            raise InvalidArgument(
+                "`letter` must be a single letter A-Z, '#' for digits/symbols, or '' for all"
+            )
         letter = letter.strip().upper()
         if letter and not (("A" <= letter <= "Z") or letter == "#"):
-            raise InvalidArgument("`letter` must be a single letter A-Z, '#' for digits/symbols, or '' for all")
+            raise InvalidArgument(
+                "`letter` must be a single letter A-Z, '#' for digits/symbols, or '' for all"
+            )
         cat = check_category(category, self.index.categories)
         n = check_limit(limit, "limit", 1, 200)
         index = self.index
@@ -320,8 +388,14 @@ class GlossaryService:
         by_id = index.glossary.by_id
         return ListResult(
             terms=[
-                ListItem(id=i, term=by_id[i].term, acronym=by_id[i].acronym, category=by_id[i].category,
-                         pack=index.glossary.entry_pack[i], uri=entry_uri(i))
+                ListItem(
+                    id=i,
+                    term=by_id[i].term,
+                    acronym=by_id[i].acronym,
+                    category=by_id[i].category,
+                    pack=index.glossary.entry_pack[i],
+                    uri=entry_uri(i),
+                )
                 for i in page
             ],
             total=total,
@@ -335,15 +409,18 @@ class GlossaryService:
         index = self.index
         kinds = related_kinds(index.glossary.vocabulary)
         if relation not in ("", None) and relation not in kinds:
-            raise InvalidArgument(f"unknown relation {str(relation)[:60]!r}; use one of: {', '.join(kinds)}"
-                                  " (or '' for all)")
+            raise InvalidArgument(
+                f"unknown relation {str(relation)[:60]!r}; use one of: {', '.join(kinds)} (or '' for all)"
+            )
         res = lookup.resolve(index, query)
         if res.entry is None:
             return RelatedResult(found=False, suggestions=_suggestions(res.suggestions or res.ambiguous))
         hits = self._related_hits(index, res.entry)
         if relation:
             hits = [h for h in hits if h.relation == relation]
-        return RelatedResult(found=True, entry=EntryRef(id=res.entry.id, term=res.entry.term), related=hits[:n])
+        return RelatedResult(
+            found=True, entry=EntryRef(id=res.entry.id, term=res.entry.term), related=hits[:n]
+        )
 
     def _related_hits(self, index: GlossaryIndex, entry: Entry) -> list[RelatedHit]:
         by_id = index.glossary.by_id
@@ -352,8 +429,15 @@ class GlossaryService:
         for rank, edge in enumerate(index.glossary.edges.get(entry.id, ())):
             other = by_id[edge.target]
             score = (1.0 if not edge.inferred else 0.95) - 0.001 * rank
-            hits.append(RelatedHit(id=other.id, term=other.term, relation=edge.relation,
-                                   why=edge.why(entry.term, other.term), score=round(score, 3)))
+            hits.append(
+                RelatedHit(
+                    id=other.id,
+                    term=other.term,
+                    relation=edge.relation,
+                    why=edge.why(entry.term, other.term),
+                    score=round(score, 3),
+                )
+            )
             taken.add(other.id)
         mentions = lookup.definition_mentions(index, entry)
         mentioned_by = self._mentioned_by(index, entry)
@@ -368,8 +452,9 @@ class GlossaryService:
                 kind, why = "mentioned-by", f"The definition of {other.term} mentions {entry.term}"
             if both:
                 why = f"{entry.term} and {other.term} mention each other in their definitions"
-            hits.append(RelatedHit(id=other.id, term=other.term, relation=kind, why=why,
-                                   score=0.8 if both else 0.7))
+            hits.append(
+                RelatedHit(id=other.id, term=other.term, relation=kind, why=why, score=0.8 if both else 0.7)
+            )
             taken.add(other_id)
         if entry.category is None:
             return hits
@@ -380,8 +465,15 @@ class GlossaryService:
             other = index.entries[doc]
             shared = [t for t in dict.fromkeys(search_tokens(other.definition)) if t in wanted][:4]
             why = f"Also in {label}" + (f"; both discuss {', '.join(shared)}" if shared else "")
-            hits.append(RelatedHit(id=other.id, term=other.term, relation="same-category", why=why,
-                                   score=round(0.2 + 0.4 * sim, 3)))
+            hits.append(
+                RelatedHit(
+                    id=other.id,
+                    term=other.term,
+                    relation="same-category",
+                    why=why,
+                    score=round(0.2 + 0.4 * sim, 3),
+                )
+            )
         return hits
 
     @staticmethod
@@ -422,18 +514,27 @@ class GlossaryService:
         index = self.index
         res = lookup.resolve(index, query)
         if res.entry is None:
-            return FormulaResult(found=False, suggestions=_suggestions(res.suggestions or res.ambiguous),
-                                 formulas_available=self.formulas_available(index))
+            return FormulaResult(
+                found=False,
+                suggestions=_suggestions(res.suggestions or res.ambiguous),
+                formulas_available=self.formulas_available(index),
+            )
         entry = res.entry
         ref = EntryRef(id=entry.id, term=entry.term)
         if entry.formula is None:
-            return FormulaResult(found=True, entry=ref, has_formula=False,
-                                 formulas_available=self.formulas_available(index))
+            return FormulaResult(
+                found=True, entry=ref, has_formula=False, formulas_available=self.formulas_available(index)
+            )
         variable = None
         if symbol:
             variable = self._find_variable(entry, symbol)
-        return FormulaResult(found=True, entry=ref, has_formula=True, formula=formula_out(entry, with_mathml=include_mathml),
-                             variable=variable)
+        return FormulaResult(
+            found=True,
+            entry=ref,
+            has_formula=True,
+            formula=formula_out(entry, with_mathml=include_mathml),
+            variable=variable,
+        )
 
     @staticmethod
     def _find_variable(entry: Entry, symbol: str) -> VariableOut:
@@ -445,7 +546,9 @@ class GlossaryService:
             if wanted in forms:
                 return VariableOut(symbol=v.symbol, latex=v.latex, meaning=v.meaning)
         known = "; ".join(v.symbol for v in entry.formula.variables)
-        raise InvalidArgument(f"symbol {symbol!r} is not in the legend of {entry.term}; its symbols are: {known}")
+        raise InvalidArgument(
+            f"symbol {symbol!r} is not in the legend of {entry.term}; its symbols are: {known}"
+        )
 
     def evaluate(self, term: Any, inputs: Any) -> EvaluationResult:
         from .formula_eval import EVALUATORS, FormulaInputError, evaluate
@@ -459,9 +562,13 @@ class GlossaryService:
         res = lookup.resolve(index, query)
         names = ", ".join(f"{e.id}" for e in index.glossary.formula_entries if e.id in EVALUATORS)
         if res.entry is None:
-            raise InvalidArgument(f"no glossary entry matches {query!r}; formulas that can be evaluated: {names}")
+            raise InvalidArgument(
+                f"no glossary entry matches {query!r}; formulas that can be evaluated: {names}"
+            )
         if res.entry.id not in EVALUATORS or res.entry.formula is None:
-            raise InvalidArgument(f"{res.entry.term} has no formula to evaluate; formulas that can be evaluated: {names}")
+            raise InvalidArgument(
+                f"{res.entry.term} has no formula to evaluate; formulas that can be evaluated: {names}"
+            )
         try:
             evaluation = evaluate(res.entry.id, inputs)
         except FormulaInputError as exc:
@@ -497,11 +604,19 @@ class GlossaryService:
             for edge in index.glossary.edges.get(e.id, ()):
                 if edge.target in ids:
                     if not edge.inferred:
-                        relations.append(DirectRelation(source=e.id, target=edge.target, relation=edge.relation,
-                                                        why=edge.why(e.term, by_id[edge.target].term)))
+                        relations.append(
+                            DirectRelation(
+                                source=e.id,
+                                target=edge.target,
+                                relation=edge.relation,
+                                why=edge.why(e.term, by_id[edge.target].term),
+                            )
+                        )
                 else:
                     neighbours[edge.target].add(e.id)
-        shared = sorted((t for t, s in neighbours.items() if len(s) >= 2), key=lambda t: (-len(neighbours[t]), t))
+        shared = sorted(
+            (t for t, s in neighbours.items() if len(s) >= 2), key=lambda t: (-len(neighbours[t]), t)
+        )
         return CompareResult(
             entries=[entry_brief(e) for e in found],
             categories={e.id: e.category for e in found},
@@ -517,9 +632,21 @@ class GlossaryService:
         by_id = index.glossary.by_id
         spots = lookup.spot_names(index, raw)
         del body
-        mentions = [Mention(id=s.entry_id, term=by_id[s.entry_id].term, start=s.start, end=s.end,
-                            surface=raw[s.start : s.end]) for s in spots]
+        mentions = [
+            Mention(
+                id=s.entry_id,
+                term=by_id[s.entry_id].term,
+                start=s.start,
+                end=s.end,
+                surface=raw[s.start : s.end],
+            )
+            for s in spots
+        ]
         distinct = list(dict.fromkeys(s.entry_id for s in spots))
-        entries = [MentionedEntry(id=i, term=by_id[i].term, definition=first_sentence(by_id[i].definition),
-                                  uri=entry_uri(i)) for i in distinct]
+        entries = [
+            MentionedEntry(
+                id=i, term=by_id[i].term, definition=first_sentence(by_id[i].definition), uri=entry_uri(i)
+            )
+            for i in distinct
+        ]
         return MentionsResult(mentions=mentions, entries=entries)

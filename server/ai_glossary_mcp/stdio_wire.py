@@ -35,9 +35,9 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import anyio
 import mcp_types
@@ -108,7 +108,9 @@ def classify(line: bytes) -> tuple[SessionMessage | None, list[JSONRPCError]]:
     except ValidationError as exc:
         rejection = exc
     text = line.decode("utf-8", errors="replace")
-    if len(text) != len(line) or "\ufffd" in text:  # invalid UTF-8 inside a string: serve it replaced, as before
+    if (
+        len(text) != len(line) or "\ufffd" in text
+    ):  # invalid UTF-8 inside a string: serve it replaced, as before
         try:
             return SessionMessage(mcp_types.jsonrpc_message_adapter.validate_json(text, by_name=False)), []
         except ValidationError as exc:
@@ -117,14 +119,23 @@ def classify(line: bytes) -> tuple[SessionMessage | None, list[JSONRPCError]]:
         data = json.loads(text)
     except RecursionError:
         rid = scan_top_level_id(line)
-        return None, [_error(rid, INVALID_REQUEST, "Invalid Request: the message is nested too deeply to read")]
+        return None, [
+            _error(rid, INVALID_REQUEST, "Invalid Request: the message is nested too deeply to read")
+        ]
     except ValueError:
-        return None, [_error(None, PARSE_ERROR, "Parse error: the line is not valid JSON; send one JSON-RPC "
-                                                "message per line")]
+        return None, [
+            _error(
+                None,
+                PARSE_ERROR,
+                "Parse error: the line is not valid JSON; send one JSON-RPC message per line",
+            )
+        ]
     if isinstance(data, list):
         message = "Invalid Request: batches are not supported; send one message per line"
         ids = [rid for rid in map(readable_id, data) if rid is not None]
-        return None, [_error(rid, INVALID_REQUEST, message) for rid in ids] or [_error(None, INVALID_REQUEST, message)]
+        return None, [_error(rid, INVALID_REQUEST, message) for rid in ids] or [
+            _error(None, INVALID_REQUEST, message)
+        ]
     if not isinstance(data, dict):
         return None, [_error(None, INVALID_REQUEST, "Invalid Request: a message is a JSON object")]
     if "id" not in data and "method" in data:
@@ -137,9 +148,12 @@ def classify(line: bytes) -> tuple[SessionMessage | None, list[JSONRPCError]]:
 
 
 def oversize_reply(head: bytes, size: int) -> JSONRPCError:
-    return _error(scan_top_level_id(head), INVALID_REQUEST,
-                  f"Invalid Request: the message is over {MAX_LINE_BYTES // (1024 * 1024)} MiB "
-                  f"({size:,} bytes or more); it was discarded unread")
+    return _error(
+        scan_top_level_id(head),
+        INVALID_REQUEST,
+        f"Invalid Request: the message is over {MAX_LINE_BYTES // (1024 * 1024)} MiB "
+        f"({size:,} bytes or more); it was discarded unread",
+    )
 
 
 class InFlight:
@@ -191,11 +205,11 @@ class StdoutWriter:
         view = memoryview(data)
         try:
             while view:
-                view = view[os.write(self.fd, view):]
+                view = view[os.write(self.fd, view) :]
         except BlockingIOError:  # a descriptor someone else made non-blocking: finish the line blocking
             os.set_blocking(self.fd, True)
             while view:
-                view = view[os.write(self.fd, view):]
+                view = view[os.write(self.fd, view) :]
         except (BrokenPipeError, OSError):
             self.broken = True  # the client went away; keep draining answers so shutdown stays orderly
             logger.info("stdout is closed; the client has gone")
@@ -230,6 +244,7 @@ def _reader_for(fd: int) -> Callable[[], Awaitable[bytes]]:
         loop.add_reader(fd, lambda: None)
         loop.remove_reader(fd)
     except PermissionError:  # a regular file (`< requests.jsonl`): reads never block
+
         async def read_file() -> bytes:
             await anyio.lowlevel.checkpoint()
             return os.read(fd, READ_CHUNK)
@@ -306,7 +321,9 @@ class StdinLines:
                     piece = chunk[start:end]
                     start = end + 1
                     if skipping is not None:
-                        self.writer.write_message(oversize_reply(skipping[0], skipping[1] + len(piece)), settles=False)
+                        self.writer.write_message(
+                            oversize_reply(skipping[0], skipping[1] + len(piece)), settles=False
+                        )
                         skipping = None
                         continue
                     if pending:
@@ -315,7 +332,9 @@ class StdinLines:
                     else:
                         line = piece
                     if len(line) > MAX_LINE_BYTES:
-                        self.writer.write_message(oversize_reply(line[:ID_PEEK_BYTES], len(line)), settles=False)
+                        self.writer.write_message(
+                            oversize_reply(line[:ID_PEEK_BYTES], len(line)), settles=False
+                        )
                         continue
                     self._serve_line(line, out)
                 for message in out:
@@ -328,8 +347,11 @@ class StdinLines:
                 for message in out:
                     await send.send(message)
             if not await self.in_flight.wait_idle(self.eof_grace):
-                logger.warning("stdin closed with %d request(s) still unanswered after %.0f s; stopping",
-                               sum(self.in_flight.counts.values()), self.eof_grace)
+                logger.warning(
+                    "stdin closed with %d request(s) still unanswered after %.0f s; stopping",
+                    sum(self.in_flight.counts.values()),
+                    self.eof_grace,
+                )
 
 
 @contextmanager
@@ -357,8 +379,9 @@ def claimed_stdio() -> Iterator[tuple[int, int]]:
             os.close(fd)
 
 
-async def serve_lines(run_server: Callable[[Any, Any], Awaitable[None]], fd_in: int, fd_out: int,
-                      eof_grace: float = EOF_GRACE) -> None:
+async def serve_lines(
+    run_server: Callable[[Any, Any], Awaitable[None]], fd_in: int, fd_out: int, eof_grace: float = EOF_GRACE
+) -> None:
     """Drive `run_server(read_stream, write_stream)` (the SDK's serving loop) over the two descriptors."""
     in_flight = InFlight()
     writer = StdoutWriter(fd_out, in_flight)

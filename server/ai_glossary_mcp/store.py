@@ -28,10 +28,10 @@ import tempfile
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .glossary import Edge, PackInfo, heading
 from .index import GlossaryIndex, NameKey, Posting, Surface, indexed_variants, letter_of
@@ -92,8 +92,10 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
         "format": FORMAT,
         "content_hash": g.content_hash,
         "vocabulary": g.vocabulary.as_json(),
-        "packs": [{"pack": p.pack.model_dump(mode="json"), "directory": p.directory, "entry_count": p.entry_count}
-                  for p in g.packs],
+        "packs": [
+            {"pack": p.pack.model_dump(mode="json"), "directory": p.directory, "entry_count": p.entry_count}
+            for p in g.packs
+        ],
         "counts": g.counts(),
         "entry_count": len(g.entries),
         "max_name_words": index.max_name_words,
@@ -104,39 +106,70 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
     db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
     db.executemany(
         "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        ((pos, e.id, g.entry_pack[e.id], e.category, letter_of(heading(e)), e.formula is not None,
-          e.model_dump_json(), json.dumps([[x.target, x.relation, x.note, x.inferred] for x in g.edges.get(e.id, ())]))
-         for pos, e in enumerate(g.entries)),
+        (
+            (
+                pos,
+                e.id,
+                g.entry_pack[e.id],
+                e.category,
+                letter_of(heading(e)),
+                e.formula is not None,
+                e.model_dump_json(),
+                json.dumps([[x.target, x.relation, x.note, x.inferred] for x in g.edges.get(e.id, ())]),
+            )
+            for pos, e in enumerate(g.entries)
+        ),
     )
     for tbl, table in enumerate((index.raw_names, index.keys, index.compact_keys)):
-        db.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?, ?)",
-                       ((tbl, key, nk.entry_id, nk.kind, nk.text, nk.rank) for key, nk in table.items()))
+        db.executemany(
+            "INSERT INTO names VALUES (?, ?, ?, ?, ?, ?)",
+            ((tbl, key, nk.entry_id, nk.kind, nk.text, nk.rank) for key, nk in table.items()),
+        )
     # The name as written goes last: it is the one field that may itself hold the separator.
-    rows = [_SEP.join((key, nk.entry_id, nk.kind, str(nk.rank), nk.text)).encode()
-            for key, nk in index.keys_at(range(len(index.key_list)))]
+    rows = [
+        _SEP.join((key, nk.entry_id, nk.kind, str(nk.rank), nk.text)).encode()
+        for key, nk in index.keys_at(range(len(index.key_list)))
+    ]
     offsets = array("q", [0])
     for row in rows:
         offsets.append(offsets[-1] + len(row))
-    db.executemany("INSERT INTO blobs VALUES (?, ?)",
-                   [("key_rows", b"".join(rows)), ("key_offsets", offsets.tobytes())])
-    db.executemany("INSERT INTO grams VALUES (?, ?)",
-                   ((gram, array("i", kids).tobytes()) for gram, kids in index.key_trigrams.items()))
-    db.executemany("INSERT INTO words VALUES (?, ?)",
-                   ((word, array("i", kids).tobytes()) for word, kids in index.key_words.items()))
+    db.executemany(
+        "INSERT INTO blobs VALUES (?, ?)", [("key_rows", b"".join(rows)), ("key_offsets", offsets.tobytes())]
+    )
+    db.executemany(
+        "INSERT INTO grams VALUES (?, ?)",
+        ((gram, array("i", kids).tobytes()) for gram, kids in index.key_trigrams.items()),
+    )
+    db.executemany(
+        "INSERT INTO words VALUES (?, ?)",
+        ((word, array("i", kids).tobytes()) for word, kids in index.key_words.items()),
+    )
     # Grouped by SQLite from streamed pairs: the in-memory table would be ~130 MB at 100,000 entries.
     db.execute("CREATE TEMP TABLE variant_pairs (variant TEXT NOT NULL, word TEXT NOT NULL)")
-    db.executemany("INSERT INTO variant_pairs VALUES (?, ?)",
-                   ((variant, word) for word in index.key_words for variant in indexed_variants(word)))
-    db.execute("INSERT INTO word_variants SELECT variant, group_concat(word, ?) FROM variant_pairs GROUP BY variant",
-               (_SEP,))
+    db.executemany(
+        "INSERT INTO variant_pairs VALUES (?, ?)",
+        ((variant, word) for word in index.key_words for variant in indexed_variants(word)),
+    )
+    db.execute(
+        "INSERT INTO word_variants SELECT variant, group_concat(word, ?) FROM variant_pairs GROUP BY variant",
+        (_SEP,),
+    )
     db.execute("DROP TABLE variant_pairs")
     db.execute("INSERT INTO blobs VALUES ('key_lengths', ?)", (index.key_lengths,))
-    db.executemany("INSERT INTO postings VALUES (?, ?, ?)",
-                   ((t, array("i", p.docs).tobytes(), array("d", p.impacts).tobytes())
-                    for t, p in index.postings.items()))
-    db.executemany("INSERT INTO phrases VALUES (?, ?)",
-                   ((_SEP.join(key), json.dumps([[s.entry_id, s.text, s.case_sensitive] for s in surfaces]))
-                    for key, surfaces in index.phrases.items()))
+    db.executemany(
+        "INSERT INTO postings VALUES (?, ?, ?)",
+        (
+            (t, array("i", p.docs).tobytes(), array("d", p.impacts).tobytes())
+            for t, p in index.postings.items()
+        ),
+    )
+    db.executemany(
+        "INSERT INTO phrases VALUES (?, ?)",
+        (
+            (_SEP.join(key), json.dumps([[s.entry_id, s.text, s.case_sensitive] for s in surfaces]))
+            for key, surfaces in index.phrases.items()
+        ),
+    )
     db.executemany("INSERT INTO phrase_starts VALUES (?, ?)", index.phrase_starts.items())
 
 
@@ -244,12 +277,16 @@ class StoredGlossary:
         self._counts: dict[str, int] = db.meta("counts")
         self.vocabulary = Vocabulary.from_json(db.meta("vocabulary"))
         self.packs: tuple[PackInfo, ...] = tuple(
-            PackInfo(Pack.model_validate(p["pack"]), p["directory"], p["entry_count"]) for p in db.meta("packs"))
+            PackInfo(Pack.model_validate(p["pack"]), p["directory"], p["entry_count"])
+            for p in db.meta("packs")
+        )
         self.entries = _Entries(db, db.meta("entry_count"))
         ids = lambda: [r[0] for r in db.all("SELECT id FROM entries ORDER BY pos")]  # noqa: E731
         self.position = _Lookup(lambda i: _first(db.one("SELECT pos FROM entries WHERE id = ?", (i,))), ids)
         self.by_id = _Lookup(lambda i: self._entry_by_id(i), ids)
-        self.entry_pack = _Lookup(lambda i: _first(db.one("SELECT pack FROM entries WHERE id = ?", (i,))), ids)
+        self.entry_pack = _Lookup(
+            lambda i: _first(db.one("SELECT pack FROM entries WHERE id = ?", (i,))), ids
+        )
         self.edges = _Lookup(self._edges, ids, cache=4096)
 
     def _entry_by_id(self, entry_id: Any) -> Entry | None:
@@ -261,15 +298,19 @@ class StoredGlossary:
         if row is None:
             return None
         phrase = self.vocabulary.phrase
-        return tuple(Edge(entry_id, target, relation, note, inferred, phrase(relation))
-                     for target, relation, note, inferred in json.loads(row[0]))
+        return tuple(
+            Edge(entry_id, target, relation, note, inferred, phrase(relation))
+            for target, relation, note, inferred in json.loads(row[0])
+        )
 
     def __len__(self) -> int:
         return len(self.entries)
 
     @property
     def formula_entries(self) -> tuple[Entry, ...]:
-        return tuple(self.entries.at(r[0]) for r in self._db.all("SELECT pos FROM entries WHERE formula ORDER BY pos"))
+        return tuple(
+            self.entries.at(r[0]) for r in self._db.all("SELECT pos FROM entries WHERE formula ORDER BY pos")
+        )
 
     @property
     def categories(self) -> Mapping[str, str]:
@@ -298,11 +339,16 @@ class StoredIndex:
         self.by_category = _Lookup(lambda c: self._ids("category", c), lambda: categories, cache=64)
         self.letters = _Lookup(lambda c: self._ids("letter", c), lambda: letters, cache=64)
         self._category_positions = lru_cache(maxsize=64)(
-            lambda c: frozenset(r[0] for r in db.all("SELECT pos FROM entries WHERE category = ?", (c,))))
-        self.phrases = _Lookup(self._phrase, lambda: [tuple(r[0].split(_SEP)) for r in db.all("SELECT key FROM phrases")])
+            lambda c: frozenset(r[0] for r in db.all("SELECT pos FROM entries WHERE category = ?", (c,)))
+        )
+        self.phrases = _Lookup(
+            self._phrase, lambda: [tuple(r[0].split(_SEP)) for r in db.all("SELECT key FROM phrases")]
+        )
         self.phrase_starts = _Lookup(
             lambda w: _first(db.one("SELECT longest FROM phrase_starts WHERE word = ?", (w,))),
-            lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")], cache=16384)
+            lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")],
+            cache=16384,
+        )
         self.posting = lru_cache(maxsize=128)(self._posting)
         self._rows: tuple[bytes, array] | None = None
         self._key_row = lru_cache(maxsize=KEY_CACHE)(self._decode_key_row)
@@ -310,8 +356,11 @@ class StoredIndex:
         self._grams = _ListCache(db, "SELECT gram, kids FROM grams WHERE gram IN ({})")
         self._words = _ListCache(db, "SELECT word, kids FROM words WHERE word IN ({})")
         # A typo's deletion variants: a dozen or two per query word, most of them in no name.
-        self._variants = _ListCache(db, "SELECT variant, words FROM word_variants WHERE variant IN ({})",
-                                    decode=lambda words: tuple(words.split(_SEP)))
+        self._variants = _ListCache(
+            db,
+            "SELECT variant, words FROM word_variants WHERE variant IN ({})",
+            decode=lambda words: tuple(words.split(_SEP)),
+        )
 
     @property
     def categories(self) -> Mapping[str, str]:
@@ -319,20 +368,26 @@ class StoredIndex:
 
     def _names(self, tbl: int) -> _Lookup:
         def fetch(key: Any) -> NameKey | None:
-            row = self._db.one("SELECT entry_id, kind, text, rank FROM names WHERE tbl = ? AND key = ?", (tbl, key))
+            row = self._db.one(
+                "SELECT entry_id, kind, text, rank FROM names WHERE tbl = ? AND key = ?", (tbl, key)
+            )
             return None if row is None else NameKey(*row)
 
-        return _Lookup(fetch, lambda: [r[0] for r in self._db.all("SELECT key FROM names WHERE tbl = ?", (tbl,))])
+        return _Lookup(
+            fetch, lambda: [r[0] for r in self._db.all("SELECT key FROM names WHERE tbl = ?", (tbl,))]
+        )
 
     def _ids(self, column: str, value: Any) -> tuple[str, ...] | None:
-        rows = self._db.all(f"SELECT id FROM entries WHERE {column} = ? ORDER BY pos", (value,))  # noqa: S608
+        rows = self._db.all(f"SELECT id FROM entries WHERE {column} = ? ORDER BY pos", (value,))
         return tuple(r[0] for r in rows) or None
 
     def _phrase(self, key: Any) -> list[Surface] | None:
         row = self._db.one("SELECT surfaces FROM phrases WHERE key = ?", (_SEP.join(key),))
         return None if row is None else [Surface(eid, text, bool(cs)) for eid, text, cs in json.loads(row[0])]
 
-    def ids_page(self, letter: str | None, category: str | None, offset: int, limit: int) -> tuple[list[str], int]:
+    def ids_page(
+        self, letter: str | None, category: str | None, offset: int, limit: int
+    ) -> tuple[list[str], int]:
         """One page of entry ids in glossary order, filtered by index letter and category, and the total."""
         where, args = [], []
         if letter:
@@ -342,15 +397,20 @@ class StoredIndex:
             where.append("category = ?")
             args.append(category)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        total = self._db.one(f"SELECT count(*) FROM entries{clause}", args)[0]  # noqa: S608 - fixed columns
-        rows = self._db.all(f"SELECT id FROM entries{clause} ORDER BY pos LIMIT ? OFFSET ?",  # noqa: S608
-                            [*args, limit, offset])
+        total = self._db.one(f"SELECT count(*) FROM entries{clause}", args)[0]
+        rows = self._db.all(
+            f"SELECT id FROM entries{clause} ORDER BY pos LIMIT ? OFFSET ?",
+            [*args, limit, offset],
+        )
         return [r[0] for r in rows], total
 
     def names_with_prefix(self, prefix: str, limit: int) -> list[tuple[str, NameKey]]:
         """Raw (case-folded) names starting with `prefix`, in key order, at most `limit` (a range scan)."""
-        rows = self._db.all("SELECT key, entry_id, kind, text, rank FROM names WHERE tbl = 0 AND key >= ? "
-                            "ORDER BY key LIMIT ?", (prefix, limit))
+        rows = self._db.all(
+            "SELECT key, entry_id, kind, text, rank FROM names WHERE tbl = 0 AND key >= ? "
+            "ORDER BY key LIMIT ?",
+            (prefix, limit),
+        )
         return [(key, NameKey(*nk)) for key, *nk in rows if key.startswith(prefix)]
 
     def category_positions(self, category: str) -> frozenset[int]:
@@ -409,7 +469,9 @@ class _ListCache:
     """Rows read by key from one table, decoded once (by default as posting lists of key ids) and kept in
     an LRU, misses included: the common ones recur in every query and are the long ones."""
 
-    def __init__(self, db: _Db, select: str, size: int = LIST_CACHE, decode: Callable[[Any], Any] | None = None):
+    def __init__(
+        self, db: _Db, select: str, size: int = LIST_CACHE, decode: Callable[[Any], Any] | None = None
+    ):
         self._db, self._select, self._size = db, select, size
         self._decode = decode or _ints
         self._cache: OrderedDict[str, Any] = OrderedDict()  # decoded rows; None for a key not in the table

@@ -36,8 +36,14 @@ from starlette.responses import JSONResponse, Response
 from . import __version__
 from .config import Config
 from .errors import ConfigError
-from .http_limits import (REQUEST_TIMEOUT, connection_cap, default_protocol, guarded_protocol, quiet_accept_errors,
-                          raise_descriptor_limit)
+from .http_limits import (
+    REQUEST_TIMEOUT,
+    connection_cap,
+    default_protocol,
+    guarded_protocol,
+    quiet_accept_errors,
+    raise_descriptor_limit,
+)
 from .http_sessions import SessionGuard
 from .mcp_server import GlossaryMCPServer
 from .sdk_compat import serve_streams
@@ -118,11 +124,16 @@ def security_settings(config: Config) -> TransportSecuritySettings:
     for kind, values in (("allowed_hosts", hosts), ("allowed_origins", origins)):
         for value in values:
             if "*" in value.removesuffix(":*") or not value.removesuffix(":*"):
-                raise ConfigError(f"{kind}: {value!r} is not supported; list exact names, with ':*' for any port "
-                                  "(e.g. 'glossary.example.com:*')")
+                raise ConfigError(
+                    f"{kind}: {value!r} is not supported; list exact names, with ':*' for any port "
+                    "(e.g. 'glossary.example.com:*')"
+                )
     derived = [f"{scheme}://{h}" for h in hosts for scheme in ("http", "https")]
-    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
-                                     allowed_origins=list(dict.fromkeys(origins + derived)))
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=hosts,
+        allowed_origins=list(dict.fromkeys(origins + derived)),
+    )
 
 
 def connect_host(config: Config) -> str:
@@ -138,8 +149,9 @@ def _host_allowed(host_port: str, security: TransportSecuritySettings) -> bool:
     return host_port in security.allowed_hosts or f"{host}:*" in security.allowed_hosts
 
 
-def connection_banner(server: GlossaryMCPServer, config: Config, security: TransportSecuritySettings,
-                      with_token: bool) -> str:
+def connection_banner(
+    server: GlossaryMCPServer, config: Config, security: TransportSecuritySettings, with_token: bool
+) -> str:
     """What to print once the port is bound: URLs and client commands that connect as printed."""
     g = server.service.glossary
     port, path = config.get("port"), config.get("path")
@@ -158,7 +170,9 @@ def connection_banner(server: GlossaryMCPServer, config: Config, security: Trans
     if not _host_allowed(f"{connect_host(config)}:{port}", security):
         lines.append(f"  Note: {connect_host(config)} is not in allowed_hosts, so these URLs get 421; add it")
     if config.get("host") in WILDCARD_BINDS:
-        lines.append("  Listening on all interfaces: other machines connect by a name listed in allowed_hosts.")
+        lines.append(
+            "  Listening on all interfaces: other machines connect by a name listed in allowed_hosts."
+        )
     lines.append("  Stop with Ctrl-C.")
     return "\n".join(lines)
 
@@ -182,13 +196,15 @@ def build_http_app(server: GlossaryMCPServer, config: Config) -> Any:
         if refused is not None:
             return refused
         g = server.service.glossary
-        return JSONResponse({
-            "status": "ok",
-            "version": __version__,
-            "packs": [p.pack.name for p in g.packs],
-            "entries": len(g),
-            "content_hash": g.content_hash,
-        })
+        return JSONResponse(
+            {
+                "status": "ok",
+                "version": __version__,
+                "packs": [p.pack.name for p in g.packs],
+                "entries": len(g),
+                "content_hash": g.content_hash,
+            }
+        )
 
     stateless = bool(config.get("stateless"))
     max_sessions = int(config.get("max_sessions"))
@@ -204,9 +220,14 @@ def build_http_app(server: GlossaryMCPServer, config: Config) -> Any:
         transport_security=security,
         host=config.get("host"),
     )
-    return SessionGuard(app, config.get("path"), stateless=stateless, max_sessions=max_sessions,
-                        idle_timeout=float(config.get("session_idle_timeout")),
-                        max_body_bytes=int(config.get("max_body_bytes")))
+    return SessionGuard(
+        app,
+        config.get("path"),
+        stateless=stateless,
+        max_sessions=max_sessions,
+        idle_timeout=float(config.get("session_idle_timeout")),
+        max_body_bytes=int(config.get("max_body_bytes")),
+    )
 
 
 def auth_settings(config: Config) -> tuple[AuthSettings | None, StaticTokenVerifier | None]:
@@ -235,8 +256,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve_http(server: GlossaryMCPServer, config: Config, reloader: Any = None,
-                     ready: Any = None, with_token: bool = False) -> None:
+async def serve_http(
+    server: GlossaryMCPServer,
+    config: Config,
+    reloader: Any = None,
+    ready: Any = None,
+    with_token: bool = False,
+) -> None:
     import uvicorn
 
     quiet_sdk_loggers(config.get("log_level"))
@@ -244,12 +270,21 @@ async def serve_http(server: GlossaryMCPServer, config: Config, reloader: Any = 
     app = build_http_app(server, config)
     sock = bind_socket(config.get("host"), config.get("port"))
     protocol = guarded_protocol(default_protocol(), REQUEST_TIMEOUT, connection_cap(descriptors))
-    uv = uvicorn.Config(app, log_config=None, log_level=config.get("log_level"), lifespan="on",
-                        timeout_graceful_shutdown=3, h11_max_incomplete_event_size=64 * 1024, http=protocol,
-                        access_log=config.get("log_level") == "debug")  # a line per request only in debug
+    uv = uvicorn.Config(
+        app,
+        log_config=None,
+        log_level=config.get("log_level"),
+        lifespan="on",
+        timeout_graceful_shutdown=3,
+        h11_max_incomplete_event_size=64 * 1024,
+        http=protocol,
+        access_log=config.get("log_level") == "debug",
+    )  # a line per request only in debug
     uv_server = uvicorn.Server(uv)
     quiet_accept_errors(asyncio.get_running_loop())
-    print(connection_banner(server, config, security_settings(config), with_token), file=sys.stderr, flush=True)
+    print(
+        connection_banner(server, config, security_settings(config), with_token), file=sys.stderr, flush=True
+    )
     async with anyio.create_task_group() as tg:
         if reloader is not None:
             tg.start_soon(reloader.run)

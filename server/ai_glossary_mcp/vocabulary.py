@@ -37,10 +37,14 @@ class Vocabulary:
         return self.phrases.get(relation, relation.replace("-", " "))
 
     def as_json(self) -> dict:
-        return {"categories": dict(self.categories), "inverses": dict(self.inverses), "phrases": dict(self.phrases)}
+        return {
+            "categories": dict(self.categories),
+            "inverses": dict(self.inverses),
+            "phrases": dict(self.phrases),
+        }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Vocabulary":
+    def from_json(cls, data: dict) -> Vocabulary:
         return cls(data["categories"], data["inverses"], data["phrases"])
 
 
@@ -60,8 +64,13 @@ def merge_vocabularies(packs: Iterable[Pack]) -> tuple[Vocabulary, list[tuple[st
             categories.setdefault(cid, label)
         for name, decl in pack.relation_types.items():
             if name in declared_by and inverses[name] != decl.inverse:
-                conflicts.append((pack.name, f"relation type '{name}' has inverse '{decl.inverse}' here but "
-                                             f"'{inverses[name]}' in pack '{declared_by[name]}'"))
+                conflicts.append(
+                    (
+                        pack.name,
+                        f"relation type '{name}' has inverse '{decl.inverse}' here but "
+                        f"'{inverses[name]}' in pack '{declared_by[name]}'",
+                    )
+                )
                 continue
             declared_by.setdefault(name, pack.name)
             inverses[name], phrases[name] = decl.inverse, decl.phrase

@@ -24,8 +24,16 @@ from pathlib import Path
 import yaml
 
 # Scenarios that test behaviour every server must have; they must run and pass for real.
-GENERIC = ("server-initialize", "ping", "tools-list", "resources-list", "prompts-list", "completion-complete",
-           "server-sse-multiple-streams", "dns-rebinding-protection")
+GENERIC = (
+    "server-initialize",
+    "ping",
+    "tools-list",
+    "resources-list",
+    "prompts-list",
+    "completion-complete",
+    "server-sse-multiple-streams",
+    "dns-rebinding-protection",
+)
 # server-sse-multiple-streams opens several streams of one session. A stateless server issues no session
 # id, so the scenario records a single WARNING ("Server did not provide session ID") and stops; the suite
 # counts a WARNING as a failure. It runs for real, and must pass, in stateful mode.
@@ -76,8 +84,9 @@ def main(mode: str, results_dir: str, baseline_path: str) -> int:
             verdict, note = "pass", f"{ok} check(s) passed"
         groups.setdefault(verdict, []).append(name)
         table.append(f"{name}\t{verdict}\t{note}")
-    Path(results_dir, "report.tsv").write_text("scenario\tverdict\tnote\n" + "\n".join(table) + "\n",
-                                               encoding="utf-8")
+    Path(results_dir, "report.tsv").write_text(
+        "scenario\tverdict\tnote\n" + "\n".join(table) + "\n", encoding="utf-8"
+    )
     for verdict in ("pass", "expected failure", "not applicable"):
         if groups[verdict]:
             print(f"    {mode} {verdict} ({len(groups[verdict])}): {', '.join(groups[verdict])}")

@@ -13,8 +13,17 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-TOOLS = {"define_term", "define_terms", "search_terms", "list_terms", "find_related", "explain_formula",
-         "evaluate_formula", "compare_terms", "find_terms_in_text"}
+TOOLS = {
+    "define_term",
+    "define_terms",
+    "search_terms",
+    "list_terms",
+    "find_related",
+    "explain_formula",
+    "evaluate_formula",
+    "compare_terms",
+    "find_terms_in_text",
+}
 PROMPTS = {"explain_term", "compare_terms", "walk_through_formula"}
 DPO = "Direct Preference Optimization"
 DPO_URI = "glossary://terms/dpo"
@@ -41,8 +50,9 @@ def load(path: str) -> Any:
 def tools_list(out: Any) -> str:
     tools = out.get("tools") or []
     names = {t.get("name") for t in tools}
-    expect(names == TOOLS,
-           f"tool names differ: missing {sorted(TOOLS - names)}, extra {sorted(names - TOOLS)}")
+    expect(
+        names == TOOLS, f"tool names differ: missing {sorted(TOOLS - names)}, extra {sorted(names - TOOLS)}"
+    )
     for t in tools:
         name = t["name"]
         expect(t.get("inputSchema", {}).get("type") == "object", f"{name}: inputSchema is not an object")
@@ -94,8 +104,9 @@ def prompts_list(out: Any) -> str:
     prompts = {p.get("name"): p for p in out.get("prompts") or []}
     expect(set(prompts) == PROMPTS, f"prompt names are {sorted(prompts)}, expected {sorted(PROMPTS)}")
     args = {a.get("name"): a for a in prompts["explain_term"].get("arguments") or []}
-    expect(args.get("term", {}).get("required") is True,
-           "explain_term: argument 'term' missing or not required")
+    expect(
+        args.get("term", {}).get("required") is True, "explain_term: argument 'term' missing or not required"
+    )
     return f"prompts: {', '.join(sorted(PROMPTS))} (explain_term: term required)"
 
 
@@ -115,17 +126,23 @@ def manifest(manifest_path: str, tools_path: str, prompts_path: str, pyproject_p
     served_prompts = {p["name"] for p in load(prompts_path).get("prompts", [])}
     listed_tools = {t["name"] for t in m.get("tools", [])}
     listed_prompts = {p["name"] for p in m.get("prompts", [])}
-    expect(listed_tools == served_tools,
-           f"manifest tools {sorted(listed_tools)} != served {sorted(served_tools)}")
-    expect(listed_prompts == served_prompts,
-           f"manifest prompts {sorted(listed_prompts)} != served {sorted(served_prompts)}")
+    expect(
+        listed_tools == served_tools,
+        f"manifest tools {sorted(listed_tools)} != served {sorted(served_tools)}",
+    )
+    expect(
+        listed_prompts == served_prompts,
+        f"manifest prompts {sorted(listed_prompts)} != served {sorted(served_prompts)}",
+    )
     with open(pyproject_path, encoding="utf-8") as fh:  # no tomllib: the project supports Python 3.10
         found = re.search(r'^version\s*=\s*"([^"]+)"', fh.read(), re.MULTILINE)
     expect(found is not None, f"no version line in {pyproject_path}")
     version = found.group(1)
     expect(m.get("version") == version, f"manifest version {m.get('version')} != pyproject version {version}")
-    return (f"manifest lists the {len(served_tools)} served tools and {len(served_prompts)} prompts; "
-            f"version {version}")
+    return (
+        f"manifest lists the {len(served_tools)} served tools and {len(served_prompts)} prompts; "
+        f"version {version}"
+    )
 
 
 CHECKS: dict[str, Callable[[Any], str]] = {

@@ -15,8 +15,17 @@ import sys
 import anyio
 from mcp import Client, StdioServerParameters
 
-TOOLS = {"define_term", "define_terms", "search_terms", "list_terms", "find_related", "explain_formula",
-         "evaluate_formula", "compare_terms", "find_terms_in_text"}
+TOOLS = {
+    "define_term",
+    "define_terms",
+    "search_terms",
+    "list_terms",
+    "find_related",
+    "explain_formula",
+    "evaluate_formula",
+    "compare_terms",
+    "find_terms_in_text",
+}
 
 
 async def check(command: str, args: list[str]) -> str:

@@ -84,15 +84,25 @@ def _describe_define(result: Any) -> tuple[str, dict[str, Any]]:
     if result.found:
         m = result.match
         got = f"{result.entry.id} ({m.kind}, {m.score:.2f})" if m else result.entry.id
-        return got, {"found": True, "id": result.entry.id, "match_kind": m.kind if m else None,
-                     "score": m.score if m else None}
+        return got, {
+            "found": True,
+            "id": result.entry.id,
+            "match_kind": m.kind if m else None,
+            "score": m.score if m else None,
+        }
     if result.ambiguous:
         ids = [s.id for s in result.ambiguous]
         return "ambiguous: " + ", ".join(f"{s.id} {s.score:.2f}" for s in result.ambiguous), {
-            "found": False, "ambiguous": ids, "suggestions": [s.id for s in result.suggestions]}
+            "found": False,
+            "ambiguous": ids,
+            "suggestions": [s.id for s in result.suggestions],
+        }
     sugg = [s.id for s in result.suggestions]
-    text = "not found" + (f"; suggestions: {', '.join(f'{s.id} {s.score:.2f}' for s in result.suggestions[:3])}"
-                          if sugg else "; no suggestions")
+    text = "not found" + (
+        f"; suggestions: {', '.join(f'{s.id} {s.score:.2f}' for s in result.suggestions[:3])}"
+        if sugg
+        else "; no suggestions"
+    )
     return text, {"found": False, "suggestions": sugg}
 
 
@@ -110,13 +120,17 @@ def evaluate(service: GlossaryService | None = None, queries: list[Query] | None
             rank = next((i + 1 for i, hid in enumerate(ids) if hid in q.expect), 0)
             search_rows.append({"query": q.query, "expect": list(q.expect), "rank": rank, "top": ids[:5]})
             if rank != 1:
-                failures.append(Failure(
-                    kind=SEARCH_KIND if rank == 0 or rank > 3 else "search-rank",
-                    query=q.query,
-                    expected="|".join(q.expect),
-                    got=(f"rank {rank}" if rank else f"not in top {SEARCH_LIMIT}") + "; top 3: " + ", ".join(ids[:3]),
-                    detail={"rank": rank, "top": ids[:SEARCH_LIMIT]},
-                ))
+                failures.append(
+                    Failure(
+                        kind=SEARCH_KIND if rank == 0 or rank > 3 else "search-rank",
+                        query=q.query,
+                        expected="|".join(q.expect),
+                        got=(f"rank {rank}" if rank else f"not in top {SEARCH_LIMIT}")
+                        + "; top 3: "
+                        + ", ".join(ids[:3]),
+                        detail={"rank": rank, "top": ids[:SEARCH_LIMIT]},
+                    )
+                )
             continue
         cat = categories[q.kind]
         cat["n"] += 1
@@ -154,4 +168,4 @@ def evaluate(service: GlossaryService | None = None, queries: list[Query] | None
     }
 
 
-__all__ = ["ALL_KINDS", "DEFINE_KINDS", "Query", "SEARCH_KIND", "evaluate", "load_queries", "default_service"]
+__all__ = ["ALL_KINDS", "DEFINE_KINDS", "SEARCH_KIND", "Query", "default_service", "evaluate", "load_queries"]

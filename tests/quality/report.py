@@ -18,7 +18,7 @@ try:
 except ImportError:  # a checkout without the editable install
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
 
-from tests.quality.evaluate import DEFINE_KINDS, evaluate  # noqa: E402
+from tests.quality.evaluate import DEFINE_KINDS, evaluate
 
 
 def _pct(x: float | None) -> str:
@@ -26,7 +26,10 @@ def _pct(x: float | None) -> str:
 
 
 def render(report: dict) -> str:
-    lines = [f"Lookup quality: {report['total']} queries against {report['glossary_entries']} glossary entries", ""]
+    lines = [
+        f"Lookup quality: {report['total']} queries against {report['glossary_entries']} glossary entries",
+        "",
+    ]
     lines.append(f"{'category':<10} {'n':>4} {'correct':>8} {'accuracy':>9}")
     lines.append("-" * 34)
     for kind in DEFINE_KINDS:
@@ -37,8 +40,11 @@ def render(report: dict) -> str:
     lines.append(f"absent answered found:true (false positives): {report['false_found_absent']}")
     lines.append("")
     lines.append(f"search ({s['n']} queries, limit 10)")
-    lines.append(f"  recall@1 {_pct(s['recall@1'])}   recall@3 {_pct(s['recall@3'])}   "
-                 f"MRR {s['mrr']:.3f}" if s["n"] else "  (no search queries)")
+    lines.append(
+        f"  recall@1 {_pct(s['recall@1'])}   recall@3 {_pct(s['recall@3'])}   MRR {s['mrr']:.3f}"
+        if s["n"]
+        else "  (no search queries)"
+    )
     lines.append("")
 
     failures = report["failures"]

@@ -20,7 +20,7 @@ import pytest
 from rapidfuzz.distance import OSA
 
 from ai_glossary_mcp.english_words import is_english_word
-from ai_glossary_mcp.normalize import compact_key, fold, name_key, words
+from ai_glossary_mcp.normalize import compact_key, fold, words
 
 from .evaluate import ALL_KINDS, DEFINE_KINDS, SEARCH_KIND, evaluate, load_queries
 
@@ -98,8 +98,12 @@ def test_each_query_is_what_its_kind_says(glossary):
             if key in all_keys:
                 problems.append(f"typo {q.query!r} normalises to a real name; it is a variant")
             elif dist > 2 or len(compact_key(near)) < 5:
-                problems.append(f"typo {q.query!r} is {dist} edits from {near!r}; typos are 1-2 edits of 5+ letters")
-            if q.kind == "real-word" and not any(is_english_word(w) and w not in words(near) for w in words(q.query)):
+                problems.append(
+                    f"typo {q.query!r} is {dist} edits from {near!r}; typos are 1-2 edits of 5+ letters"
+                )
+            if q.kind == "real-word" and not any(
+                is_english_word(w) and w not in words(near) for w in words(q.query)
+            ):
                 problems.append(f"real-word {q.query!r} has no English word that {near!r} does not have")
     assert not problems, "\n".join(problems)
 
@@ -114,23 +118,29 @@ def test_name_lookups_are_perfect(report, kind):
 
 def test_typo_accuracy(report):
     c = report["categories"]["typo"]
-    assert c["accuracy"] >= TYPO_FLOOR, f"typo {c['accuracy']:.1%} < {TYPO_FLOOR:.0%}\n{_failures(report, 'typo')}"
+    assert c["accuracy"] >= TYPO_FLOOR, (
+        f"typo {c['accuracy']:.1%} < {TYPO_FLOOR:.0%}\n{_failures(report, 'typo')}"
+    )
 
 
 def test_absent_terms_are_never_found(report):
-    assert report["false_found_absent"] == 0, "absent terms answered found:true:\n" + _failures(report, "absent")
+    assert report["false_found_absent"] == 0, "absent terms answered found:true:\n" + _failures(
+        report, "absent"
+    )
 
 
 def test_search_recall_at_3(report):
     s = report["search"]
     assert s["recall@3"] >= SEARCH_RECALL3_FLOOR, (
-        f"search recall@3 {s['recall@3']:.3f} < {SEARCH_RECALL3_FLOOR}\n{_failures(report, SEARCH_KIND)}")
+        f"search recall@3 {s['recall@3']:.3f} < {SEARCH_RECALL3_FLOOR}\n{_failures(report, SEARCH_KIND)}"
+    )
 
 
 def test_search_mrr(report):
     s = report["search"]
     assert s["mrr"] >= SEARCH_MRR_FLOOR, f"search MRR {s['mrr']:.3f} < {SEARCH_MRR_FLOOR}\n" + "\n".join(
-        filter(None, (_failures(report, SEARCH_KIND), _failures(report, "search-rank"))))
+        filter(None, (_failures(report, SEARCH_KIND), _failures(report, "search-rank")))
+    )
 
 
 def test_report_covers_every_category(report):

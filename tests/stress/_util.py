@@ -7,9 +7,10 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RESULTS = ROOT / ".stress-results.jsonl"
@@ -57,20 +58,20 @@ class Record:
     status: str | None = None  # None: from the test outcome
     note: str = ""
     details: dict[str, Any] = field(default_factory=dict)
-    _subs: list["Record"] = field(default_factory=list)
+    _subs: list[Record] = field(default_factory=list)
 
-    def sub(self, check: str) -> "Record":
+    def sub(self, check: str) -> Record:
         rec = Record(check=check)
         self._subs.append(rec)
         return rec
 
-    def all(self) -> list["Record"]:
+    def all(self) -> list[Record]:
         return [self] + self._subs
 
     def add_note(self, text: str) -> None:
         self.note = f"{self.note}; {text}" if self.note else text
 
-    def timed(self) -> "_Timer":
+    def timed(self) -> _Timer:
         return _Timer(self)
 
     def row(self, default_duration: float) -> dict[str, Any]:
@@ -96,7 +97,7 @@ class _Timer:
     def __init__(self, rec: Record):
         self.rec = rec
 
-    def __enter__(self) -> "_Timer":
+    def __enter__(self) -> _Timer:
         self.t0 = time.perf_counter()
         return self
 
@@ -113,7 +114,9 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.05, what: str = "condition") -> Any:
+def wait_for(
+    predicate: Callable[[], Any], timeout: float, interval: float = 0.05, what: str = "condition"
+) -> Any:
     """Poll until predicate() is truthy (returns it) or raise TimeoutError; bounded in time."""
     deadline = time.monotonic() + timeout
     while True:
@@ -126,7 +129,12 @@ def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.0
 
 
 def tool_call(id: int | str, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+    return {
+        "jsonrpc": "2.0",
+        "id": id,
+        "method": "tools/call",
+        "params": {"name": name, "arguments": arguments},
+    }
 
 
 def is_jsonrpc_line(line: str) -> bool:
@@ -162,8 +170,11 @@ class Probe:
         raise ValueError(self.tool)
 
 
-def known_probes(service: Any, tools: tuple[str, ...] = ("define_term", "search_terms", "find_related"),
-                 limit: int | None = None) -> list[Probe]:
+def known_probes(
+    service: Any,
+    tools: tuple[str, ...] = ("define_term", "search_terms", "find_related"),
+    limit: int | None = None,
+) -> list[Probe]:
     """Probes built from every entry: names, acronyms, aliases and a typo, answered by `service`."""
     probes: list[Probe] = []
     for e in service.glossary.entries:

@@ -58,8 +58,14 @@ def stress_results_file():
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _session["started"] is None:  # no stress test ran in this session: leave the file alone
         return
-    _append({"type": "session_end", "time": time.time(), "exitstatus": int(exitstatus),
-             "duration_s": round(time.time() - _session["started"], 1)})
+    _append(
+        {
+            "type": "session_end",
+            "time": time.time(),
+            "exitstatus": int(exitstatus),
+            "duration_s": round(time.time() - _session["started"], 1),
+        }
+    )
 
 
 def _failure_note(report: pytest.TestReport | None) -> str:

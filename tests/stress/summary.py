@@ -49,14 +49,28 @@ def table(checks: list[dict]) -> str:
             amount_s = f"{c['inputs']:,}/{c['requests']:,}"
         else:
             amount_s = _fmt(amount)
-        rows.append((c.get("check", "?"), amount_s, _fmt(c.get("errors")), _fmt(c.get("p95_ms"), 2),
-                     _fmt(c.get("mem_growth_pct"), 2), _fmt(c.get("rps")), _fmt(c.get("duration_s")),
-                     str(c.get("status", "?")).upper()))
-    widths = [max(len(COLUMNS[i]), *(len(r[i]) for r in rows)) if rows else len(COLUMNS[i]) for i in range(len(COLUMNS))]
+        rows.append(
+            (
+                c.get("check", "?"),
+                amount_s,
+                _fmt(c.get("errors")),
+                _fmt(c.get("p95_ms"), 2),
+                _fmt(c.get("mem_growth_pct"), 2),
+                _fmt(c.get("rps")),
+                _fmt(c.get("duration_s")),
+                str(c.get("status", "?")).upper(),
+            )
+        )
+    widths = [
+        max(len(COLUMNS[i]), *(len(r[i]) for r in rows)) if rows else len(COLUMNS[i])
+        for i in range(len(COLUMNS))
+    ]
     right = {1, 2, 3, 4, 5, 6}
 
     def line(cells: tuple[str, ...]) -> str:
-        return " | ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        return " | ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        )
 
     out = [line(COLUMNS), "-+-".join("-" * w for w in widths)]
     out += [line(r) for r in rows]
@@ -64,9 +78,15 @@ def table(checks: list[dict]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[1]) if len(argv) > 1 else Path(os.environ.get("STRESS_RESULTS") or ROOT / ".stress-results.jsonl")
+    path = (
+        Path(argv[1])
+        if len(argv) > 1
+        else Path(os.environ.get("STRESS_RESULTS") or ROOT / ".stress-results.jsonl")
+    )
     if not path.is_file():
-        print(f"stress summary: results file {path} is missing (run `pytest -m stress` first)", file=sys.stderr)
+        print(
+            f"stress summary: results file {path} is missing (run `pytest -m stress` first)", file=sys.stderr
+        )
         return 1
     checks, sessions, bad = load(path)
     if not checks:
@@ -74,7 +94,11 @@ def main(argv: list[str]) -> int:
         return 1
     print(table(checks))
     failed = [c for c in checks if c.get("status") == "fail"]
-    problems = [f"{len(failed)} check(s) FAILED: " + ", ".join(c.get("check", "?") for c in failed)] if failed else []
+    problems = (
+        [f"{len(failed)} check(s) FAILED: " + ", ".join(c.get("check", "?") for c in failed)]
+        if failed
+        else []
+    )
     end = next((s for s in reversed(sessions) if s.get("type") == "session_end"), None)
     if end is None:
         problems.append("the pytest session did not finish (no session_end row)")
@@ -85,8 +109,10 @@ def main(argv: list[str]) -> int:
     skipped = sum(1 for c in checks if c.get("status") == "skip")
     xfailed = sum(1 for c in checks if c.get("status") == "xfail")
     runtime = f"{end['duration_s']:.1f}s" if end and end.get("duration_s") is not None else "?"
-    print(f"\n{total} passed, {len(failed)} failed, {xfailed} expected failures (xfail), {skipped} skipped; "
-          f"pytest session {runtime}")
+    print(
+        f"\n{total} passed, {len(failed)} failed, {xfailed} expected failures (xfail), {skipped} skipped; "
+        f"pytest session {runtime}"
+    )
     notes = [c for c in checks if c.get("note")]
     if notes:
         print("notes:")

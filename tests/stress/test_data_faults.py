@@ -21,8 +21,9 @@ import shutil
 import threading
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
@@ -107,15 +108,29 @@ FAULTS: dict[str, tuple[Callable[[Path], None], str]] = {
     "dangling-symlink": (_dangling, r"dpo\.yaml: cannot read file"),
     "billion-laughs": (_bomb, r"dpo\.yaml:\d+: YAML anchors and aliases are not allowed"),
     # PyYAML's scanner caps flow nesting itself; block nesting reaches the composer (recursion) instead.
-    "flow-nesting-10000-deep": (_deep, r"dpo\.yaml:\d+: (nesting deeper than|YAML syntax error: .*nesting depth)"),
-    "flow-mapping-10000-deep": (_deep_mapping, r"dpo\.yaml:\d+: (nesting deeper than|YAML syntax error: .*nesting)"),
-    "block-sequence-10000-deep": (_block_deep, r"dpo\.yaml:\d+: (nesting deeper than|YAML syntax error: .*nesting depth)"),
+    "flow-nesting-10000-deep": (
+        _deep,
+        r"dpo\.yaml:\d+: (nesting deeper than|YAML syntax error: .*nesting depth)",
+    ),
+    "flow-mapping-10000-deep": (
+        _deep_mapping,
+        r"dpo\.yaml:\d+: (nesting deeper than|YAML syntax error: .*nesting)",
+    ),
+    "block-sequence-10000-deep": (
+        _block_deep,
+        r"dpo\.yaml:\d+: (nesting deeper than|YAML syntax error: .*nesting depth)",
+    ),
     "block-mapping-60-deep": (_block_mapping, r"dpo\.yaml:\d+: nesting deeper than"),
     "oversize-file": (_oversize, r"dpo\.yaml:1: file is larger than"),
     "pack-directory-vanished": (_vanish, r"pack directory does not exist|missing pack file"),
 }
-BOMBS = {"billion-laughs", "flow-nesting-10000-deep", "flow-mapping-10000-deep", "block-sequence-10000-deep",
-         "block-mapping-60-deep"}
+BOMBS = {
+    "billion-laughs",
+    "flow-nesting-10000-deep",
+    "flow-mapping-10000-deep",
+    "block-sequence-10000-deep",
+    "block-mapping-60-deep",
+}
 
 
 def _restore(pack: Path, good: str) -> None:
@@ -182,20 +197,36 @@ def test_watch_survives_faults(tmp_path: Path, stress_record: Any) -> None:
             t0 = time.monotonic()
             apply(pack / "dpo.yaml")
             try:
-                wait_for(lambda: srv.stderr().count("reload rejected") > rejections_before, FAULT_BOUND, 0.1,
-                         f"the rejection of fault {name!r}")
+                wait_for(
+                    lambda: srv.stderr().count("reload rejected") > rejections_before,
+                    FAULT_BOUND,
+                    0.1,
+                    f"the rejection of fault {name!r}",
+                )
             except TimeoutError:
-                raise AssertionError(f"{name}: no rejection logged within {FAULT_BOUND}s; stderr tail:\n"
-                                     + srv.stderr()[-2000:]) from None
+                raise AssertionError(
+                    f"{name}: no rejection logged within {FAULT_BOUND}s; stderr tail:\n"
+                    + srv.stderr()[-2000:]
+                ) from None
             detected = time.monotonic() - t0
             time.sleep(0.3)  # the rest of the (multi-line) log record
-            report = srv.stderr()[len(log_before):]
+            report = srv.stderr()[len(log_before) :]
             rss_after = rss_kb(pid)
             served = srv.definition()
-            row = {"fault": name, "detected_s": round(detected, 2), "rss_delta_mb": (rss_after - rss_before) // 1024,
-                   "report_lines": report.count("\n"), "first_problem": next(
-                       (ln.strip() for ln in report.splitlines() if "/dpo.yaml" in ln.split(": ")[0]
-                        or ln.startswith(str(pack) + ":")), "")[:200]}
+            row = {
+                "fault": name,
+                "detected_s": round(detected, 2),
+                "rss_delta_mb": (rss_after - rss_before) // 1024,
+                "report_lines": report.count("\n"),
+                "first_problem": next(
+                    (
+                        ln.strip()
+                        for ln in report.splitlines()
+                        if "/dpo.yaml" in ln.split(": ")[0] or ln.startswith(str(pack) + ":")
+                    ),
+                    "",
+                )[:200],
+            }
             rows.append(row)
             assert re.search(pattern, report), f"{name}: report does not match {pattern!r}:\n{report[:2000]}"
             where = str(pack) if name == "pack-directory-vanished" else r"\S+\.yaml(:\d+)?"
@@ -203,7 +234,9 @@ def test_watch_survives_faults(tmp_path: Path, stress_record: Any) -> None:
             assert "Traceback" not in report, f"{name}: traceback in the log:\n{report[:3000]}"
             assert served == current, f"{name}: the last good definition is no longer served"
             if name in BOMBS:
-                assert rss_after - rss_before < BOMB_RSS_MB * 1024, f"{name}: RSS grew {row['rss_delta_mb']} MB"
+                assert rss_after - rss_before < BOMB_RSS_MB * 1024, (
+                    f"{name}: RSS grew {row['rss_delta_mb']} MB"
+                )
             # Fix it with a new revision: the server must pick that up.
             revision += 1
             good, current = _version(original, revision)
@@ -217,8 +250,9 @@ def test_watch_survives_faults(tmp_path: Path, stress_record: Any) -> None:
     stress_record.requests = srv.ids - 100
     stress_record.latencies = [r["detected_s"] for r in rows if "detected_s" in r]
     stress_record.details["faults"] = rows
-    stress_record.add_note(f"{len(FAULTS)} faults rejected and recovered; "
-                           f"{final.count('reloaded glossary')} successful reloads")
+    stress_record.add_note(
+        f"{len(FAULTS)} faults rejected and recovered; {final.count('reloaded glossary')} successful reloads"
+    )
     assert final.count("reloaded glossary") >= len(FAULTS) + 1
 
 
@@ -237,7 +271,7 @@ def test_load_glossary_rejects_fault(name: str, tmp_path: Path, stress_record: A
         try:
             load_glossary([target])
             outcome["result"] = "loaded"
-        except BaseException as exc:  # noqa: BLE001 - record whatever escapes
+        except BaseException as exc:
             outcome["result"] = exc
 
     if bomb:
@@ -261,8 +295,9 @@ def test_load_glossary_rejects_fault(name: str, tmp_path: Path, stress_record: A
     assert isinstance(exc, PackValidationError), f"{name}: got {exc!r}"
     report = str(exc)
     own = [p for p in exc.problems if p.path.endswith("dpo.yaml") or p.path == str(pack)] or exc.problems
-    stress_record.add_note(f"{len(exc.problems)} problem(s); {Path(own[0].path).name}:{own[0].line}: "
-                           f"{own[0].message}"[:200])
+    stress_record.add_note(
+        f"{len(exc.problems)} problem(s); {Path(own[0].path).name}:{own[0].line}: {own[0].message}"[:200]
+    )
     assert re.search(pattern, report), f"{name}: {pattern!r} not in:\n{report[:2000]}"
     if bomb:
         assert peak < BOMB_PEAK_MB * 2**20, f"{name}: peak {peak / 2**20:.0f} MB"

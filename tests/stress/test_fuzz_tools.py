@@ -49,10 +49,20 @@ BIG_TIMEOUT = 60.0  # per call carrying a 10 MB string
 MAX_ERROR_CHARS = 4000  # an error message must not echo a huge input back
 TEN_MB = 10 * 1024 * 1024
 
-TOOLS = ("define_term", "define_terms", "search_terms", "list_terms", "find_related", "explain_formula",
-         "evaluate_formula", "compare_terms", "find_terms_in_text")
-FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
-                         suppress_health_check=list(HealthCheck))
+TOOLS = (
+    "define_term",
+    "define_terms",
+    "search_terms",
+    "list_terms",
+    "find_related",
+    "explain_formula",
+    "evaluate_formula",
+    "compare_terms",
+    "find_terms_in_text",
+)
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES, deadline=None, print_blob=True, suppress_health_check=list(HealthCheck)
+)
 
 
 # -- the harness ------------------------------------------------------------------------------
@@ -123,7 +133,9 @@ def check_tool_result(tools: dict[str, Any], name: str, result: Any, args: Any) 
         text = getattr(result.content[0], "text", "")
         assert text and text.strip(), f"{name}: empty error message for {_short(args)}"
         assert "Traceback" not in text, f"{name}: traceback in error: {text[:500]}"
-        assert len(text) <= MAX_ERROR_CHARS, f"{name}: error message of {len(text):,} chars for {_short(args)}"
+        assert len(text) <= MAX_ERROR_CHARS, (
+            f"{name}: error message of {len(text):,} chars for {_short(args)}"
+        )
         return "tool_error"
     structured = result.structured_content
     assert structured is not None, f"{name}: success without structured content for {_short(args)}"
@@ -150,7 +162,7 @@ class Measured:
         self.rec, self.h, self.examples = rec, h, 0
         self.calls, self.lat, self.outcomes = h.calls, len(h.latencies), Counter(h.outcomes)
 
-    def __enter__(self) -> "Measured":
+    def __enter__(self) -> Measured:
         return self
 
     def __exit__(self, exc_type: Any, *rest: Any) -> None:
@@ -158,7 +170,7 @@ class Measured:
             self.h.still_healthy()  # after the abuse, a normal call still works
         self.rec.inputs = self.examples
         self.rec.requests = self.h.calls - self.calls
-        self.rec.latencies = self.h.latencies[self.lat:]
+        self.rec.latencies = self.h.latencies[self.lat :]
         delta = self.h.outcomes - self.outcomes
         self.rec.details["outcomes"] = dict(delta)
         self.rec.add_note(", ".join(f"{k}={v}" for k, v in sorted(delta.items())))
@@ -166,17 +178,88 @@ class Measured:
 
 # -- strategies -------------------------------------------------------------------------------
 SPECIALS = [
-    "\u200f", "\u200e", "\u202e", "\u202d", "\u2066", "\u2069", "\u061c",  # bidi marks and overrides
-    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff",  # zero-width, BOM
-    "\x00", "\x01", "\x07", "\x1b", "\x7f", "\x85", "\x9f", "\r", "\n", "\t", "\v", "\f",  # controls
-    "\u2028", "\u2029", "\u00a0", "\u3000", "\u180e",  # separators and odd spaces
-    "\ud800", "\udfff", "\udbff", "\udc00",  # lone surrogates
-    "\ufffd", "\uffff", "\U0010ffff", "\U000e0001",  # replacement, noncharacters, tags
-    "\u0301", "\u0336", "e\u0301", "𝒜", "ǅ", "İ", "ß", "ﬁ", "Ⅻ", "①", "٣", "ﾃ", "Ａ",  # combining, compat
-    "../", "%2e%2e/", "%00", "\\", '"', "'", "{{7*7}}", "${x}", "<script>", "--", "*", "?", ",", ";",
+    "\u200f",
+    "\u200e",
+    "\u202e",
+    "\u202d",
+    "\u2066",
+    "\u2069",
+    "\u061c",  # bidi marks and overrides
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",  # zero-width, BOM
+    "\x00",
+    "\x01",
+    "\x07",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\x9f",
+    "\r",
+    "\n",
+    "\t",
+    "\v",
+    "\f",  # controls
+    "\u2028",
+    "\u2029",
+    "\u00a0",
+    "\u3000",
+    "\u180e",  # separators and odd spaces
+    "\ud800",
+    "\udfff",
+    "\udbff",
+    "\udc00",  # lone surrogates
+    "\ufffd",
+    "\uffff",
+    "\U0010ffff",
+    "\U000e0001",  # replacement, noncharacters, tags
+    "\u0301",
+    "\u0336",
+    "e\u0301",
+    "𝒜",
+    "ǅ",
+    "İ",
+    "ß",
+    "ﬁ",
+    "Ⅻ",
+    "①",
+    "٣",
+    "ﾃ",
+    "Ａ",  # combining, compat
+    "../",
+    "%2e%2e/",
+    "%00",
+    "\\",
+    '"',
+    "'",
+    "{{7*7}}",
+    "${x}",
+    "<script>",
+    "--",
+    "*",
+    "?",
+    ",",
+    ";",
 ]
-TERMS = ["DPO", "KV-Cache", "kv cache", "LoRA", "rotary embeddings", "tranformer", "Transformer", "GRPO",
-         "softmax", "MoE", "RLHF", "self-attention", "A", "", " "]
+TERMS = [
+    "DPO",
+    "KV-Cache",
+    "kv cache",
+    "LoRA",
+    "rotary embeddings",
+    "tranformer",
+    "Transformer",
+    "GRPO",
+    "softmax",
+    "MoE",
+    "RLHF",
+    "self-attention",
+    "A",
+    "",
+    " ",
+]
 ANY_CHAR = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=())  # incl. surrogates
 
 
@@ -187,15 +270,22 @@ def evil_text(draw: Any, max_pieces: int = 12) -> str:
         return draw(st.text(st.characters(categories=("L", "M", "N", "P", "S", "Zs", "Cf")), max_size=60))
     if kind == 7:  # a real term with only zero-width / bidi characters spliced in
         term = draw(st.sampled_from(TERMS[:-2]))
-        for ch in draw(st.lists(st.sampled_from(["\u200b", "\u200f", "\u202e", "\ufeff", "\u2066", "\u00ad"]),
-                                min_size=1, max_size=3)):
+        for ch in draw(
+            st.lists(
+                st.sampled_from(["\u200b", "\u200f", "\u202e", "\ufeff", "\u2066", "\u00ad"]),
+                min_size=1,
+                max_size=3,
+            )
+        ):
             at = draw(st.integers(0, len(term)))
             term = term[:at] + ch + term[at:]
         return term
     if kind == 0:
         return draw(st.text(ANY_CHAR, max_size=40))
     if kind == 1:
-        pieces = draw(st.lists(st.sampled_from(SPECIALS) | st.text(ANY_CHAR, max_size=3), max_size=max_pieces))
+        pieces = draw(
+            st.lists(st.sampled_from(SPECIALS) | st.text(ANY_CHAR, max_size=3), max_size=max_pieces)
+        )
         return "".join(pieces)
     if kind == 2:  # a real term with specials spliced in
         term = draw(st.sampled_from(TERMS))
@@ -213,17 +303,33 @@ def evil_text(draw: Any, max_pieces: int = 12) -> str:
 
 TEXT = evil_text()
 BIG_INTS = st.sampled_from([0, -1, 1, 2**31, 2**53 + 1, 2**63, 2**64, -(2**63), 10**100, -(10**100), 10**400])
-NUMBERS = st.one_of(st.integers(), BIG_INTS, st.floats(allow_nan=True, allow_infinity=True),
-                    st.sampled_from([1e308, -1e308, 5e-324, -0.0, 1e-300]))
+NUMBERS = st.one_of(
+    st.integers(),
+    BIG_INTS,
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1e308, -1e308, 5e-324, -0.0, 1e-300]),
+)
 SCALARS = st.one_of(st.none(), st.booleans(), NUMBERS, TEXT)
-JSON = st.recursive(SCALARS, lambda children: st.lists(children, max_size=5)
-                    | st.dictionaries(TEXT, children, max_size=5), max_leaves=15)
-LIMITS = st.integers(1, 50) | st.one_of(st.integers(-(10**30), 10**30), BIG_INTS, st.integers(-3, 210),
-                                        st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
-                                        st.sampled_from(["5", "ten", "", None, [5], {"n": 5}]))
+JSON = st.recursive(
+    SCALARS,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(TEXT, children, max_size=5),
+    max_leaves=15,
+)
+LIMITS = st.integers(1, 50) | st.one_of(
+    st.integers(-(10**30), 10**30),
+    BIG_INTS,
+    st.integers(-3, 210),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.sampled_from(["5", "ten", "", None, [5], {"n": 5}]),
+)
 CATEGORIES = tuple(load_glossary().categories)  # the served categories, as the tools see them
-CATEGORY = st.one_of(st.sampled_from([""] + list(CATEGORIES) + [c.upper() for c in CATEGORIES]
-                                     + ["Fine Tuning", "fine_tuning"]), TEXT)
+CATEGORY = st.one_of(
+    st.sampled_from(
+        [""] + list(CATEGORIES) + [c.upper() for c in CATEGORIES] + ["Fine Tuning", "fine_tuning"]
+    ),
+    TEXT,
+)
 
 
 def b64(raw: bytes) -> str:
@@ -237,12 +343,37 @@ def forged(offset: Any, signature: Any) -> str:
 CURSORS = st.one_of(
     st.just(""),
     st.binary(max_size=160).map(b64),  # random base64
-    st.builds(forged, st.one_of(st.integers(-(10**20), 10**20), BIG_INTS, st.integers(-5, 300),
-                                st.floats(allow_nan=False), st.booleans(), st.none(), TEXT, st.just([1])),
-              st.one_of(st.sampled_from(["|", "A|", "|alignment", "Z|agents", "", "#|"]), TEXT)),
-    st.sampled_from([b64(b"[1,2]"), b64(b"null"), b64(b'"x"'), b64(b"1e400"), b64(b'{"o":1e400,"f":"|"}'),
-                     b64(b'{"o":5}'), b64(b'{"f":"|"}'), b64(b"\xff\xfe"), b64(b'{"o":5,"f":"|"}') + "====",
-                     "=" * 10, "-_" * 50, "A" * 200, "A" * 201]),
+    st.builds(
+        forged,
+        st.one_of(
+            st.integers(-(10**20), 10**20),
+            BIG_INTS,
+            st.integers(-5, 300),
+            st.floats(allow_nan=False),
+            st.booleans(),
+            st.none(),
+            TEXT,
+            st.just([1]),
+        ),
+        st.one_of(st.sampled_from(["|", "A|", "|alignment", "Z|agents", "", "#|"]), TEXT),
+    ),
+    st.sampled_from(
+        [
+            b64(b"[1,2]"),
+            b64(b"null"),
+            b64(b'"x"'),
+            b64(b"1e400"),
+            b64(b'{"o":1e400,"f":"|"}'),
+            b64(b'{"o":5}'),
+            b64(b'{"f":"|"}'),
+            b64(b"\xff\xfe"),
+            b64(b'{"o":5,"f":"|"}') + "====",
+            "=" * 10,
+            "-_" * 50,
+            "A" * 200,
+            "A" * 201,
+        ]
+    ),
     TEXT,
 )
 
@@ -253,9 +384,37 @@ def formula_inputs() -> st.SearchStrategy:
     matrix = st.lists(st.lists(st.floats(-3, 3), min_size=1, max_size=4), min_size=1, max_size=4)
     ragged = st.lists(st.lists(NUMBERS, max_size=4), max_size=4)
     value = st.one_of(NUMBERS, vec, small, matrix, ragged, JSON)
-    names = st.sampled_from(["logits", "Q", "K", "V", "probabilities", "log_pi_theta_y_w", "log_pi_ref_y_w",
-                             "log_pi_theta_y_l", "log_pi_ref_y_l", "beta", "rewards", "ratios", "epsilon", "kl",
-                             "r_t", "A_t", "x", "m", "base", "y", "n", "N", "D", "A", "B", "L_inf", "alpha"])
+    names = st.sampled_from(
+        [
+            "logits",
+            "Q",
+            "K",
+            "V",
+            "probabilities",
+            "log_pi_theta_y_w",
+            "log_pi_ref_y_w",
+            "log_pi_theta_y_l",
+            "log_pi_ref_y_l",
+            "beta",
+            "rewards",
+            "ratios",
+            "epsilon",
+            "kl",
+            "r_t",
+            "A_t",
+            "x",
+            "m",
+            "base",
+            "y",
+            "n",
+            "N",
+            "D",
+            "A",
+            "B",
+            "L_inf",
+            "alpha",
+        ]
+    )
     return st.one_of(st.dictionaries(names, value, max_size=8), st.dictionaries(TEXT, JSON, max_size=4), JSON)
 
 
@@ -275,36 +434,66 @@ PLAUSIBLE_INPUTS: dict[str, st.SearchStrategy] = {
     "softmax": st.fixed_dictionaries({"logits": _vec(-1e6, 1e6, max_size=40)}),
     "self-attention": _attention(),
     "loss-function": st.fixed_dictionaries({"probabilities": _vec(1e-300, 1.0)}),
-    "dpo": st.fixed_dictionaries({k: st.floats(-1e4, 0.0) for k in ("log_pi_theta_y_w", "log_pi_ref_y_w",
-                                  "log_pi_theta_y_l", "log_pi_ref_y_l")}, optional={"beta": st.floats(1e-6, 1e3)}),
-    "grpo": st.fixed_dictionaries({"rewards": _vec(-1e6, 1e6)}, optional={"epsilon": st.floats(0.01, 0.99),
-                                                                          "beta": st.floats(0, 10)}),
-    "rlhf": st.fixed_dictionaries({"r_t": st.floats(0, 1e6), "A_t": st.floats(-1e6, 1e6)},
-                                  optional={"epsilon": st.floats(0.01, 0.99)}),
-    "rope": st.integers(1, 8).flatmap(lambda n: st.fixed_dictionaries(
-        {"x": _vec(-1e3, 1e3, 2 * n, 2 * n), "m": st.integers(0, 1_000_000)},
-        optional={"base": st.floats(1.0001, 1e9)})),
+    "dpo": st.fixed_dictionaries(
+        {
+            k: st.floats(-1e4, 0.0)
+            for k in ("log_pi_theta_y_w", "log_pi_ref_y_w", "log_pi_theta_y_l", "log_pi_ref_y_l")
+        },
+        optional={"beta": st.floats(1e-6, 1e3)},
+    ),
+    "grpo": st.fixed_dictionaries(
+        {"rewards": _vec(-1e6, 1e6)}, optional={"epsilon": st.floats(0.01, 0.99), "beta": st.floats(0, 10)}
+    ),
+    "rlhf": st.fixed_dictionaries(
+        {"r_t": st.floats(0, 1e6), "A_t": st.floats(-1e6, 1e6)}, optional={"epsilon": st.floats(0.01, 0.99)}
+    ),
+    "rope": st.integers(1, 8).flatmap(
+        lambda n: st.fixed_dictionaries(
+            {"x": _vec(-1e3, 1e3, 2 * n, 2 * n), "m": st.integers(0, 1_000_000)},
+            optional={"base": st.floats(1.0001, 1e9)},
+        )
+    ),
     "scaling-laws": st.fixed_dictionaries({"N": st.floats(1e-3, 1e15), "D": st.floats(1e-3, 1e15)}),
 }
 PLAUSIBLE_EVALUATIONS = st.sampled_from(sorted(PLAUSIBLE_INPUTS)).flatmap(
-    lambda term: PLAUSIBLE_INPUTS[term].map(lambda inputs: {"term": term, "inputs": inputs}))
+    lambda term: PLAUSIBLE_INPUTS[term].map(lambda inputs: {"term": term, "inputs": inputs})
+)
 
 
 GOOD: dict[str, dict[str, st.SearchStrategy]] = {
     "define_term": {"term": TEXT, "detail": st.sampled_from(["brief", "full"]) | TEXT},
     "define_terms": {"terms": st.lists(TEXT, max_size=25)},
     "search_terms": {"query": TEXT, "limit": LIMITS, "category": CATEGORY},
-    "list_terms": {"letter": st.sampled_from(["", "A", "z", "#", "ß", "É", "AB", " "]) | TEXT,
-                   "category": CATEGORY, "cursor": CURSORS, "limit": LIMITS},
-    "find_related": {"term": TEXT, "relation": st.sampled_from(("",) + related_kinds(load_glossary().vocabulary)) | TEXT, "limit": LIMITS},
-    "explain_formula": {"term": st.sampled_from(list(EVALUATORS) + ["DPO", "RoPE", "LoRA"]) | TEXT,
-                        "symbol": st.sampled_from(["", "β", "\\beta", "beta", "π_θ", "\\pi_\\theta", "pi_theta",
-                                                   "Q, K, V", "x_m", "⊙", "σ"]) | TEXT},
-    "evaluate_formula": {"term": st.sampled_from(list(EVALUATORS) + ["DPO", "LoRA"]) | TEXT,
-                         "inputs": formula_inputs()},
+    "list_terms": {
+        "letter": st.sampled_from(["", "A", "z", "#", "ß", "É", "AB", " "]) | TEXT,
+        "category": CATEGORY,
+        "cursor": CURSORS,
+        "limit": LIMITS,
+    },
+    "find_related": {
+        "term": TEXT,
+        "relation": st.sampled_from(("",) + related_kinds(load_glossary().vocabulary)) | TEXT,
+        "limit": LIMITS,
+    },
+    "explain_formula": {
+        "term": st.sampled_from(list(EVALUATORS) + ["DPO", "RoPE", "LoRA"]) | TEXT,
+        "symbol": st.sampled_from(
+            ["", "β", "\\beta", "beta", "π_θ", "\\pi_\\theta", "pi_theta", "Q, K, V", "x_m", "⊙", "σ"]
+        )
+        | TEXT,
+    },
+    "evaluate_formula": {
+        "term": st.sampled_from(list(EVALUATORS) + ["DPO", "LoRA"]) | TEXT,
+        "inputs": formula_inputs(),
+    },
     "compare_terms": {"terms": st.lists(st.sampled_from(TERMS) | TEXT, max_size=7)},
-    "find_terms_in_text": {"text": st.one_of(TEXT, st.lists(TEXT | st.sampled_from(TERMS), max_size=60)
-                                             .map(" ".join), st.sampled_from(["MoE " * 5000, "x" * 20_001]))},
+    "find_terms_in_text": {
+        "text": st.one_of(
+            TEXT,
+            st.lists(TEXT | st.sampled_from(TERMS), max_size=60).map(" ".join),
+            st.sampled_from(["MoE " * 5000, "x" * 20_001]),
+        )
+    },
 }
 
 
@@ -323,8 +512,11 @@ def arguments(draw: Any, tool: str) -> Any:
         elif mode == "junk":
             args[name] = draw(JSON)
     if draw(st.integers(0, 4)) == 0:
-        for key, value in draw(st.dictionaries(TEXT | st.sampled_from(["_meta", "__proto__", "arguments", "term"]),
-                                               JSON, max_size=3)).items():
+        for key, value in draw(
+            st.dictionaries(
+                TEXT | st.sampled_from(["_meta", "__proto__", "arguments", "term"]), JSON, max_size=3
+            )
+        ).items():
             args.setdefault(key, value)
     return args
 
@@ -357,9 +549,17 @@ def test_fuzz_tool_names(harness: Harness, stress_record: Any) -> None:
     m = Measured(stress_record, harness)
 
     @FUZZ_SETTINGS
-    @given(name=st.one_of(TEXT, st.sampled_from([t.upper() for t in TOOLS] + [t + " " for t in TOOLS]
-                                                + ["", "tools/call", "define_term\x00", "x" * 100_000])),
-           args=st.one_of(st.none(), st.dictionaries(TEXT, JSON, max_size=3)))
+    @given(
+        name=st.one_of(
+            TEXT,
+            st.sampled_from(
+                [t.upper() for t in TOOLS]
+                + [t + " " for t in TOOLS]
+                + ["", "tools/call", "define_term\x00", "x" * 100_000]
+            ),
+        ),
+        args=st.one_of(st.none(), st.dictionaries(TEXT, JSON, max_size=3)),
+    )
     def prop(name: str, args: Any) -> None:
         m.examples += 1
         harness.call_tool(name, args)
@@ -379,10 +579,17 @@ def test_ten_megabyte_strings(harness: Harness, stress_record: Any) -> None:
     processed in time proportional to its size (the 10 MB call would take ~10x as long and hold a worker
     thread and the GIL meanwhile), so it is reported as a failure without sending 10 MB."""
     m = Measured(stress_record, harness)
-    base = {"define_term": {"term": "DPO"}, "define_terms": {"terms": ["DPO"]}, "search_terms": {"query": "cache"},
-            "list_terms": {}, "find_related": {"term": "DPO"}, "explain_formula": {"term": "DPO"},
-            "evaluate_formula": {"term": "softmax", "inputs": {"logits": [1, 2]}},
-            "compare_terms": {"terms": ["DPO", "RLHF"]}, "find_terms_in_text": {"text": "DPO"}}
+    base = {
+        "define_term": {"term": "DPO"},
+        "define_terms": {"terms": ["DPO"]},
+        "search_terms": {"query": "cache"},
+        "list_terms": {},
+        "find_related": {"term": "DPO"},
+        "explain_formula": {"term": "DPO"},
+        "evaluate_formula": {"term": "softmax", "inputs": {"logits": [1, 2]}},
+        "compare_terms": {"terms": ["DPO", "RLHF"]},
+        "find_terms_in_text": {"text": "DPO"},
+    }
 
     def case(tool: str, name: str, value: str) -> dict[str, Any]:
         args = dict(base[tool])
@@ -425,9 +632,24 @@ def test_ten_megabyte_strings(harness: Harness, stress_record: Any) -> None:
 def test_forged_cursors_and_pagination(harness: Harness, stress_record: Any) -> None:
     """Crafted cursors are refused with the cursor message; real ones page through every entry once."""
     m = Measured(stress_record, harness)
-    crafted = [forged(-1, "|"), forged(-(10**30), "|"), forged(10**30, "|"), forged(10_000_001, "|"),
-               forged(1.5, "|"), forged("5", "|"), forged(True, "|"), forged(None, "|"), forged([1], "|"),
-               forged(5, "A|"), forged(5, None), b64(b"[1]"), b64(b"\xff"), "%%%", "A" * 201, "\ud800"]
+    crafted = [
+        forged(-1, "|"),
+        forged(-(10**30), "|"),
+        forged(10**30, "|"),
+        forged(10_000_001, "|"),
+        forged(1.5, "|"),
+        forged("5", "|"),
+        forged(True, "|"),
+        forged(None, "|"),
+        forged([1], "|"),
+        forged(5, "A|"),
+        forged(5, None),
+        b64(b"[1]"),
+        b64(b"\xff"),
+        "%%%",
+        "A" * 201,
+        "\ud800",
+    ]
     with m:
         for cursor in crafted:
             args = {"cursor": cursor, "limit": 5}
@@ -454,14 +676,41 @@ def test_forged_cursors_and_pagination(harness: Harness, stress_record: Any) -> 
 
 # -- resources ----------------------------------------------------------------------------------
 NASTY_URIS = [
-    "glossary://terms/../../etc/passwd", "glossary://terms/..%2F..%2Fetc%2Fpasswd", "glossary://terms/%2e%2e",
-    "glossary://terms/%64po", "glossary://terms/DPO", "glossary://terms/dpo/", "glossary://terms/dpo#frag",
-    "glossary://terms/dpo?x=1", "glossary://terms/dpo.json.json", "glossary://terms/.json", "glossary://terms/",
-    "glossary://terms", "glossary://", "glossary:terms/dpo", "GLOSSARY://terms/dpo", "glossary://about/",
-    "glossary://ABOUT", "glossary://terms/dpo\x00", "glossary://terms/\u202edpo", "glossary://terms/" + "a" * 100_000,
-    "file:///etc/passwd", "file://localhost/etc/shadow", "http://127.0.0.1:1/", "https://example.invalid/",
-    "data:text/plain,hello", "javascript:alert(1)", "ftp://x", "urn:isbn:0", "/etc/passwd", "C:\\Windows",
-    "", " ", "glossary://terms/{id}", "glossary://terms/{id}.json", "\\\\server\\share",
+    "glossary://terms/../../etc/passwd",
+    "glossary://terms/..%2F..%2Fetc%2Fpasswd",
+    "glossary://terms/%2e%2e",
+    "glossary://terms/%64po",
+    "glossary://terms/DPO",
+    "glossary://terms/dpo/",
+    "glossary://terms/dpo#frag",
+    "glossary://terms/dpo?x=1",
+    "glossary://terms/dpo.json.json",
+    "glossary://terms/.json",
+    "glossary://terms/",
+    "glossary://terms",
+    "glossary://",
+    "glossary:terms/dpo",
+    "GLOSSARY://terms/dpo",
+    "glossary://about/",
+    "glossary://ABOUT",
+    "glossary://terms/dpo\x00",
+    "glossary://terms/\u202edpo",
+    "glossary://terms/" + "a" * 100_000,
+    "file:///etc/passwd",
+    "file://localhost/etc/shadow",
+    "http://127.0.0.1:1/",
+    "https://example.invalid/",
+    "data:text/plain,hello",
+    "javascript:alert(1)",
+    "ftp://x",
+    "urn:isbn:0",
+    "/etc/passwd",
+    "C:\\Windows",
+    "",
+    " ",
+    "glossary://terms/{id}",
+    "glossary://terms/{id}.json",
+    "\\\\server\\share",
 ]
 
 
@@ -493,23 +742,30 @@ def test_fuzz_resource_uris(harness: Harness, stress_record: Any) -> None:
     ids = ["dpo", "kv-cache", "lora", "rope", "softmax"]
 
     @FUZZ_SETTINGS
-    @given(uri=st.one_of(
-        st.sampled_from(NASTY_URIS),
-        TEXT.map(lambda t: "glossary://terms/" + t),
-        st.tuples(st.sampled_from(ids), TEXT).map(lambda p: f"glossary://terms/{p[0]}{p[1]}"),
-        st.sampled_from(ids).map(lambda i: f"glossary://terms/{i}.json"),
-        st.tuples(st.sampled_from(["glossary", "file", "http", "data", "x-" * 3, ""]), TEXT)
-        .map(lambda p: f"{p[0]}://{p[1]}"),
-        TEXT,
-    ))
+    @given(
+        uri=st.one_of(
+            st.sampled_from(NASTY_URIS),
+            TEXT.map(lambda t: "glossary://terms/" + t),
+            st.tuples(st.sampled_from(ids), TEXT).map(lambda p: f"glossary://terms/{p[0]}{p[1]}"),
+            st.sampled_from(ids).map(lambda i: f"glossary://terms/{i}.json"),
+            st.tuples(st.sampled_from(["glossary", "file", "http", "data", "x-" * 3, ""]), TEXT).map(
+                lambda p: f"{p[0]}://{p[1]}"
+            ),
+            TEXT,
+        )
+    )
     def prop(uri: str) -> None:
         m.examples += 1
         check_read(harness, uri)
 
     with m:
         prop()
-        for uri in NASTY_URIS + ["glossary://about", "glossary://index", "glossary://categories",
-                                 "glossary://terms/" + "x" * TEN_MB]:
+        for uri in NASTY_URIS + [
+            "glossary://about",
+            "glossary://index",
+            "glossary://categories",
+            "glossary://terms/" + "x" * TEN_MB,
+        ]:
             m.examples += 1
             check_read(harness, uri, timeout=BIG_TIMEOUT)
         assert harness.outcomes["resource_ok"] > 0
@@ -520,14 +776,22 @@ MAX_COMPLETION_VALUE = 4096  # one completion value: at most five 500-char terms
 MAX_COMPLETION_CHARS = 1_000_000  # a whole completion response
 
 
-def check_complete(h: Harness, ref: Any, argument: dict[str, Any], context: dict[str, str] | None,
-                   timeout: float = CALL_TIMEOUT) -> str:
+def check_complete(
+    h: Harness,
+    ref: Any,
+    argument: dict[str, Any],
+    context: dict[str, str] | None,
+    timeout: float = CALL_TIMEOUT,
+) -> str:
     try:
         result = h.run(h.client.complete, ref, argument, context, timeout=timeout)
     except TimeoutError:
         raise AssertionError(f"complete hung on {_short(argument)}") from None
     except MCPError as exc:
-        assert exc.code == -32602 and str(exc).strip() and "Traceback" not in str(exc), (exc.code, str(exc)[:300])
+        assert exc.code == -32602 and str(exc).strip() and "Traceback" not in str(exc), (
+            exc.code,
+            str(exc)[:300],
+        )
         return h._count("complete_error")
     except (UnicodeEncodeError, pydantic.ValidationError) as exc:
         if _origin(exc) != "client":
@@ -540,17 +804,20 @@ def check_complete(h: Harness, ref: Any, argument: dict[str, Any], context: dict
         assert result.completion.total >= len(values)
     longest = max((len(v) for v in values), default=0)
     assert longest <= MAX_COMPLETION_VALUE, (
-        f"a completion value of {longest:,} chars for an argument of {len(str(argument.get('value'))):,} chars")
+        f"a completion value of {longest:,} chars for an argument of {len(str(argument.get('value'))):,} chars"
+    )
     assert sum(len(v) for v in values) <= MAX_COMPLETION_CHARS
     return h._count("complete_ok")
 
 
 REFS = st.one_of(
-    st.sampled_from([TEMPLATE_URI, JSON_TEMPLATE_URI, "glossary://terms/{x}", "file:///{id}", ""])
-    .map(lambda u: ResourceTemplateReference(type="ref/resource", uri=u)),
+    st.sampled_from([TEMPLATE_URI, JSON_TEMPLATE_URI, "glossary://terms/{x}", "file:///{id}", ""]).map(
+        lambda u: ResourceTemplateReference(type="ref/resource", uri=u)
+    ),
     TEXT.map(lambda u: ResourceTemplateReference(type="ref/resource", uri=u)),
-    st.one_of(st.sampled_from(["explain_term", "compare_terms", "nope", ""]), TEXT)
-    .map(lambda n: PromptReference(type="ref/prompt", name=n)),
+    st.one_of(st.sampled_from(["explain_term", "compare_terms", "nope", ""]), TEXT).map(
+        lambda n: PromptReference(type="ref/prompt", name=n)
+    ),
 )
 
 
@@ -558,9 +825,13 @@ def test_fuzz_completions(harness: Harness, stress_record: Any) -> None:
     m = Measured(stress_record, harness)
 
     @FUZZ_SETTINGS
-    @given(ref=REFS, name=st.sampled_from(["id", "term", "terms", "audience"]) | TEXT,
-           value=st.one_of(TEXT, st.lists(st.sampled_from(TERMS) | TEXT, max_size=6).map(", ".join)),
-           context=st.none() | st.dictionaries(st.sampled_from(["term", "terms", "audience"]) | TEXT, TEXT, max_size=3))
+    @given(
+        ref=REFS,
+        name=st.sampled_from(["id", "term", "terms", "audience"]) | TEXT,
+        value=st.one_of(TEXT, st.lists(st.sampled_from(TERMS) | TEXT, max_size=6).map(", ".join)),
+        context=st.none()
+        | st.dictionaries(st.sampled_from(["term", "terms", "audience"]) | TEXT, TEXT, max_size=3),
+    )
     def prop(ref: Any, name: str, value: str, context: Any) -> None:
         m.examples += 1
         check_complete(harness, ref, {"name": name, "value": value}, context)
@@ -568,9 +839,11 @@ def test_fuzz_completions(harness: Harness, stress_record: Any) -> None:
     with m:
         prop()
         # Oversized values (no comma): refused or empty, quickly.
-        for ref, name in ((ResourceTemplateReference(type="ref/resource", uri=TEMPLATE_URI), "id"),
-                          (PromptReference(type="ref/prompt", name="explain_term"), "term"),
-                          (PromptReference(type="ref/prompt", name="compare_terms"), "terms")):
+        for ref, name in (
+            (ResourceTemplateReference(type="ref/resource", uri=TEMPLATE_URI), "id"),
+            (PromptReference(type="ref/prompt", name="explain_term"), "term"),
+            (PromptReference(type="ref/prompt", name="compare_terms"), "terms"),
+        ):
             m.examples += 1
             check_complete(harness, ref, {"name": name, "value": "x" * TEN_MB}, None, timeout=BIG_TIMEOUT)
 
@@ -590,11 +863,14 @@ def test_completion_output_is_bounded(harness: Harness, stress_record: Any) -> N
             values = result.completion.values
             sizes.append((len(value), sum(len(v) for v in values), max((len(v) for v in values), default=0)))
     stress_record.details["request_vs_response_chars"] = sizes
-    stress_record.add_note("request chars -> completion chars: " + ", ".join(f"{a:,}->{b:,}" for a, b, _ in sizes))
+    stress_record.add_note(
+        "request chars -> completion chars: " + ", ".join(f"{a:,}->{b:,}" for a, b, _ in sizes)
+    )
     for request_chars, response_chars, longest in sizes:
         assert longest <= MAX_COMPLETION_VALUE and response_chars <= MAX_COMPLETION_CHARS, (
             f"a {request_chars:,}-char completion argument produced {response_chars:,} chars of completions "
-            f"(x{response_chars / request_chars:,.0f}; longest value {longest:,} chars)")
+            f"(x{response_chars / request_chars:,.0f}; longest value {longest:,} chars)"
+        )
 
 
 def check_prompt(h: Harness, name: str, args: Any) -> str:
@@ -603,7 +879,9 @@ def check_prompt(h: Harness, name: str, args: Any) -> str:
     except TimeoutError:
         raise AssertionError(f"get_prompt hung on {_short(args)}") from None
     except MCPError as exc:
-        assert exc.code == -32602, f"get_prompt({_short(name)}, {_short(args)}) -> error {exc.code}: {str(exc)[:300]}"
+        assert exc.code == -32602, (
+            f"get_prompt({_short(name)}, {_short(args)}) -> error {exc.code}: {str(exc)[:300]}"
+        )
         assert str(exc).strip() and "Traceback" not in str(exc) and len(str(exc)) <= MAX_ERROR_CHARS
         return h._count("prompt_error")
     except (UnicodeEncodeError, pydantic.ValidationError) as exc:
@@ -618,14 +896,21 @@ def test_fuzz_prompts(harness: Harness, stress_record: Any) -> None:
     m = Measured(stress_record, harness)
 
     @FUZZ_SETTINGS
-    @given(name=st.sampled_from(["explain_term", "compare_terms", "explain_term", "compare_terms"]) | TEXT,
-           args=st.one_of(
-               st.none(),
-               st.fixed_dictionaries({}, optional={"term": st.sampled_from(TERMS) | TEXT,
-                                                   "audience": st.sampled_from(["beginner", "expert", "x"]) | TEXT,
-                                                   "terms": st.lists(st.sampled_from(TERMS) | TEXT, max_size=7)
-                                                   .map(", ".join)}),
-               st.dictionaries(TEXT, TEXT, max_size=3)))
+    @given(
+        name=st.sampled_from(["explain_term", "compare_terms", "explain_term", "compare_terms"]) | TEXT,
+        args=st.one_of(
+            st.none(),
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "term": st.sampled_from(TERMS) | TEXT,
+                    "audience": st.sampled_from(["beginner", "expert", "x"]) | TEXT,
+                    "terms": st.lists(st.sampled_from(TERMS) | TEXT, max_size=7).map(", ".join),
+                },
+            ),
+            st.dictionaries(TEXT, TEXT, max_size=3),
+        ),
+    )
     @example(name="explain_term", args=None)  # a required argument missing
     @example(name="explain_term", args={"term": "DPO", "terms": "DPO, RLHF"})  # an argument the prompt lacks
     def prop(name: str, args: Any) -> None:

@@ -22,7 +22,17 @@ from typing import Any
 
 import httpx2
 
-from helpers import EXE, MCP_HEADERS, ROOT, _stop, free_port, initialize_request, jsonrpc, server_env, wait_ready
+from helpers import (
+    EXE,
+    MCP_HEADERS,
+    ROOT,
+    _stop,
+    free_port,
+    initialize_request,
+    jsonrpc,
+    server_env,
+    wait_ready,
+)
 
 IDLE, DRIBBLERS, CHILD_NOFILE = 1100, 200, 1024
 
@@ -31,7 +41,9 @@ def _raise_own_limit(need: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < need:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, need), hard))
-    assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= need, "the test needs more descriptors than allowed"
+    assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= need, (
+        "the test needs more descriptors than allowed"
+    )
 
 
 @contextlib.contextmanager
@@ -45,9 +57,15 @@ def _server(*args: str, nofile: int | None = None):
                 resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
         with open(err_path, "wb") as err:
-            proc = subprocess.Popen([str(EXE), "serve", "--transport", "http", "--port", str(port), *args],
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                    env=server_env(), cwd=ROOT, preexec_fn=limit)
+            proc = subprocess.Popen(
+                [str(EXE), "serve", "--transport", "http", "--port", str(port), *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=server_env(),
+                cwd=ROOT,
+                preexec_fn=limit,
+            )
         try:
             wait_ready(proc, f"http://127.0.0.1:{port}", err_path)
             yield proc, port, err_path
@@ -80,7 +98,7 @@ def test_idle_and_byte_by_byte_connections_do_not_stop_answers(stress_record: An
                     return
                 for s in dribblers:
                     with contextlib.suppress(OSError):
-                        s.send(head[i:i + 1])
+                        s.send(head[i : i + 1])
                 time.sleep(0.2)
 
         threading.Thread(target=dribble, daemon=True).start()
@@ -116,7 +134,9 @@ def test_idle_and_byte_by_byte_connections_do_not_stop_answers(stress_record: An
         log = err_path.read_text(errors="replace")
         stress_record.inputs = IDLE + DRIBBLERS
         stress_record.details.update(log_bytes=len(log), closed_idle=IDLE - len(open_))
-        stress_record.add_note(f"{IDLE} idle + {DRIBBLERS} byte-by-byte at {CHILD_NOFILE} fds; log {len(log)} B")
+        stress_record.add_note(
+            f"{IDLE} idle + {DRIBBLERS} byte-by-byte at {CHILD_NOFILE} fds; log {len(log)} B"
+        )
         assert len(log) < 20_000 and "Traceback" not in log, log[-3000:]
 
 
@@ -128,11 +148,13 @@ def test_an_idle_session_expires_even_with_an_open_get_stream(stress_record: Any
         r = httpx2.post(url, json=initialize_request(1), headers=MCP_HEADERS, timeout=10)
         sid = r.headers["mcp-session-id"]
         headers = {"mcp-session-id": sid, "mcp-protocol-version": "2025-06-18"}
-        httpx2.post(url, json=jsonrpc("notifications/initialized", id=None), headers=MCP_HEADERS | headers,
-                    timeout=10)
+        httpx2.post(
+            url, json=jsonrpc("notifications/initialized", id=None), headers=MCP_HEADERS | headers, timeout=10
+        )
         t0 = time.monotonic()
-        with httpx2.stream("GET", url, headers=headers | {"Accept": "text/event-stream"},
-                           timeout=httpx2.Timeout(60.0)) as stream:
+        with httpx2.stream(
+            "GET", url, headers=headers | {"Accept": "text/event-stream"}, timeout=httpx2.Timeout(60.0)
+        ) as stream:
             assert stream.status_code == 200
             for _ in stream.iter_bytes():  # ends when the server closes the stream
                 if time.monotonic() - t0 > 45:

@@ -66,8 +66,10 @@ def _record(rec: Any, latencies: list[float], errors: list[str], wall: float, re
     rec.details["p50_ms"] = round((percentile(latencies, 50) or 0) * 1000, 2)
     rec.details["max_ms"] = round(max(latencies, default=0) * 1000, 2)
     rec.details["first_errors"] = errors[:5]
-    rec.add_note(f"{CLIENTS} clients, {requests / wall:.0f} req/s, p50 {rec.details['p50_ms']} ms, "
-                 f"max {rec.details['max_ms']} ms")
+    rec.add_note(
+        f"{CLIENTS} clients, {requests / wall:.0f} req/s, p50 {rec.details['p50_ms']} ms, "
+        f"max {rec.details['max_ms']} ms"
+    )
 
 
 # -- stateless ------------------------------------------------------------------------------------
@@ -79,9 +81,12 @@ def _legacy_headers(session: str | None = None) -> dict[str, str]:
     return h
 
 
-async def _raw_call(client: httpx2.AsyncClient, url: str, probe: Probe, rid: int,
-                    session: str | None = None) -> tuple[bool, str]:
-    r = await client.post(url, json=tool_call(rid, probe.tool, probe.arguments), headers=_legacy_headers(session))
+async def _raw_call(
+    client: httpx2.AsyncClient, url: str, probe: Probe, rid: int, session: str | None = None
+) -> tuple[bool, str]:
+    r = await client.post(
+        url, json=tool_call(rid, probe.tool, probe.arguments), headers=_legacy_headers(session)
+    )
     if r.status_code != 200:
         return False, f"HTTP {r.status_code}: {r.text[:200]}"
     answers = [m for m in parse_http_jsonrpc(r) if m.get("id") == rid]
@@ -89,7 +94,10 @@ async def _raw_call(client: httpx2.AsyncClient, url: str, probe: Probe, rid: int
         return False, f"no result for id {rid}: {r.text[:200]}"
     result = answers[0]["result"]
     if result.get("isError") or not probe.check(result.get("structuredContent")):
-        return False, f"wrong answer for {probe.tool}({probe.arguments}) (want {probe.expect}): {r.text[:200]}"
+        return (
+            False,
+            f"wrong answer for {probe.tool}({probe.arguments}) (want {probe.expect}): {r.text[:200]}",
+        )
     return True, ""
 
 
@@ -118,7 +126,9 @@ async def _stateless_load(url: str, plan: list[list[Probe]]) -> tuple[list[float
     return latencies, errors, time.perf_counter() - t0
 
 
-def test_stateless_1000_requests_50_clients(http_stateless: Any, probes: list[Probe], stress_record: Any) -> None:
+def test_stateless_1000_requests_50_clients(
+    http_stateless: Any, probes: list[Probe], stress_record: Any
+) -> None:
     plan = workload(probes, REQUESTS)
     latencies, errors, wall = anyio.run(_stateless_load, http_stateless.url, plan)
     _record(stress_record, latencies, errors, wall, len(latencies))
@@ -144,8 +154,10 @@ async def _stateful_load(url: str, plan: list[list[Probe]]) -> tuple[list[float]
                     try:
                         result = await client.call_tool(probe.tool, probe.arguments)
                         if result.is_error or not probe.check(result.structured_content):
-                            errors.append(f"wrong answer for {probe.tool}({probe.arguments}): "
-                                          f"{str(result.structured_content)[:200]}")
+                            errors.append(
+                                f"wrong answer for {probe.tool}({probe.arguments}): "
+                                f"{str(result.structured_content)[:200]}"
+                            )
                     except Exception as exc:  # every failure is counted, none may happen
                         errors.append(f"{type(exc).__name__}: {exc}")
                     latencies.append(time.perf_counter() - t0)
@@ -160,7 +172,9 @@ async def _stateful_load(url: str, plan: list[list[Probe]]) -> tuple[list[float]
     return latencies, errors, time.perf_counter() - t0, sessions
 
 
-def test_stateful_1000_requests_50_sessions(http_stateful: Any, probes: list[Probe], stress_record: Any) -> None:
+def test_stateful_1000_requests_50_sessions(
+    http_stateful: Any, probes: list[Probe], stress_record: Any
+) -> None:
     plan = workload(list(reversed(probes)), REQUESTS)
     latencies, errors, wall, sessions = anyio.run(_stateful_load, http_stateful.url, plan)
     _record(stress_record, latencies, errors, wall, len(latencies))
@@ -176,9 +190,11 @@ def test_stateful_1000_requests_50_sessions(http_stateful: Any, probes: list[Pro
 def _stall(port: int, body_start: bytes, session: str | None, kind: str) -> socket.socket:
     """A connection that sends part of a request and then waits."""
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    head = (f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-            f"Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: {LEGACY}\r\n"
-            + (f"Mcp-Session-Id: {session}\r\n" if session else ""))
+    head = (
+        f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: {LEGACY}\r\n"
+        + (f"Mcp-Session-Id: {session}\r\n" if session else "")
+    )
     if kind == "headers":  # headers never finished
         s.sendall(head.encode()[: len(head) - 20])
     else:  # headers done, the body promised but only begun
@@ -186,7 +202,9 @@ def _stall(port: int, body_start: bytes, session: str | None, kind: str) -> sock
     return s
 
 
-async def _slow_phase(url: str, probes: list[Probe], session: str | None) -> tuple[list[float], list[str], float]:
+async def _slow_phase(
+    url: str, probes: list[Probe], session: str | None
+) -> tuple[list[float], list[str], float]:
     latencies: list[float] = []
     errors: list[str] = []
 
@@ -210,19 +228,28 @@ async def _slow_phase(url: str, probes: list[Probe], session: str | None) -> tup
 
 
 @pytest.mark.parametrize("mode", ["stateless", "stateful"])
-def test_slow_clients_do_not_block_others(mode: str, request: pytest.FixtureRequest, probes: list[Probe],
-                                          stress_record: Any) -> None:
+def test_slow_clients_do_not_block_others(
+    mode: str, request: pytest.FixtureRequest, probes: list[Probe], stress_record: Any
+) -> None:
     srv = request.getfixturevalue("http_stateless" if mode == "stateless" else "http_stateful")
     session = None
     if mode == "stateful":  # the stalled requests and the normal ones share one session
-        r = httpx2.post(srv.url, json=initialize_request(version=LEGACY), headers=_legacy_headers(), timeout=30)
+        r = httpx2.post(
+            srv.url, json=initialize_request(version=LEGACY), headers=_legacy_headers(), timeout=30
+        )
         assert r.status_code == 200, r.text
         session = r.headers["mcp-session-id"]
-        r = httpx2.post(srv.url, json={"jsonrpc": "2.0", "method": "notifications/initialized"},
-                        headers=_legacy_headers(session), timeout=30)
+        r = httpx2.post(
+            srv.url,
+            json={"jsonrpc": "2.0", "method": "notifications/initialized"},
+            headers=_legacy_headers(session),
+            timeout=30,
+        )
         assert r.status_code in (200, 202)
     partial = json.dumps(tool_call(1, "define_term", {"term": "DPO"})).encode()[:40]
-    stalled = [_stall(srv.port, partial, session, "body" if i % 2 == 0 else "headers") for i in range(STALLED)]
+    stalled = [
+        _stall(srv.port, partial, session, "body" if i % 2 == 0 else "headers") for i in range(STALLED)
+    ]
     try:
         time.sleep(0.5)  # let the server start reading them
         latencies, errors, wall = anyio.run(_slow_phase, srv.url, probes, session)

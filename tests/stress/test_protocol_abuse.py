@@ -32,19 +32,26 @@ pytestmark = pytest.mark.stress
 
 MODERN = "2026-07-28"
 LEGACY = "2025-06-18"
-META = {"io.modelcontextprotocol/protocolVersion": MODERN,
-        "io.modelcontextprotocol/clientInfo": {"name": "stress-abuse", "version": "0"},
-        "io.modelcontextprotocol/clientCapabilities": {}}
+META = {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientInfo": {"name": "stress-abuse", "version": "0"},
+    "io.modelcontextprotocol/clientCapabilities": {},
+}
 FIFTY_MB = 50 * 1024 * 1024
 INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, PARSE_ERROR = -32600, -32601, -32602, -32700
-SDK_LEGACY_HTTP = ("SDK legacy streamable-HTTP transport (mcp/server/streamable_http.py, "
-                   "_handle_post_request) answers a body that is valid JSON but not one JSON-RPC message "
-                   "with -32602 'Validation error: <pydantic report>' instead of -32600 Invalid Request")
-SDK_LEGACY_DUP_ID = ("SDK legacy streamable-HTTP transport: two in-flight requests with the same id in one session "
-                     "(a client error) -- the later one is answered and the earlier one's SSE response never gets its "
-                     "answer: it stays open forever with keep-alive pings (a hung request and a leaked stream per "
-                     "occurrence), or, when the first answer is ready as the second stream registers, neither is "
-                     "answered; instead of a -32600 for the duplicate")
+SDK_LEGACY_HTTP = (
+    "SDK legacy streamable-HTTP transport (mcp/server/streamable_http.py, "
+    "_handle_post_request) answers a body that is valid JSON but not one JSON-RPC message "
+    "with -32602 'Validation error: <pydantic report>' instead of -32600 Invalid Request"
+)
+SDK_LEGACY_DUP_ID = (
+    "SDK legacy streamable-HTTP transport: two in-flight requests with the same id in one session "
+    "(a client error) -- the later one is answered and the earlier one's SSE response never gets its "
+    "answer: it stays open forever with keep-alive pings (a hung request and a leaked stream per "
+    "occurrence), or, when the first answer is ready as the second stream registers, neither is "
+    "answered; instead of a -32600 for the duplicate"
+)
+
 
 @dataclass
 class Exchange:
@@ -73,15 +80,21 @@ class Channel:
     def call(self, id: Any, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         return self.envelope(id, "tools/call", {"name": name, "arguments": arguments})
 
-    def exchange(self, raw: bytes, expect_ids: tuple = (), settle: float = 1.0, timeout: float = 30.0) -> Exchange:
+    def exchange(
+        self, raw: bytes, expect_ids: tuple = (), settle: float = 1.0, timeout: float = 30.0
+    ) -> Exchange:
         raise NotImplementedError
 
     def healthy(self) -> None:
         """A normal request after the abuse is answered, correctly."""
         rid = f"health-{time.monotonic_ns()}"
-        ex = self.exchange(json.dumps(self.call(rid, "define_term", {"term": "DPO"})).encode(), expect_ids=(rid,))
+        ex = self.exchange(
+            json.dumps(self.call(rid, "define_term", {"term": "DPO"})).encode(), expect_ids=(rid,)
+        )
         answers = ex.for_id(rid)
-        assert len(answers) == 1 and "result" in answers[0], f"{self.name}: no answer after abuse: {ex.messages}"
+        assert len(answers) == 1 and "result" in answers[0], (
+            f"{self.name}: no answer after abuse: {ex.messages}"
+        )
         assert answers[0]["result"]["structuredContent"]["entry"]["id"] == "dpo"
 
 
@@ -105,7 +118,9 @@ class StdioChannel(Channel):
         assert is_jsonrpc_line(line), f"stdout carried a non-JSON-RPC line: {line[:300]!r}"
         return json.loads(line)
 
-    def exchange(self, raw: bytes, expect_ids: tuple = (), settle: float = 1.0, timeout: float = 30.0) -> Exchange:
+    def exchange(
+        self, raw: bytes, expect_ids: tuple = (), settle: float = 1.0, timeout: float = 30.0
+    ) -> Exchange:
         """Write one line; collect what comes back until every expected id is answered (or `settle`
         seconds pass quietly), then prove liveness with a sentinel ping and collect up to its answer."""
         t0 = time.monotonic()
@@ -134,7 +149,9 @@ class StdioChannel(Channel):
         while True:
             msg = self._read(max(0.01, end - time.monotonic()))
             if msg is None:
-                raise AssertionError(f"stdio: no answer to a ping within {timeout}s after the abuse (server hung)")
+                raise AssertionError(
+                    f"stdio: no answer to a ping within {timeout}s after the abuse (server hung)"
+                )
             if msg.get("id") == sentinel:
                 break
             messages.append(msg)
@@ -150,8 +167,11 @@ class HttpChannel(Channel):
             r = self.client.post(srv.url, json=initialize_request(version=LEGACY), headers=self.headers())
             assert r.status_code == 200, r.text
             self.session = r.headers["mcp-session-id"]
-            r = self.client.post(srv.url, json={"jsonrpc": "2.0", "method": "notifications/initialized"},
-                                 headers=self.headers())
+            r = self.client.post(
+                srv.url,
+                json={"jsonrpc": "2.0", "method": "notifications/initialized"},
+                headers=self.headers(),
+            )
             assert r.status_code in (200, 202), r.text
 
     def envelope(self, id: Any, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -179,20 +199,33 @@ class HttpChannel(Channel):
                 h["mcp-session-id"] = self.session
         return h
 
-    def exchange(self, raw: bytes, expect_ids: tuple = (), settle: float = 1.0, timeout: float = 30.0,
-                 client: httpx2.Client | None = None) -> Exchange:
+    def exchange(
+        self,
+        raw: bytes,
+        expect_ids: tuple = (),
+        settle: float = 1.0,
+        timeout: float = 30.0,
+        client: httpx2.Client | None = None,
+    ) -> Exchange:
         try:
             decoded = json.loads(raw)
         except (ValueError, RecursionError):
             decoded = None
         t0 = time.monotonic()
-        r = (client or self.client).post(self.srv.url, content=raw, headers=self.headers(decoded),
-                                         timeout=httpx2.Timeout(timeout, connect=10.0))
+        r = (client or self.client).post(
+            self.srv.url,
+            content=raw,
+            headers=self.headers(decoded),
+            timeout=httpx2.Timeout(timeout, connect=10.0),
+        )
         self.requests += 1
         took = time.monotonic() - t0
         ctype = r.headers.get("content-type", "")
-        messages = parse_http_jsonrpc(r) if r.content and ctype.startswith(("application/json",
-                                                                             "text/event-stream")) else []
+        messages = (
+            parse_http_jsonrpc(r)
+            if r.content and ctype.startswith(("application/json", "text/event-stream"))
+            else []
+        )
         assert r.status_code < 500, f"{self.name}: HTTP {r.status_code} (server error): {r.text[:500]}"
         return Exchange(r.status_code, messages, took)
 
@@ -236,8 +269,11 @@ CHANNELS = ["stdio", "http-legacy", "http-modern"]
 
 @pytest.fixture(params=CHANNELS)
 def channel(request: pytest.FixtureRequest) -> Channel:
-    return request.getfixturevalue({"stdio": "stdio_channel", "http-legacy": "legacy_channel",
-                                    "http-modern": "modern_channel"}[request.param])
+    return request.getfixturevalue(
+        {"stdio": "stdio_channel", "http-legacy": "legacy_channel", "http-modern": "modern_channel"}[
+            request.param
+        ]
+    )
 
 
 def _run(ch: Channel, rec: Any, raw: bytes, **kw: Any) -> Exchange:
@@ -265,10 +301,16 @@ def _codes(ex: Exchange) -> list[int]:
 
 def _observed(ex: Exchange) -> str:
     if not ex.messages:
-        return f"observed: HTTP {ex.status}, no JSON-RPC body" if ex.status else "observed: no response (silence)"
+        return (
+            f"observed: HTTP {ex.status}, no JSON-RPC body"
+            if ex.status
+            else "observed: no response (silence)"
+        )
     codes = _codes(ex)
     head = f"HTTP {ex.status}, " if ex.status else ""
-    return f"observed: {head}{len(ex.messages)} message(s)" + (f", error codes {sorted(set(codes))}" if codes else "")
+    return f"observed: {head}{len(ex.messages)} message(s)" + (
+        f", error codes {sorted(set(codes))}" if codes else ""
+    )
 
 
 # -- the abuses -----------------------------------------------------------------------------------
@@ -297,7 +339,8 @@ def test_batch_of_1000_requests(channel: Channel, stress_record: Any) -> None:
         channel.healthy()
         pytest.xfail(SDK_LEGACY_HTTP)
     assert per_item or codes == [INVALID_REQUEST], (
-        f"{channel.name}: a batch of 1,000 requests got neither -32600 nor per-item answers ({observed})")
+        f"{channel.name}: a batch of 1,000 requests got neither -32600 nor per-item answers ({observed})"
+    )
     if codes == [INVALID_REQUEST]:
         assert ex.messages[0].get("id") is None
     _finish(channel, stress_record, "")
@@ -305,12 +348,19 @@ def test_batch_of_1000_requests(channel: Channel, stress_record: Any) -> None:
 
 def test_reused_request_id(channel: Channel, stress_record: Any) -> None:
     """Two different requests with the same id: both are answered, each with its own answer."""
-    a = channel.call(42, "find_terms_in_text", {"text": "KV cache and LoRA with DPO. " * 700})  # the slower one
+    a = channel.call(
+        42, "find_terms_in_text", {"text": "KV cache and LoRA with DPO. " * 700}
+    )  # the slower one
     b = channel.call(42, "search_terms", {"query": "shrink weights to 4 bits", "limit": 3})
     stress_record.inputs = 2
     if isinstance(channel, StdioChannel):
-        ex = _run(channel, stress_record, (json.dumps(a) + "\n" + json.dumps(b)).encode(), expect_ids=(42,),
-                  settle=2.0)
+        ex = _run(
+            channel,
+            stress_record,
+            (json.dumps(a) + "\n" + json.dumps(b)).encode(),
+            expect_ids=(42,),
+            settle=2.0,
+        )
         answers = ex.for_id(42)
         if len(answers) < 2:  # the first answer ended the wait; the second may still be in flight
             more = channel.exchange(b"", settle=2.0)
@@ -318,8 +368,10 @@ def test_reused_request_id(channel: Channel, stress_record: Any) -> None:
     else:
         answers = _concurrent_same_id(channel, stress_record, a, b)
         if channel.name == "http-legacy" and len(answers) == 1 and "results" in str(answers[0])[:2000]:
-            stress_record.add_note("observed: the second request was answered, the first one's SSE stream "
-                                   f"stayed open without its answer for {REUSE_WAIT:.0f}s (pings only)")
+            stress_record.add_note(
+                "observed: the second request was answered, the first one's SSE stream "
+                f"stayed open without its answer for {REUSE_WAIT:.0f}s (pings only)"
+            )
             channel.healthy()
             pytest.xfail(SDK_LEGACY_DUP_ID)
         if channel.name == "http-legacy" and not answers:
@@ -328,16 +380,21 @@ def test_reused_request_id(channel: Channel, stress_record: Any) -> None:
             stress_record.add_note("observed: both SSE streams ended without an answer for id 42")
             channel.healthy()
             pytest.xfail(SDK_LEGACY_DUP_ID)
-    kinds = sorted("mentions" if "mentions" in (m.get("result", {}).get("structuredContent") or {}) else "results"
-                   for m in answers if "result" in m)
-    assert kinds == ["mentions", "results"], f"{channel.name}: answers for the reused id: {str(answers)[:600]}"
+    kinds = sorted(
+        "mentions" if "mentions" in (m.get("result", {}).get("structuredContent") or {}) else "results"
+        for m in answers
+        if "result" in m
+    )
+    assert kinds == ["mentions", "results"], (
+        f"{channel.name}: answers for the reused id: {str(answers)[:600]}"
+    )
     _finish(channel, stress_record, f"observed: {len(answers)} answers for id 42")
 
 
 REUSE_WAIT = 10.0
 
 
-def _concurrent_same_id(channel: "HttpChannel", rec: Any, a: dict[str, Any], b: dict[str, Any]) -> list[dict]:
+def _concurrent_same_id(channel: HttpChannel, rec: Any, a: dict[str, Any], b: dict[str, Any]) -> list[dict]:
     """POST `a` (slow) and, while it runs, `b` with the same id on separate connections; give each
     REUSE_WAIT seconds to produce its answer (an SSE stream may stay open with keep-alive pings)."""
     answers: list[dict] = []
@@ -347,8 +404,12 @@ def _concurrent_same_id(channel: "HttpChannel", rec: Any, a: dict[str, Any], b: 
     def send(i: int, message: dict[str, Any]) -> None:
         t0 = time.monotonic()
         try:
-            with clients[i].stream("POST", channel.srv.url, content=json.dumps(message).encode(),
-                                   headers=channel.headers(message)) as r:
+            with clients[i].stream(
+                "POST",
+                channel.srv.url,
+                content=json.dumps(message).encode(),
+                headers=channel.headers(message),
+            ) as r:
                 buffer = b""
                 for chunk in r.iter_bytes():
                     buffer += chunk
@@ -396,8 +457,12 @@ def test_notification_with_an_id(channel: Channel, stress_record: Any) -> None:
 
 
 def test_unknown_method(channel: Channel, stress_record: Any) -> None:
-    ex = _run(channel, stress_record, json.dumps(channel.envelope(7, "glossary/explode", {})).encode(),
-              expect_ids=(7,))
+    ex = _run(
+        channel,
+        stress_record,
+        json.dumps(channel.envelope(7, "glossary/explode", {})).encode(),
+        expect_ids=(7,),
+    )
     answers = ex.for_id(7)
     assert len(answers) == 1 and answers[0]["error"]["code"] == METHOD_NOT_FOUND, ex.messages
     _finish(channel, stress_record, _observed(ex))
@@ -424,7 +489,9 @@ def test_invalid_jsonrpc_envelope(channel: Channel, variant: str, stress_record:
         # No usable id: nothing to answer to (MCP's error response needs an id), so silence is tolerated.
         _finish(channel, stress_record, "")
         return
-    assert codes == [INVALID_REQUEST], f"{channel.name}: {variant} envelope -> {_observed(ex)} {ex.messages[:1]}"
+    assert codes == [INVALID_REQUEST], (
+        f"{channel.name}: {variant} envelope -> {_observed(ex)} {ex.messages[:1]}"
+    )
     assert ex.messages[0].get("id") in (9, None)
     _finish(channel, stress_record, "")
 
@@ -432,13 +499,17 @@ def test_invalid_jsonrpc_envelope(channel: Channel, variant: str, stress_record:
 def test_lone_surrogate_escape(channel: Channel, stress_record: Any) -> None:
     """Valid JSON (RFC 8259 allows the escape) whose string is not valid Unicode: the request has an id, so it
     must be answered (an error for id 10, an isError result, or -32700 with id null over HTTP)."""
-    body = json.dumps(channel.call(10, "define_term", {"term": "\ud800"})).encode()  # json.dumps writes \ud800
+    body = json.dumps(
+        channel.call(10, "define_term", {"term": "\ud800"})
+    ).encode()  # json.dumps writes \ud800
     assert b"\\ud800" in body
     ex = _run(channel, stress_record, body, expect_ids=(10,), settle=5.0, timeout=8.0)
     answers = ex.for_id(10)
     stress_record.add_note(_observed(ex))
     if channel.name == "stdio":
-        assert answers, "stdio: a request whose argument holds a lone-surrogate escape got no answer (client hangs)"
+        assert answers, (
+            "stdio: a request whose argument holds a lone-surrogate escape got no answer (client hangs)"
+        )
     else:
         assert answers or (ex.status == 400 and _codes(ex) == [PARSE_ERROR]), (ex.status, ex.messages)
     for m in answers:
@@ -448,8 +519,15 @@ def test_lone_surrogate_escape(channel: Channel, stress_record: Any) -> None:
 
 def test_invalid_utf8_and_garbage(channel: Channel, stress_record: Any) -> None:
     """Bytes that are not UTF-8, a NUL-laden line and a bare `null`: no crash, nothing but errors back."""
-    for raw in (b'{"jsonrpc":"2.0","id":14,"method":"ping","x":"\xff\xfe\xc0\xaf"}', b"\x00\x01\x02\xff" * 100,
-                b"null", b"[]", b"{}", b'"just a string"', b"1e999999"):
+    for raw in (
+        b'{"jsonrpc":"2.0","id":14,"method":"ping","x":"\xff\xfe\xc0\xaf"}',
+        b"\x00\x01\x02\xff" * 100,
+        b"null",
+        b"[]",
+        b"{}",
+        b'"just a string"',
+        b"1e999999",
+    ):
         ex = _run(channel, stress_record, raw, expect_ids=(), settle=0.5)
         for m in ex.messages:
             assert m.get("id") in (14, None), m
@@ -479,7 +557,9 @@ def test_fifty_megabyte_message(channel: Channel, stress_record: Any) -> None:
         stress_record.details.update(rss_before_kb=before, rss_after_kb=after, rss_right_after_kb=peak_after)
         stress_record.add_note(f"RSS {before // 1024} -> {after // 1024} MB")
         # The line is discarded as it streams in (a 4 MiB cap): it is never held, so RSS barely moves.
-        assert peak_after - before < 16 * 1024, f"RSS grew by {(peak_after - before) // 1024} MB for one 50 MB line"
+        assert peak_after - before < 16 * 1024, (
+            f"RSS grew by {(peak_after - before) // 1024} MB for one 50 MB line"
+        )
     else:
         ex = _run(channel, stress_record, body, timeout=120.0)
         del body

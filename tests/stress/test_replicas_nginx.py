@@ -57,7 +57,9 @@ HEADERS = {**MCP_HEADERS, "mcp-protocol-version": "2025-06-18"}
 def nginx_binary() -> str:
     found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
     if not found:
-        pytest.fail("nginx is not installed: apt-get install nginx-light (the replica test needs a real balancer)")
+        pytest.fail(
+            "nginx is not installed: apt-get install nginx-light (the replica test needs a real balancer)"
+        )
     return found
 
 
@@ -134,8 +136,10 @@ def test_three_replicas_behind_nginx_one_killed_mid_run(stress_record: Any) -> N
     requests = [(p.tool, p.arguments) for p in known_probes(service)][::7]  # ~150 distinct calls, all tools
     assert len(requests) > 100
     spec = HttpSpec(("--stateless",))
-    with http_servers(spec, spec, spec, spec) as (single, *replicas), \
-            tempfile.TemporaryDirectory(prefix="glossary-nginx-") as tmp:
+    with (
+        http_servers(spec, spec, spec, spec) as (single, *replicas),
+        tempfile.TemporaryDirectory(prefix="glossary-nginx-") as tmp,
+    ):
         expected = anyio.run(_reference_answers, single.url, requests)
         prefix = Path(tmp)
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -143,8 +147,12 @@ def test_three_replicas_behind_nginx_one_killed_mid_run(stress_record: Any) -> N
         port = free_port()
         conf = prefix / "nginx.conf"
         conf.write_text(render_conf([r.port for r in replicas], port), encoding="utf-8")
-        proc = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(conf), "-e", "error.log", "-g", "daemon off;"],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [nginx, "-p", str(prefix), "-c", str(conf), "-e", "error.log", "-g", "daemon off;"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
 
@@ -158,7 +166,9 @@ def test_three_replicas_behind_nginx_one_killed_mid_run(stress_record: Any) -> N
 
             wait_for(healthy, timeout=30, what="nginx proxying /healthz")
             victim = replicas[1]
-            failures, latencies, wall, killed_at, cut_short = anyio.run(_load, base + "/mcp", requests, expected, victim.proc)
+            failures, latencies, wall, killed_at, cut_short = anyio.run(
+                _load, base + "/mcp", requests, expected, victim.proc
+            )
             victim_dead = victim.proc.wait(timeout=10) == -signal.SIGKILL
             survivors_alive = all(r.proc.poll() is None for r in replicas if r is not victim)
             log = (prefix / "upstream.log").read_text(encoding="utf-8").splitlines()
@@ -181,16 +191,20 @@ def test_three_replicas_behind_nginx_one_killed_mid_run(stress_record: Any) -> N
         served.setdefault(hops[-1], []).append(float(stamp))
     victim_addr = f"127.0.0.1:{victim.port}"
     p95 = percentile(latencies, 95) or 0
-    per_replica = ", ".join(f"port {addr.rsplit(':', 1)[1]}: {len(stamps)}" for addr, stamps in sorted(served.items()))
+    per_replica = ", ".join(
+        f"port {addr.rsplit(':', 1)[1]}: {len(stamps)}" for addr, stamps in sorted(served.items())
+    )
     stress_record.requests = stress_record.inputs = len(latencies)
     stress_record.latencies = latencies
     stress_record.errors = len(failures)
     stress_record.rps = len(latencies) / wall if wall else None
     stress_record.details["first_failures"] = failures[:5]
-    stress_record.add_note(f"{CLIENTS} clients through nginx to 3 replicas, one SIGKILLed after {KILL_AT} calls; "
-                           f"{retried} calls retried on another replica, {len(cut_short)} cut off mid-response "
-                           f"and retried by the client; p95 {p95 * 1000:.1f} ms; answers per "
-                           f"replica: {per_replica}")
+    stress_record.add_note(
+        f"{CLIENTS} clients through nginx to 3 replicas, one SIGKILLed after {KILL_AT} calls; "
+        f"{retried} calls retried on another replica, {len(cut_short)} cut off mid-response "
+        f"and retried by the client; p95 {p95 * 1000:.1f} ms; answers per "
+        f"replica: {per_replica}"
+    )
 
     assert len(latencies) == CALLS
     assert not failures, f"{len(failures)} failed calls, first: {failures[:3]}"

@@ -127,14 +127,25 @@ def test_soak_100k_calls_one_stdio_session(soak_server: Any, stress_record: Any)
     stress_record.mem_growth_pct = growth
     stress_record.rps = done / (t_end - t0)
     stress_record.p95_ms = None
-    stress_record.details.update(rss_start_kb=rss_start, rss_after_warmup_kb=rss_warm, rss_end_kb=rss_end,
-                                 samples=samples, steady_calls_per_s=round(rate, 1), target=TOTAL,
-                                 budget_s=BUDGET, first_errors=pipe.errors[:5])
-    stress_record.add_note(f"{done:,}/{TOTAL:,} calls in {t_end - t0:.0f}s ({done / (t_end - t0):.0f}/s); "
-                           f"RSS {rss_start // 1024}->{rss_warm // 1024} (warm)->{rss_end // 1024} MB")
+    stress_record.details.update(
+        rss_start_kb=rss_start,
+        rss_after_warmup_kb=rss_warm,
+        rss_end_kb=rss_end,
+        samples=samples,
+        steady_calls_per_s=round(rate, 1),
+        target=TOTAL,
+        budget_s=BUDGET,
+        first_errors=pipe.errors[:5],
+    )
+    stress_record.add_note(
+        f"{done:,}/{TOTAL:,} calls in {t_end - t0:.0f}s ({done / (t_end - t0):.0f}/s); "
+        f"RSS {rss_start // 1024}->{rss_warm // 1024} (warm)->{rss_end // 1024} MB"
+    )
     if done < TOTAL:
-        stress_record.add_note(f"stopped by the {BUDGET:.0f}s budget; projected time for {TOTAL:,}: "
-                               f"{TOTAL / max(rate, 1e-9):.0f}s")
+        stress_record.add_note(
+            f"stopped by the {BUDGET:.0f}s budget; projected time for {TOTAL:,}: "
+            f"{TOTAL / max(rate, 1e-9):.0f}s"
+        )
     assert not pipe.errors, f"{len(pipe.errors)} wrong answers, first: {pipe.errors[:3]}"
     assert pipe.nonjson == 0, "non-JSON-RPC lines on stdout"
     assert done >= 2 * WARMUP, f"only {done} calls in the budget"
@@ -143,7 +154,9 @@ def test_soak_100k_calls_one_stdio_session(soak_server: Any, stress_record: Any)
 
 
 DISTINCT = env_int("STRESS_DISTINCT_CALLS", 4_000)
-NAME_KEY_CACHE = 65_536  # more entries than any text cache in normalize.py holds (the largest, stem's, holds 32,768)
+NAME_KEY_CACHE = (
+    65_536  # more entries than any text cache in normalize.py holds (the largest, stem's, holds 32,768)
+)
 MAX_PROJECTED_MB = 100.0
 
 
@@ -172,11 +185,18 @@ def test_memory_kept_per_distinct_request(soak_server: Any, stress_record: Any) 
     stress_record.errors = len(pipe.errors)
     stress_record.mem_growth_pct = 100.0 * (after - before) / before
     stress_record.rps = done / took if took else None
-    stress_record.details.update(rss_before_kb=before, rss_after_kb=after, kept_per_call_kb=round(per_call_kb, 2),
-                                 projected_mb_at_cache_size=round(projected_mb, 1))
-    stress_record.add_note(f"{per_call_kb:.2f} kB kept per distinct 480-char term; x{NAME_KEY_CACHE:,} cache "
-                           f"entries = {projected_mb:.0f} MB held for good")
+    stress_record.details.update(
+        rss_before_kb=before,
+        rss_after_kb=after,
+        kept_per_call_kb=round(per_call_kb, 2),
+        projected_mb_at_cache_size=round(projected_mb, 1),
+    )
+    stress_record.add_note(
+        f"{per_call_kb:.2f} kB kept per distinct 480-char term; x{NAME_KEY_CACHE:,} cache "
+        f"entries = {projected_mb:.0f} MB held for good"
+    )
     assert not pipe.errors, pipe.errors[:3]
     assert projected_mb <= MAX_PROJECTED_MB, (
         f"each distinct query pins {per_call_kb:.2f} kB; the caches keyed by raw input would hold "
-        f"~{projected_mb:.0f} MB once full")
+        f"~{projected_mb:.0f} MB once full"
+    )

@@ -8,9 +8,10 @@ are imported by the modules that need them, when a command needs them, never by 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 # format -> (module, parse function, export function or None)
 FORMATS: dict[str, tuple[str, str, str | None]] = {
@@ -24,9 +25,21 @@ FORMATS: dict[str, tuple[str, str, str | None]] = {
     "text": ("text", "parse", None),
 }
 EXPORT_FORMATS = tuple(name for name, (_, _, export) in FORMATS.items() if export)
-EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".md": "markdown", ".markdown": "markdown",
-              ".rst": "sphinx", ".tbx": "tbx", ".ttl": "skos", ".rdf": "skos", ".jsonld": "skos",
-              ".owl": "skos", ".json": "json", ".txt": "text"}
+EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".rst": "sphinx",
+    ".tbx": "tbx",
+    ".ttl": "skos",
+    ".rdf": "skos",
+    ".jsonld": "skos",
+    ".owl": "skos",
+    ".json": "json",
+    ".txt": "text",
+}
 
 
 def guess_format(path: Path) -> str | None:

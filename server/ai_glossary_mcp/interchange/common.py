@@ -77,20 +77,31 @@ def read_source(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
-            raise fail(path, 0, f"file is {size / 2**20:.1f} MiB; the import limit is "
-                                f"{MAX_SOURCE_BYTES // 2**20} MiB (split the glossary into several packs)")
+            raise fail(
+                path,
+                0,
+                f"file is {size / 2**20:.1f} MiB; the import limit is "
+                f"{MAX_SOURCE_BYTES // 2**20} MiB (split the glossary into several packs)",
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise fail(path, 0, f"cannot read file: {exc.strerror or exc}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise fail(path, raw[: exc.start].count(b"\n") + 1,
-                   f"file is not UTF-8 (invalid byte 0x{raw[exc.start]:02x})") from None
+        raise fail(
+            path,
+            raw[: exc.start].count(b"\n") + 1,
+            f"file is not UTF-8 (invalid byte 0x{raw[exc.start]:02x})",
+        ) from None
     if not text.strip():
         raise fail(path, 1, "file is empty: there is no glossary to import")
     if "\x00" in text:
-        raise fail(path, text[: text.index("\x00")].count("\n") + 1, "file contains NUL bytes (binary data, not text)")
+        raise fail(
+            path,
+            text[: text.index("\x00")].count("\n") + 1,
+            "file contains NUL bytes (binary data, not text)",
+        )
     return text
 
 
@@ -109,8 +120,9 @@ _ACRONYM = re.compile(r"[A-Z0-9][A-Za-z0-9&/.+-]{0,11}")
 
 def is_acronym(name: str) -> bool:
     """A short name with no spaces and more capitals than a word has (DPO, CoT, QLoRA, FP8, TCP/IP)."""
-    return (bool(_ACRONYM.fullmatch(name)) and sum(ch.isupper() for ch in name) >= 2) or \
-        (len(name) <= 6 and name.isupper())
+    return (bool(_ACRONYM.fullmatch(name)) and sum(ch.isupper() for ch in name) >= 2) or (
+        len(name) <= 6 and name.isupper()
+    )
 
 
 def split_heading(heading: str) -> tuple[str, str | None, list[str], str]:
@@ -160,7 +172,7 @@ def _emit(value: Any, indent: str, lines: list[str], key: str) -> None:
                 sub: list[str] = []
                 for k, v in item.items():
                     _emit(v, indent + "  ", sub, _scalar(k))
-                lines.append(indent + "- " + sub[0][len(indent) + 2:])
+                lines.append(indent + "- " + sub[0][len(indent) + 2 :])
                 lines.extend(sub[1:])
             else:
                 lines.append(f"{indent}- {_scalar(item)}")
@@ -190,8 +202,10 @@ class Summary:
     notes: list[str] = field(default_factory=list)  # everything skipped or changed, and why
 
     def lines(self) -> list[str]:
-        head = (f"imported {self.entries} entries, {self.aliases} aliases, {self.relations} relations, "
-                f"{self.formulas} formulas, {self.categories} categories")
+        head = (
+            f"imported {self.entries} entries, {self.aliases} aliases, {self.relations} relations, "
+            f"{self.formulas} formulas, {self.categories} categories"
+        )
         if not self.notes:
             return [head, "nothing skipped"]
         return [head, f"{len(self.notes)} item(s) skipped or changed:"] + [f"  {n}" for n in self.notes]
@@ -232,8 +246,10 @@ def build_entries(parsed: Parsed, summary: Summary) -> list[dict[str, Any]]:
             continue
         key = name_key(term)
         if key in owners:
-            notes.append(f"{r.where}: skipped '{term}': the same name as entry '{owners[key]}' (merge them in the "
-                         "source, or rename one)")
+            notes.append(
+                f"{r.where}: skipped '{term}': the same name as entry '{owners[key]}' (merge them in the "
+                "source, or rename one)"
+            )
             continue
         owners[key] = term  # replaced by the entry's id below, once ids are given
         entries.append({"id": "", "term": term, "definition": definition})
@@ -268,10 +284,14 @@ def build_entries(parsed: Parsed, summary: Summary) -> list[dict[str, Any]]:
                 if not name or not k:
                     continue
                 if len(name) > 120:
-                    notes.append(f"{r.where}: dropped the {what} '{name[:40]}...' of '{term}': longer than 120 "
-                                 "characters")
+                    notes.append(
+                        f"{r.where}: dropped the {what} '{name[:40]}...' of '{term}': longer than 120 "
+                        "characters"
+                    )
                 elif owners.get(k, entry_id) != entry_id:
-                    notes.append(f"{r.where}: dropped the {what} '{name}' of '{term}': it names entry '{owners[k]}'")
+                    notes.append(
+                        f"{r.where}: dropped the {what} '{name}' of '{term}': it names entry '{owners[k]}'"
+                    )
                 elif k == key or name in out:
                     continue  # the term itself, or repeated: nothing is lost
                 else:
@@ -308,18 +328,23 @@ def build_entries(parsed: Parsed, summary: Summary) -> list[dict[str, Any]]:
         related, seen = [], set()
         for target, relation, note in r.related:
             if relation not in known_types:
-                notes.append(f"{r.where}: relation type '{relation}' (to '{target}') is not declared; kept as "
-                             "see-also")
+                notes.append(
+                    f"{r.where}: relation type '{relation}' (to '{target}') is not declared; kept as see-also"
+                )
                 relation = "see-also"
             tid = owners.get(name_key(target)) if name_key(target) else None
             if tid is None and target in by_id:
                 tid = target
             if tid is None:
-                notes.append(f"{r.where}: dropped the relation '{entry['term']}' {relation} '{target}': no entry "
-                             "has that name")
+                notes.append(
+                    f"{r.where}: dropped the relation '{entry['term']}' {relation} '{target}': no entry "
+                    "has that name"
+                )
             elif tid == entry["id"] or tid in seen:
-                notes.append(f"{r.where}: dropped the relation '{entry['term']}' {relation} '{target}': "
-                             + ("it points at the entry itself" if tid == entry["id"] else "repeated"))
+                notes.append(
+                    f"{r.where}: dropped the relation '{entry['term']}' {relation} '{target}': "
+                    + ("it points at the entry itself" if tid == entry["id"] else "repeated")
+                )
             else:
                 seen.add(tid)
                 item: dict[str, Any] = {"id": tid, "relation": relation}
@@ -341,12 +366,16 @@ def write_pack(parsed: Parsed, target: Path, name: str, source: Path, lang: str 
 
     Raises ImportFailure (nothing written) when the records do not make a valid pack."""
     if (target / "pack.yaml").exists() or (target.exists() and any(target.iterdir())):
-        raise fail(target, 0, "the target directory is not empty; choose a new directory (nothing was written)")
+        raise fail(
+            target, 0, "the target directory is not empty; choose a new directory (nothing was written)"
+        )
     summary = Summary()
     entries = build_entries(parsed, summary)
     if not entries:
-        raise ImportFailure([Problem(display_path(source), 0, "no entries to import")]
-                            + [Problem(display_path(source), 0, n) for n in summary.notes[:20]])
+        raise ImportFailure(
+            [Problem(display_path(source), 0, "no entries to import")]
+            + [Problem(display_path(source), 0, n) for n in summary.notes[:20]]
+        )
     used = {e["category"] for e in entries if "category" in e}
     categories = {cid: label for cid, label in parsed.categories.items() if cid in used}
     pack: dict[str, Any] = {
@@ -355,8 +384,10 @@ def write_pack(parsed: Parsed, target: Path, name: str, source: Path, lang: str 
         "version": "1",
         "source": f"Imported from {source.name} by ai-glossary-mcp import"[:500],
         "license": "Same as the source glossary",
-        "description": one_line(parsed.description or f"{len(entries)} terms imported from {source.name}"
-                                + (f" ({lang})" if lang else ""))[:2000],
+        "description": one_line(
+            parsed.description
+            or f"{len(entries)} terms imported from {source.name}" + (f" ({lang})" if lang else "")
+        )[:2000],
     }
     if categories:
         pack["categories"] = categories
@@ -368,15 +399,21 @@ def write_pack(parsed: Parsed, target: Path, name: str, source: Path, lang: str 
 
     problems = check_pack_data(pack, entries, target)
     if problems:
-        raise ImportFailure([Problem(display_path(source), 0, f"the imported pack would not validate: {p}")
-                             for p in problems[:50]])
+        raise ImportFailure(
+            [
+                Problem(display_path(source), 0, f"the imported pack would not validate: {p}")
+                for p in problems[:50]
+            ]
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-importing-", dir=target.parent))
     try:
-        (staging / "pack.yaml").write_text(dump_yaml(pack, "# Written by `ai-glossary-mcp import`.\n"),
-                                           encoding="utf-8")
-        (staging / "schema.json").write_text(json.dumps(entry_json_schema(categories), indent=2) + "\n",
-                                             encoding="utf-8")
+        (staging / "pack.yaml").write_text(
+            dump_yaml(pack, "# Written by `ai-glossary-mcp import`.\n"), encoding="utf-8"
+        )
+        (staging / "schema.json").write_text(
+            json.dumps(entry_json_schema(categories), indent=2) + "\n", encoding="utf-8"
+        )
         header = "# yaml-language-server: $schema=schema.json\n"
         for e in entries:
             (staging / f"{e['id']}.yaml").write_text(dump_yaml(e, header), encoding="utf-8")

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import display_path
 from .common import Parsed, Record, fail, read_source
@@ -40,9 +41,13 @@ def parse(path: Path, **_: Any) -> Parsed:
     if not isinstance(items, list):
         raise fail(path, 1, "expected a list of terms, or an object with a `terms` list")
     shown = display_path(path)
-    parsed = Parsed(records=[], title=pack.get("title"), description=pack.get("description"),
-                    categories=dict(pack.get("categories") or {}),
-                    relation_types=dict(pack.get("relation_types") or {}))
+    parsed = Parsed(
+        records=[],
+        title=pack.get("title"),
+        description=pack.get("description"),
+        categories=dict(pack.get("categories") or {}),
+        relation_types=dict(pack.get("relation_types") or {}),
+    )
     for n, item in enumerate(items, 1):
         where = f"{shown}: record {n}"
         if not isinstance(item, dict):
@@ -59,14 +64,24 @@ def parse(path: Path, **_: Any) -> Parsed:
                 related.append((r["id"], str(r.get("relation", "see-also")), r.get("note")))
         if not related:  # our export writes both; `related` (typed, by id) wins
             related = [(name, "see-also", None) for name in _strings(item.get("relatedTerms"))]
-        parsed.records.append(Record(
-            term=term, definition=definition, where=where, id=item.get("id") if isinstance(item.get("id"), str) else None,
-            aliases=_strings(item.get("aliases")), acronym=(item.get("abbreviation") or item.get("acronym") or None),
-            category=item.get("category") if isinstance(item.get("category"), str) else None,
-            related=related, tags=_strings(item.get("tags")), misspellings=_strings(item.get("misspellings")),
-            do_not_use=_strings(item.get("do_not_use")), examples=_strings(item.get("examples")),
-            formula=item.get("formula") if isinstance(item.get("formula"), dict) else None,
-            read_more=[r for r in item.get("read_more") or [] if isinstance(r, dict)]))
+        parsed.records.append(
+            Record(
+                term=term,
+                definition=definition,
+                where=where,
+                id=item.get("id") if isinstance(item.get("id"), str) else None,
+                aliases=_strings(item.get("aliases")),
+                acronym=(item.get("abbreviation") or item.get("acronym") or None),
+                category=item.get("category") if isinstance(item.get("category"), str) else None,
+                related=related,
+                tags=_strings(item.get("tags")),
+                misspellings=_strings(item.get("misspellings")),
+                do_not_use=_strings(item.get("do_not_use")),
+                examples=_strings(item.get("examples")),
+                formula=item.get("formula") if isinstance(item.get("formula"), dict) else None,
+                read_more=[r for r in item.get("read_more") or [] if isinstance(r, dict)],
+            )
+        )
     return parsed
 
 
@@ -85,15 +100,21 @@ def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase) -> None:
         for name in ("category", "tags", "misspellings", "do_not_use", "examples", "read_more"):
             value = getattr(e, name)
             if value:
-                item[name] = value if isinstance(value, str) else [
-                    v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v for v in value]
+                item[name] = (
+                    value
+                    if isinstance(value, str)
+                    else [v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v for v in value]
+                )
         if e.formula is not None:
             item["formula"] = e.formula.model_dump(mode="json", exclude_defaults=True)
         terms.append(item)
     head: dict[str, Any] = {"format": FORMAT_TAG}
     if pack:
-        head["pack"] = {"title": pack.title, "description": pack.description,
-                        "categories": dict(glossary.vocabulary.categories),
-                        "relation_types": {k: v.model_dump() for k, v in pack.relation_types.items()}}
+        head["pack"] = {
+            "title": pack.title,
+            "description": pack.description,
+            "categories": dict(glossary.vocabulary.categories),
+            "relation_types": {k: v.model_dump() for k, v in pack.relation_types.items()},
+        }
     json.dump({**head, "terms": terms}, out, ensure_ascii=False, indent=2)
     out.write("\n")

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import display_path
 from .common import Parsed, Record, fail, read_source, split_heading
@@ -75,8 +76,9 @@ def parse(path: Path, **_: Any) -> Parsed:
             while i < len(lines) and (lines[i].startswith(": ") or (lines[i].startswith("  ") and parts)):
                 parts.append(lines[i][2:].strip() if lines[i].startswith(": ") else lines[i].strip())
                 i += 1
-            parsed.records.append(_record(heading, [" ".join(parts)] if len(parts) == 1 else parts,
-                                          f"{shown}:{start}"))
+            parsed.records.append(
+                _record(heading, [" ".join(parts)] if len(parts) == 1 else parts, f"{shown}:{start}")
+            )
         else:
             i += 1
     if parsed.records:
@@ -84,7 +86,7 @@ def parse(path: Path, **_: Any) -> Parsed:
     headings = [(n, m) for n, line in enumerate(lines) if (m := _HEADING.fullmatch(line))]
     for k, (n, m) in enumerate(headings):
         end = headings[k + 1][0] if k + 1 < len(headings) else len(lines)
-        paragraphs = _paragraphs(lines[n + 1:end])
+        paragraphs = _paragraphs(lines[n + 1 : end])
         level, heading = len(m.group(1)), m.group(2)
         if level == 1 and parsed.title is None:
             parsed.title = heading
@@ -95,8 +97,12 @@ def parse(path: Path, **_: Any) -> Parsed:
             continue  # a letter or a section: it only groups the terms under it
         parsed.records.append(_record(heading, paragraphs, f"{shown}:{n + 1}"))
     if not parsed.records:
-        raise fail(path, 0, "no glossary found: expected a definition list ('Term' then ': definition') or "
-                            "headings each followed by a definition paragraph")
+        raise fail(
+            path,
+            0,
+            "no glossary found: expected a definition list ('Term' then ': definition') or "
+            "headings each followed by a definition paragraph",
+        )
     return parsed
 
 

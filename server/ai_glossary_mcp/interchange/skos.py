@@ -16,8 +16,9 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import display_path
 from .common import Parsed, Record, fail, read_source
@@ -26,8 +27,15 @@ RELATION_TYPES = {
     "broader": {"inverse": "narrower", "phrase": "is narrower than"},
     "narrower": {"inverse": "broader", "phrase": "is broader than"},
 }
-RDF_FORMATS = {"turtle": "turtle", "ttl": "turtle", "rdf": "xml", "xml": "xml", "owl": "xml", "jsonld": "json-ld",
-               "json-ld": "json-ld"}
+RDF_FORMATS = {
+    "turtle": "turtle",
+    "ttl": "turtle",
+    "rdf": "xml",
+    "xml": "xml",
+    "owl": "xml",
+    "jsonld": "json-ld",
+    "json-ld": "json-ld",
+}
 
 
 def _remote_context(data: Any) -> bool:
@@ -57,8 +65,12 @@ def _graph(path: Path, text: str) -> Any:
         except json.JSONDecodeError as exc:
             raise fail(path, exc.lineno, f"JSON syntax error: {exc.msg}") from None
         if _remote_context(data):
-            raise fail(path, 1, "the JSON-LD @context refers to a URL or file (@context or @import); it is never "
-                                "fetched: inline the context")
+            raise fail(
+                path,
+                1,
+                "the JSON-LD @context refers to a URL or file (@context or @import); it is never "
+                "fetched: inline the context",
+            )
     import rdflib
 
     graph = rdflib.Graph()
@@ -81,7 +93,9 @@ def parse(path: Path, lang: str | None = None, **_: Any) -> Parsed:
 
     def pick(subject: Any, predicate: Any, many: bool = False) -> Any:
         values = [o for o in graph.objects(subject, predicate)]
-        wanted = [o for o in values if getattr(o, "language", None) in ((lang, None) if lang else (None, "en"))]
+        wanted = [
+            o for o in values if getattr(o, "language", None) in ((lang, None) if lang else (None, "en"))
+        ]
         if not wanted and not lang:
             wanted = values
         wanted = sorted(wanted, key=str)
@@ -89,8 +103,9 @@ def parse(path: Path, lang: str | None = None, **_: Any) -> Parsed:
             return [str(v) for v in wanted]
         return str(wanted[0]) if wanted else None
 
-    concepts = sorted(set(graph.subjects(RDF.type, SKOS.Concept)) | set(graph.subjects(SKOS.prefLabel, None)),
-                      key=str)
+    concepts = sorted(
+        set(graph.subjects(RDF.type, SKOS.Concept)) | set(graph.subjects(SKOS.prefLabel, None)), key=str
+    )
     if not concepts:
         raise fail(path, 0, "no SKOS concepts found (nothing has rdf:type skos:Concept or a skos:prefLabel)")
     parsed = Parsed(records=[], relation_types=dict(RELATION_TYPES))
@@ -103,21 +118,36 @@ def parse(path: Path, lang: str | None = None, **_: Any) -> Parsed:
         where = f"{shown}: concept {n} <{concept}>"
         term = label_of[concept]
         if term is None:
-            parsed.skipped.append(f"{where}: skipped: no prefLabel" + (f" in language '{lang}'" if lang else ""))
+            parsed.skipped.append(
+                f"{where}: skipped: no prefLabel" + (f" in language '{lang}'" if lang else "")
+            )
             continue
         related = []
-        for predicate, relation in ((SKOS.broader, "broader"), (SKOS.narrower, "narrower"), (SKOS.related, "see-also")):
+        for predicate, relation in (
+            (SKOS.broader, "broader"),
+            (SKOS.narrower, "narrower"),
+            (SKOS.related, "see-also"),
+        ):
             for other in sorted(graph.objects(concept, predicate), key=str):
                 related.append((label_of.get(other) or str(other), relation, None))
-        parsed.records.append(Record(
-            term=term, definition=pick(concept, SKOS.definition) or "", where=where,
-            aliases=pick(concept, SKOS.altLabel, many=True), misspellings=pick(concept, SKOS.hiddenLabel, many=True),
-            acronym=pick(concept, SKOS.notation), category=pick(concept, DCTERMS.subject), related=related))
+        parsed.records.append(
+            Record(
+                term=term,
+                definition=pick(concept, SKOS.definition) or "",
+                where=where,
+                aliases=pick(concept, SKOS.altLabel, many=True),
+                misspellings=pick(concept, SKOS.hiddenLabel, many=True),
+                acronym=pick(concept, SKOS.notation),
+                category=pick(concept, DCTERMS.subject),
+                related=related,
+            )
+        )
     return parsed
 
 
-def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase, lang: str | None = None,
-           syntax: str = "turtle") -> None:
+def export(
+    entries: Iterable[Any], glossary: Any, out: io.TextIOBase, lang: str | None = None, syntax: str = "turtle"
+) -> None:
     import rdflib
     from rdflib.namespace import DCTERMS, RDF, SKOS
 

@@ -31,8 +31,11 @@ def parse(path: Path, **_: Any) -> Parsed:
     parsed = Parsed(records=[])
     found = False
     i = 0
-    title_lines = [n for n in range(1, len(lines)) if re.fullmatch(r"(=+|-+|~+|\*+)", lines[n].strip() or "x")
-                   and lines[n - 1].strip()]
+    title_lines = [
+        n
+        for n in range(1, len(lines))
+        if re.fullmatch(r"(=+|-+|~+|\*+)", lines[n].strip() or "x") and lines[n - 1].strip()
+    ]
     if title_lines:
         parsed.title = lines[title_lines[0] - 1].strip()
     while i < len(lines):
@@ -57,8 +60,9 @@ def parse(path: Path, **_: Any) -> Parsed:
                 continue
             term_indent = term_indent or indent
             if indent != term_indent:
-                parsed.skipped.append(f"{shown}:{i + 1}: skipped a line indented like a definition with no term "
-                                      "above it")
+                parsed.skipped.append(
+                    f"{shown}:{i + 1}: skipped a line indented like a definition with no term above it"
+                )
                 i += 1
                 continue
             start = i
@@ -75,10 +79,16 @@ def parse(path: Path, **_: Any) -> Parsed:
             related = [(target or label).strip() for label, target in _TERM_ROLE.findall(definition)]
             definition = _TERM_ROLE.sub(lambda mm: mm.group(1).strip(), definition)
             acronym = next((n for n in names[1:] if is_acronym(n) and n.isupper() and len(n) <= 10), None)
-            parsed.records.append(Record(
-                term=names[0], definition=definition, where=f"{shown}:{start + 1}", acronym=acronym,
-                aliases=[n for n in names[1:] if n != acronym],
-                related=[(name, "see-also", None) for name in dict.fromkeys(related)]))
+            parsed.records.append(
+                Record(
+                    term=names[0],
+                    definition=definition,
+                    where=f"{shown}:{start + 1}",
+                    acronym=acronym,
+                    aliases=[n for n in names[1:] if n != acronym],
+                    related=[(name, "see-also", None) for name in dict.fromkeys(related)],
+                )
+            )
     if not found:
         raise fail(path, 0, "no `.. glossary::` directive in this file")
     if not parsed.records:

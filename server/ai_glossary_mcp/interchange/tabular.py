@@ -11,15 +11,23 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..errors import display_path
 from .common import Parsed, Record, fail, read_source
 
 FIELDS = ("term", "definition", "aliases", "acronym", "category", "related", "tags")
-_HEADER_SYNONYMS = {"abbreviation": "acronym", "synonyms": "aliases", "alias": "aliases", "name": "term",
-                    "see also": "related", "related terms": "related", "subject": "category"}
+_HEADER_SYNONYMS = {
+    "abbreviation": "acronym",
+    "synonyms": "aliases",
+    "alias": "aliases",
+    "name": "term",
+    "see also": "related",
+    "related terms": "related",
+    "subject": "category",
+}
 
 
 def _columns(header: list[str], mapping: Mapping[str, str], path: Path) -> dict[str, int]:
@@ -32,13 +40,21 @@ def _columns(header: list[str], mapping: Mapping[str, str], path: Path) -> dict[
     for field, column in mapping.items():
         wanted = " ".join(column.casefold().split())
         if wanted not in folded:
-            raise fail(path, 1, f"--column {field}={column}: the header has no column '{column}' "
-                                f"(it has: {', '.join(h.strip() for h in header)})")
+            raise fail(
+                path,
+                1,
+                f"--column {field}={column}: the header has no column '{column}' "
+                f"(it has: {', '.join(h.strip() for h in header)})",
+            )
         columns[field] = folded.index(wanted)
     missing = [f for f in ("term", "definition") if f not in columns]
     if missing:
-        raise fail(path, 1, f"the header row has no {' or '.join(missing)} column (it has: "
-                            f"{', '.join(h.strip() for h in header)}); map one with --column {missing[0]}=NAME")
+        raise fail(
+            path,
+            1,
+            f"the header row has no {' or '.join(missing)} column (it has: "
+            f"{', '.join(h.strip() for h in header)}); map one with --column {missing[0]}=NAME",
+        )
     return columns
 
 
@@ -69,18 +85,33 @@ def parse(path: Path, delimiter: str = ",", mapping: Mapping[str, str] | None = 
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
-            raise fail(path, start, f"malformed row: {len(row)} cells under a header of {len(header)} "
-                                    "(an unquoted delimiter in a cell?)")
+            raise fail(
+                path,
+                start,
+                f"malformed row: {len(row)} cells under a header of {len(header)} "
+                "(an unquoted delimiter in a cell?)",
+            )
         cell = lambda f: row[columns[f]].strip() if f in columns and columns[f] < len(row) else ""  # noqa: E731
         related = []
         for name in _split(cell("related")):
             kind, sep, target = name.partition(":")
-            related.append((target.strip(), kind.strip(), None) if sep and " " not in kind.strip()
-                           else (name, "see-also", None))
-        parsed.records.append(Record(
-            term=cell("term"), definition=cell("definition"), where=f"{shown}:{start}",
-            aliases=_split(cell("aliases")), acronym=cell("acronym") or None, category=cell("category") or None,
-            related=related, tags=_split(cell("tags"))))
+            related.append(
+                (target.strip(), kind.strip(), None)
+                if sep and " " not in kind.strip()
+                else (name, "see-also", None)
+            )
+        parsed.records.append(
+            Record(
+                term=cell("term"),
+                definition=cell("definition"),
+                where=f"{shown}:{start}",
+                aliases=_split(cell("aliases")),
+                acronym=cell("acronym") or None,
+                category=cell("category") or None,
+                related=related,
+                tags=_split(cell("tags")),
+            )
+        )
     return parsed
 
 
@@ -92,7 +123,20 @@ def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["term", "definition", "aliases", "acronym", "category", "related", "tags"])
     for e in entries:
-        related = [f"{r.relation}:{glossary.by_id[r.id].term}" if r.relation != "see-also"
-                   else glossary.by_id[r.id].term for r in e.related]
-        writer.writerow([e.term, e.definition, "; ".join(e.aliases), e.acronym or "",
-                         glossary.vocabulary.label(e.category) or "", "; ".join(related), "; ".join(e.tags)])
+        related = [
+            f"{r.relation}:{glossary.by_id[r.id].term}"
+            if r.relation != "see-also"
+            else glossary.by_id[r.id].term
+            for r in e.related
+        ]
+        writer.writerow(
+            [
+                e.term,
+                e.definition,
+                "; ".join(e.aliases),
+                e.acronym or "",
+                glossary.vocabulary.label(e.category) or "",
+                "; ".join(related),
+                "; ".join(e.tags),
+            ]
+        )

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from ..errors import display_path
@@ -55,12 +56,17 @@ def read_xml(path: Path, text: str) -> Any:
     from defusedxml import DefusedXmlException
 
     try:
-        return SafeET.fromstring(text.encode("utf-8"), forbid_dtd=False, forbid_entities=True,
-                                 forbid_external=True)
+        return SafeET.fromstring(
+            text.encode("utf-8"), forbid_dtd=False, forbid_entities=True, forbid_external=True
+        )
     except DefusedXmlException as exc:
         line = _entity_line(text, r"<!ENTITY|SYSTEM|PUBLIC")
-        raise fail(path, line, f"refused: the file declares an entity or external reference ({type(exc).__name__});"
-                               " entities are never expanded and nothing is fetched") from None
+        raise fail(
+            path,
+            line,
+            f"refused: the file declares an entity or external reference ({type(exc).__name__});"
+            " entities are never expanded and nothing is fetched",
+        ) from None
     except SafeET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else 1
         raise fail(path, line, f"XML syntax error: {exc.msg if hasattr(exc, 'msg') else exc}") from None
@@ -84,7 +90,9 @@ def parse(path: Path, lang: str | None = None, **_: Any) -> Parsed:
     root = read_xml(path, text)
     shown = display_path(path)
     if _local(root.tag) not in ("martif", "tbx"):
-        raise fail(path, 1, f"not a TBX file: the root element is <{_local(root.tag)}>, expected <martif> or <tbx>")
+        raise fail(
+            path, 1, f"not a TBX file: the root element is <{_local(root.tag)}>, expected <martif> or <tbx>"
+        )
     concepts = [c for c in root.iter() if _local(c.tag) in ("termEntry", "conceptEntry")]
     if not concepts:
         raise fail(path, 1, "the TBX file holds no termEntry or conceptEntry")
@@ -99,7 +107,9 @@ def parse(path: Path, lang: str | None = None, **_: Any) -> Parsed:
         where = f"{shown}: concept {n}" + (f" ({concept.get('id')})" if concept.get("id") else "")
         sections = _children(concept, "langSet", "langSec")
         wanted = default_lang or (sections[0].get(XML_LANG) if sections else None)
-        section = next((s for s in sections if (s.get(XML_LANG) or "").casefold() == (wanted or "").casefold()), None)
+        section = next(
+            (s for s in sections if (s.get(XML_LANG) or "").casefold() == (wanted or "").casefold()), None
+        )
         if section is None and not lang:
             section = sections[0] if sections else None
         if section is None:
@@ -129,10 +139,22 @@ def parse(path: Path, lang: str | None = None, **_: Any) -> Parsed:
                 parsed.skipped.append(f"{where}: skipped: no usable (non-deprecated) term")
                 continue
         definition = _descrip(section, "definition") or _descrip(concept, "definition") or ""
-        record = Record(term=term[0], definition=definition, where=where, aliases=aliases, acronym=acronym,
-                        category=_descrip(concept, "subjectField"), do_not_use=deprecated)
-        refs = [r.get("target") for r in concept.iter() if _local(r.tag) in ("ref", "xref")
-                and r.get("type") in ("crossReference", "xref", None) and r.get("target")]
+        record = Record(
+            term=term[0],
+            definition=definition,
+            where=where,
+            aliases=aliases,
+            acronym=acronym,
+            category=_descrip(concept, "subjectField"),
+            do_not_use=deprecated,
+        )
+        refs = [
+            r.get("target")
+            for r in concept.iter()
+            if _local(r.tag) in ("ref", "xref")
+            and r.get("type") in ("crossReference", "xref", None)
+            and r.get("target")
+        ]
         if concept.get("id"):
             names_by_id[concept.get("id")] = term[0]
         pending.append((record, [t.lstrip("#") for t in refs]))
@@ -145,25 +167,35 @@ def parse(path: Path, lang: str | None = None, **_: Any) -> Parsed:
 def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase, lang: str | None = None) -> None:
     lang = lang or "en"
     title = glossary.packs[0].pack.title if glossary.packs else "Glossary"
-    out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
-              f'<tbx type="TBX-Basic" style="dca" xml:lang={quoteattr(lang)} xmlns="urn:iso:std:iso:30042:ed-2">\n'
-              f"  <tbxHeader><fileDesc><titleStmt><title>{escape(title)}</title></titleStmt></fileDesc></tbxHeader>\n"
-              "  <text><body>\n")
+    out.write(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<tbx type="TBX-Basic" style="dca" xml:lang={quoteattr(lang)} xmlns="urn:iso:std:iso:30042:ed-2">\n'
+        f"  <tbxHeader><fileDesc><titleStmt><title>{escape(title)}</title></titleStmt></fileDesc></tbxHeader>\n"
+        "  <text><body>\n"
+    )
 
     def term_sec(name: str, status: str, kind: str | None = None) -> str:
         extra = f'<termNote type="termType">{kind}</termNote>' if kind else ""
-        return (f"        <termSec><term>{escape(name)}</term>{extra}"
-                f'<termNote type="administrativeStatus">{status}</termNote></termSec>\n')
+        return (
+            f"        <termSec><term>{escape(name)}</term>{extra}"
+            f'<termNote type="administrativeStatus">{status}</termNote></termSec>\n'
+        )
 
     for e in entries:
         out.write(f"    <conceptEntry id={quoteattr(e.id)}>\n")
         if e.category:
-            out.write(f'      <descrip type="subjectField">{escape(glossary.vocabulary.label(e.category))}</descrip>\n')
+            out.write(
+                f'      <descrip type="subjectField">{escape(glossary.vocabulary.label(e.category))}</descrip>\n'
+            )
         for r in e.related:
-            out.write(f'      <ref type="crossReference" target={quoteattr(r.id)}>'
-                      f"{escape(glossary.by_id[r.id].term)}</ref>\n")
-        out.write(f"      <langSec xml:lang={quoteattr(lang)}>\n"
-                  f'        <descrip type="definition">{escape(e.definition)}</descrip>\n')
+            out.write(
+                f'      <ref type="crossReference" target={quoteattr(r.id)}>'
+                f"{escape(glossary.by_id[r.id].term)}</ref>\n"
+            )
+        out.write(
+            f"      <langSec xml:lang={quoteattr(lang)}>\n"
+            f'        <descrip type="definition">{escape(e.definition)}</descrip>\n'
+        )
         out.write(term_sec(e.term, "preferredTerm-admn-sts"))
         if e.acronym:
             out.write(term_sec(e.acronym, "admittedTerm-admn-sts", "acronym"))

@@ -95,8 +95,12 @@ def parse(path: Path, **_: Any) -> Parsed:
             title = block.split(":", 1)[1].strip() if ":" in block else ""
             url = re.search(r"https?://\S+", title)
             if url:
-                current.read_more.append({"title": title.replace(url.group(0), "").strip(" -–()") or url.group(0),
-                                          "url": url.group(0)})
+                current.read_more.append(
+                    {
+                        "title": title.replace(url.group(0), "").strip(" -–()") or url.group(0),
+                        "url": url.group(0),
+                    }
+                )
             elif title:
                 current.read_more.append({"title": title})
             k += 1
@@ -104,7 +108,9 @@ def parse(path: Path, **_: Any) -> Parsed:
         if current is not None and current.formula is None and _LATEX_HINT.search(block):
             split = split_formula(block)
             if split is None:
-                raise fail(path, line, "a formula line whose LaTeX does not parse (no suffix of it is valid LaTeX)")
+                raise fail(
+                    path, line, "a formula line whose LaTeX does not parse (no suffix of it is valid LaTeX)"
+                )
             current.formula = {"latex": split[1], "text": split[0], "notes": []}
             k += 1
             continue
@@ -114,12 +120,20 @@ def parse(path: Path, **_: Any) -> Parsed:
             k += 1
             continue
         term, acronym, aliases, id_source = split_heading(block)
-        current = Record(term=term, definition=blocks[k + 1][1], where=where, acronym=acronym, aliases=aliases,
-                         id=slugify(id_source))
+        current = Record(
+            term=term,
+            definition=blocks[k + 1][1],
+            where=where,
+            acronym=acronym,
+            aliases=aliases,
+            id=slugify(id_source),
+        )
         parsed.records.append(current)
         k += 2
     if not parsed.records:
-        raise fail(path, 0, "no glossary entries found (expected a heading line, then its definition paragraph)")
+        raise fail(
+            path, 0, "no glossary entries found (expected a heading line, then its definition paragraph)"
+        )
     for r in parsed.records:
         if r.formula is not None and not r.formula["notes"]:
             del r.formula["notes"]
