@@ -64,14 +64,14 @@ fresh-install: $(STAMP)
 	bash tests/install/fresh.sh
 
 schema: $(STAMP)
-	$(BIN)/python -c "from ai_glossary_mcp.model import entry_json_schema; from ai_glossary_mcp.loader import load_glossary; \
+	$(BIN)/python -c "from ai_glossary_mcp.data.model import entry_json_schema; from ai_glossary_mcp.data.loader import load_glossary; \
 	import json; cats = load_glossary(['glossary_data/ai-ml']).categories; \
 	open('glossary_data/schema.json','w').write(json.dumps(entry_json_schema(cats), indent=2, ensure_ascii=False) + '\n')"
 	$(BIN)/python -c "from ai_glossary_mcp.config import default_config_yaml; \
 	open('configs/default.yaml','w').write(default_config_yaml())"
-	$(BIN)/python -c "from ai_glossary_mcp.output_schemas import SCHEMA_FILE, derived_file_text; \
-	from ai_glossary_mcp.results import TOOL_RESULTS; SCHEMA_FILE.write_text(derived_file_text(TOOL_RESULTS), encoding='utf-8')"
-	$(BIN)/python -c "from ai_glossary_mcp.english_words import ENGLISH_WORDS_FILE, derived_file_bytes, pyspellchecker_words; \
+	$(BIN)/python -c "from ai_glossary_mcp.app.output_schemas import SCHEMA_FILE, derived_file_text; \
+	from ai_glossary_mcp.app.results import TOOL_RESULTS; SCHEMA_FILE.write_text(derived_file_text(TOOL_RESULTS), encoding='utf-8')"
+	$(BIN)/python -c "from ai_glossary_mcp.search.english_words import ENGLISH_WORDS_FILE, derived_file_bytes, pyspellchecker_words; \
 	ENGLISH_WORDS_FILE.write_bytes(derived_file_bytes(pyspellchecker_words()))"
 
 clean:

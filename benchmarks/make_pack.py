@@ -33,13 +33,13 @@ sys.path.insert(0, str(HERE.parent / "server"))
 
 import yaml  # noqa: E402
 
-from ai_glossary_mcp.bundled import PACK_FILE, bundled_pack_dir  # noqa: E402
+from ai_glossary_mcp.data.bundled import PACK_FILE, bundled_pack_dir  # noqa: E402
 
 # The synthetic pack uses (and declares) the bundled pack's categories.
 CATEGORIES: dict[str, str] = yaml.safe_load((bundled_pack_dir() / PACK_FILE).read_text(encoding="utf-8"))[
     "categories"
 ]
-from ai_glossary_mcp.normalize import name_key  # noqa: E402
+from ai_glossary_mcp.search.normalize import name_key  # noqa: E402
 
 AUTHORED_RELATIONS = (
     "variant-of",
@@ -818,7 +818,7 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     if args.verify:
-        from ai_glossary_mcp.loader import load_glossary
+        from ai_glossary_mcp.data.loader import load_glossary
 
         g = load_glossary([args.out_dir])
         print(

@@ -28,7 +28,8 @@ sys.path.insert(0, str(HERE))
 WRAPPER = r"""
 import cProfile, sys
 out = sys.argv.pop(1)
-from ai_glossary_mcp import cli, transports
+from ai_glossary_mcp import cli
+from ai_glossary_mcp.serving import transports
 prof = cProfile.Profile()
 _orig = transports.serve_stdio
 async def serve_stdio(server, reloader=None):

@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import run  # the benchmark's pack cache and query picking
 
-    from ai_glossary_mcp.loader import load_glossary
-    from ai_glossary_mcp.service import GlossaryService
+    from ai_glossary_mcp.app.service import GlossaryService
+    from ai_glossary_mcp.data.loader import load_glossary
 
     pack = args.pack or run.ensure_pack(args.size, args.seed)
     args.out.mkdir(parents=True, exist_ok=True)

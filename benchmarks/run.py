@@ -218,8 +218,8 @@ def probe(pack: str | None) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "server"))
     os.environ["AI_GLOSSARY_MCP_CACHE_DIR"] = str(STORES)
     t0 = time.perf_counter()
-    from ai_glossary_mcp.bundled import bundled_pack_dir
-    from ai_glossary_mcp.load_cache import cache_key, open_service
+    from ai_glossary_mcp.data.bundled import bundled_pack_dir
+    from ai_glossary_mcp.data.load_cache import cache_key, open_service
 
     t1 = time.perf_counter()
     dirs = [Path(pack) if pack else bundled_pack_dir()]
@@ -279,9 +279,9 @@ def build_store(pack: str | None) -> None:
 
     sys.path.insert(0, str(ROOT / "server"))
     os.environ["AI_GLOSSARY_MCP_CACHE_DIR"] = str(STORES)
-    from ai_glossary_mcp.bundled import bundled_pack_dir
-    from ai_glossary_mcp.load_cache import cache_key, load_index
-    from ai_glossary_mcp.store import StoredIndex
+    from ai_glossary_mcp.data.bundled import bundled_pack_dir
+    from ai_glossary_mcp.data.load_cache import cache_key, load_index
+    from ai_glossary_mcp.data.store import StoredIndex
 
     dirs = [Path(pack) if pack else bundled_pack_dir()]
     key = cache_key(dirs)

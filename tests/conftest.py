@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ai_glossary_mcp.glossary import Glossary
-from ai_glossary_mcp.loader import bundled_pack_dir, load_glossary
-from ai_glossary_mcp.mcp_server import create_server
-from ai_glossary_mcp.service import GlossaryService
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.glossary import Glossary
+from ai_glossary_mcp.data.loader import bundled_pack_dir, load_glossary
+from ai_glossary_mcp.serving.mcp_server import create_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "tests" / "fixtures" / "seed.txt"  # a copy of shared/seed/000_f351b38cd28d9f29.txt

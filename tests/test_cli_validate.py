@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from ai_glossary_mcp.data.loader import load_glossary
 from ai_glossary_mcp.errors import PackValidationError, display_path
-from ai_glossary_mcp.loader import load_glossary
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKS = ROOT / "tests" / "fixtures" / "packs"

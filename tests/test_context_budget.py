@@ -180,9 +180,9 @@ class Figures:
 async def measure() -> Figures:
     from mcp import Client
 
-    from ai_glossary_mcp.loader import load_glossary
-    from ai_glossary_mcp.mcp_server import create_server
-    from ai_glossary_mcp.service import GlossaryService
+    from ai_glossary_mcp.app.service import GlossaryService
+    from ai_glossary_mcp.data.loader import load_glossary
+    from ai_glossary_mcp.serving.mcp_server import create_server
 
     service = GlossaryService(load_glossary())
     server = create_server(service)

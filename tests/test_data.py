@@ -10,8 +10,8 @@ import pytest
 import yaml
 from latex2mathml.converter import convert
 
-from ai_glossary_mcp.glossary import heading
-from ai_glossary_mcp.model import entry_json_schema
+from ai_glossary_mcp.data.glossary import heading
+from ai_glossary_mcp.data.model import entry_json_schema
 from seed_parser import SEED, parse_seed
 
 ROOT = Path(__file__).resolve().parents[1]

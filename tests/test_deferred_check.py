@@ -15,9 +15,9 @@ import anyio
 import pytest
 from mcp import Client
 
-from ai_glossary_mcp import load_cache
-from ai_glossary_mcp.mcp_server import create_server
-from ai_glossary_mcp.store import StoredIndex
+from ai_glossary_mcp.data import load_cache
+from ai_glossary_mcp.data.store import StoredIndex
+from ai_glossary_mcp.serving.mcp_server import create_server
 
 pytestmark = pytest.mark.anyio
 PACKS = Path(__file__).resolve().parent / "fixtures" / "packs"

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from ai_glossary_mcp.config import SETTINGS, TOKEN_ENV
-from ai_glossary_mcp.load_cache import CACHE_ENV
+from ai_glossary_mcp.data.load_cache import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "configs" / "deploy"

@@ -7,7 +7,7 @@ import gzip
 
 import pytest
 
-from ai_glossary_mcp.english_words import (
+from ai_glossary_mcp.search.english_words import (
     ENGLISH_WORDS_FILE,
     MIN_LETTERS,
     derived_file_bytes,

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from ai_glossary_mcp.formula_eval import (
+from ai_glossary_mcp.formulas.evaluator import (
     EVALUATORS,
     INPUT_DOCS,
     Evaluation,

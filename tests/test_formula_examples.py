@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from latex2mathml.converter import convert
 
-from ai_glossary_mcp.formula_eval import EVALUATORS, INPUT_DOCS, evaluate
+from ai_glossary_mcp.formulas.evaluator import EVALUATORS, INPUT_DOCS, evaluate
 
 FORMULA_IDS = ["dpo", "grpo", "loss-function", "rlhf", "rope", "scaling-laws", "self-attention", "softmax"]
 

@@ -171,8 +171,8 @@ async def test_import_validate_and_serve_alone(fixture: str, tmp_path: Path):
 
 
 def test_misspellings_resolve_but_are_never_shown(tmp_path: Path):
-    from ai_glossary_mcp.loader import load_glossary
-    from ai_glossary_mcp.service import GlossaryService
+    from ai_glossary_mcp.app.service import GlossaryService
+    from ai_glossary_mcp.data.loader import load_glossary
 
     pack = tmp_path / "music"
     assert cli("import", str(FIXTURES / "music.ttl"), "--to", str(pack)).returncode == 0
@@ -183,8 +183,8 @@ def test_misspellings_resolve_but_are_never_shown(tmp_path: Path):
 
 
 def test_deprecated_tbx_terms_are_do_not_use_notes_not_names(tmp_path: Path):
-    from ai_glossary_mcp.loader import load_glossary
-    from ai_glossary_mcp.service import GlossaryService
+    from ai_glossary_mcp.app.service import GlossaryService
+    from ai_glossary_mcp.data.loader import load_glossary
 
     pack = tmp_path / "law"
     assert cli("import", str(FIXTURES / "law.tbx"), "--to", str(pack)).returncode == 0
@@ -250,7 +250,7 @@ def test_collisions_and_unknown_relations_are_reported(tmp_path: Path):
 def test_the_server_never_imports_the_interchange_libraries():
     # rdflib and defusedxml are for `import`/`export` only: serving (and the CLI's start) must not pay for them.
     code = (
-        "import sys, ai_glossary_mcp.cli, ai_glossary_mcp.mcp_server, ai_glossary_mcp.interchange; "
+        "import sys, ai_glossary_mcp.cli, ai_glossary_mcp.serving.mcp_server, ai_glossary_mcp.interchange; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'defusedxml')))"
     )
     done = subprocess.run(

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from latex2mathml.converter import convert
 
+from ai_glossary_mcp.data.loader import load_glossary
 from ai_glossary_mcp.interchange import importer
 from ai_glossary_mcp.interchange.common import write_pack
-from ai_glossary_mcp.loader import load_glossary
 from seed_parser import SEED, parse_seed
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ai_glossary_mcp import load_cache
+from ai_glossary_mcp.data import load_cache
+from ai_glossary_mcp.data.loader import bundled_pack_dir
 from ai_glossary_mcp.errors import PackValidationError
-from ai_glossary_mcp.loader import bundled_pack_dir
 
 PACKS = Path(__file__).resolve().parent / "fixtures" / "packs"
 
@@ -84,9 +84,9 @@ def test_disabled_cache_writes_nothing(cache, pack):
 
 
 def test_bundled_glossary_round_trips_through_the_store(cache):
-    from ai_glossary_mcp.index import GlossaryIndex
-    from ai_glossary_mcp.loader import load_glossary
-    from ai_glossary_mcp.store import StoredIndex
+    from ai_glossary_mcp.data.index import GlossaryIndex
+    from ai_glossary_mcp.data.loader import load_glossary
+    from ai_glossary_mcp.data.store import StoredIndex
 
     built = GlossaryIndex(load_glossary([bundled_pack_dir()]))
     load_cache.load_index([bundled_pack_dir()])
@@ -145,7 +145,7 @@ def test_a_child_build_never_runs_the_callers_script_again(cache, pack, tmp_path
     script.write_text(
         "import pathlib, sys\n"
         f"pathlib.Path({str(ran)!r}).open('a').write('ran\\n')\n"
-        "from ai_glossary_mcp import load_cache\n"
+        "from ai_glossary_mcp.data import load_cache\n"
         "load_cache.BUILD_IN_CHILD_FILES = 1\n"
         f"index = load_cache.load_index([pathlib.Path({str(pack)!r})])\n"
         "print(type(index).__name__)\n",

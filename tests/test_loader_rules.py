@@ -18,11 +18,11 @@ import pydantic
 import pytest
 import yaml
 
-from ai_glossary_mcp import loader as loader_module
+from ai_glossary_mcp.data import loader as loader_module
+from ai_glossary_mcp.data.glossary import Edge, Glossary
+from ai_glossary_mcp.data.loader import MAX_FILE_BYTES, load_glossary
+from ai_glossary_mcp.data.model import RELATION_INVERSES, Entry
 from ai_glossary_mcp.errors import PackValidationError, Problem, display_path
-from ai_glossary_mcp.glossary import Edge, Glossary
-from ai_glossary_mcp.loader import MAX_FILE_BYTES, load_glossary
-from ai_glossary_mcp.model import RELATION_INVERSES, Entry
 
 PACKS = Path(__file__).resolve().parent / "fixtures" / "packs"
 

@@ -9,8 +9,8 @@ import pytest
 from jsonschema.validators import validator_for
 from mcp.server.mcpserver.utilities.func_metadata import func_metadata
 
-from ai_glossary_mcp.output_schemas import SCHEMA_FILE, compact_schema, derived_file_text
-from ai_glossary_mcp.results import TOOL_RESULTS, DefineResult, RelatedResult, SearchResult
+from ai_glossary_mcp.app.output_schemas import SCHEMA_FILE, compact_schema, derived_file_text
+from ai_glossary_mcp.app.results import TOOL_RESULTS, DefineResult, RelatedResult, SearchResult
 
 pytestmark = pytest.mark.anyio
 

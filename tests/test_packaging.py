@@ -38,10 +38,10 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_contains_the_package_and_every_glossary_file(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "ai_glossary_mcp/__init__.py" in names and "ai_glossary_mcp/mcp_server.py" in names
-    assert "ai_glossary_mcp/output_schemas.json" in names  # the tools' outputSchemas, read at start
-    assert "ai_glossary_mcp/english_words.gz" in names  # the word list of the real-word typo rule
-    assert "ai_glossary_mcp/english_words.LICENSE" in names  # and the notice of the list it is derived from
+    assert "ai_glossary_mcp/__init__.py" in names and "ai_glossary_mcp/serving/mcp_server.py" in names
+    assert "ai_glossary_mcp/app/output_schemas.json" in names  # the tools' outputSchemas, read at start
+    assert "ai_glossary_mcp/search/english_words.gz" in names  # the word list of the real-word typo rule
+    assert "ai_glossary_mcp/search/english_words.LICENSE" in names  # and the notice of the list it is derived from
     for path in (ROOT / "glossary_data" / "ai-ml").glob("*.yaml"):
         assert f"ai_glossary_mcp/glossary_data/ai-ml/{path.name}" in names
     assert "ai_glossary_mcp/glossary_data/schema.json" in names
@@ -60,9 +60,9 @@ def test_installed_wheel_finds_its_bundled_glossary_from_another_directory(wheel
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     code = (
-        "import ai_glossary_mcp, ai_glossary_mcp.loader as l; print(ai_glossary_mcp.__file__); "
+        "import ai_glossary_mcp, ai_glossary_mcp.data.loader as l; print(ai_glossary_mcp.__file__); "
         "print(l.bundled_pack_dir()); print(len(l.load_glossary())); "
-        "from ai_glossary_mcp.english_words import is_english_word as e; print(e('decider'), e('tranformer'))"
+        "from ai_glossary_mcp.search.english_words import is_english_word as e; print(e('decider'), e('tranformer'))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],

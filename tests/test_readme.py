@@ -41,9 +41,9 @@ TOOLS = (
 async def _answers(blocks: list[tuple[str, dict]]) -> list[dict]:
     from mcp import Client
 
-    from ai_glossary_mcp.loader import load_glossary
-    from ai_glossary_mcp.mcp_server import create_server
-    from ai_glossary_mcp.service import GlossaryService
+    from ai_glossary_mcp.app.service import GlossaryService
+    from ai_glossary_mcp.data.loader import load_glossary
+    from ai_glossary_mcp.serving.mcp_server import create_server
 
     out = []
     async with Client(create_server(GlossaryService(load_glossary()))) as client:

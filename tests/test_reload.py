@@ -27,9 +27,9 @@ import pytest
 import yaml
 from mcp import Client
 
-from ai_glossary_mcp.loader import bundled_pack_dir, load_glossary
-from ai_glossary_mcp.reload import Reloader, snapshot
-from ai_glossary_mcp.service import GlossaryService
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.loader import bundled_pack_dir, load_glossary
+from ai_glossary_mcp.serving.reload import Reloader, snapshot
 from helpers import stdio_params, stdio_transport
 
 SOURCE = bundled_pack_dir()
@@ -126,7 +126,7 @@ async def test_check_once_rejects_a_broken_edit_and_keeps_serving(reloader, pack
     service = reloader.service
     before = service.glossary.content_hash
     put(pack / "softmax.yaml", BROKEN_YAML)
-    with caplog.at_level(logging.ERROR, logger="ai_glossary_mcp.reload"):
+    with caplog.at_level(logging.ERROR, logger="ai_glossary_mcp.serving.reload"):
         assert await reloader.check_once() is False
     assert service.glossary.content_hash == before
     assert service.define("softmax").entry.definition == definition_of("softmax", "")
@@ -148,7 +148,7 @@ async def test_check_once_survives_a_deleted_pack_directory(reloader, pack, capl
     before = service.glossary.content_hash
     remove_dir(pack)
     assert snapshot([pack]) == ((str(pack), -1, -1),)
-    with caplog.at_level(logging.ERROR, logger="ai_glossary_mcp.reload"):
+    with caplog.at_level(logging.ERROR, logger="ai_glossary_mcp.serving.reload"):
         assert await reloader.check_once() is False
     assert "does not exist" in caplog.text
     assert service.glossary.content_hash == before and len(service.glossary) == len(ENTRIES)

@@ -14,10 +14,10 @@ import time
 import anyio
 import pytest
 
-from ai_glossary_mcp import reload
-from ai_glossary_mcp.loader import load_glossary
-from ai_glossary_mcp.reload import Reloader, snapshot
-from ai_glossary_mcp.service import GlossaryService
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.loader import load_glossary
+from ai_glossary_mcp.serving import reload
+from ai_glossary_mcp.serving.reload import Reloader, snapshot
 from test_reload import BROKEN_YAML, definition_of, entry_yaml, make_pack
 
 
@@ -40,7 +40,7 @@ async def test_a_rejected_reload_is_retried_until_it_succeeds(tmp_path, monkeypa
     size = max(len(fixed.encode()), len(BROKEN_YAML)) + 10
     mtime = target.stat().st_mtime_ns + 5_000_000_000
     _same_size_and_mtime(target, BROKEN_YAML, size, mtime)
-    with caplog.at_level(logging.DEBUG, logger="ai_glossary_mcp.reload"):
+    with caplog.at_level(logging.DEBUG, logger="ai_glossary_mcp.serving.reload"):
         assert await r.check_once() is False
         seen = snapshot([pack])
         assert await r.check_once() is None  # not re-validated on every poll

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from ai_glossary_mcp import lookup
-from ai_glossary_mcp.index import GlossaryIndex
-from ai_glossary_mcp.loader import load_glossary
-from ai_glossary_mcp.normalize import name_key
-from ai_glossary_mcp.service import GlossaryService
-from ai_glossary_mcp.store import open_store, write_store
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.index import GlossaryIndex
+from ai_glossary_mcp.data.loader import load_glossary
+from ai_glossary_mcp.data.store import open_store, write_store
+from ai_glossary_mcp.search import lookup
+from ai_glossary_mcp.search.normalize import name_key
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 2000
@@ -244,9 +244,9 @@ def test_the_bundled_glossary_never_imports_numpy():
     (importing it costs a first lookup ~100 ms and the process ~15 MB)."""
     code = (
         "import sys\n"
-        "from ai_glossary_mcp.bundled import bundled_pack_dir\n"
-        "from ai_glossary_mcp.loader import load_glossary\n"
-        "from ai_glossary_mcp.service import GlossaryService\n"
+        "from ai_glossary_mcp.data.bundled import bundled_pack_dir\n"
+        "from ai_glossary_mcp.data.loader import load_glossary\n"
+        "from ai_glossary_mcp.app.service import GlossaryService\n"
         "from tests.quality.evaluate import load_queries\n"
         "service = GlossaryService(load_glossary([bundled_pack_dir()]))\n"
         "queries = [(q.kind, q.query) for q in load_queries()] + [(kind, text) for kind in ('define', 'search') for text in (\n"

@@ -99,9 +99,9 @@ def tools() -> dict[str, dict[str, Any]]:
     import anyio
     from mcp import Client
 
-    from ai_glossary_mcp.loader import load_glossary
-    from ai_glossary_mcp.mcp_server import create_server
-    from ai_glossary_mcp.service import GlossaryService
+    from ai_glossary_mcp.app.service import GlossaryService
+    from ai_glossary_mcp.data.loader import load_glossary
+    from ai_glossary_mcp.serving.mcp_server import create_server
 
     async def listed() -> dict[str, dict[str, Any]]:
         async with Client(create_server(GlossaryService(load_glossary()))) as client:
@@ -138,9 +138,9 @@ def test_strict_conversion_keeps_every_call_working(tools, convert):
     import anyio
     from mcp import Client
 
-    from ai_glossary_mcp.loader import load_glossary
-    from ai_glossary_mcp.mcp_server import create_server
-    from ai_glossary_mcp.service import GlossaryService
+    from ai_glossary_mcp.app.service import GlossaryService
+    from ai_glossary_mcp.data.loader import load_glossary
+    from ai_glossary_mcp.serving.mcp_server import create_server
 
     converted = {name: convert(schema) for name, schema in tools.items()}
     for name, strict in converted.items():
@@ -186,7 +186,7 @@ def test_gemini_accepts_every_schema_and_keeps_every_property(tools):
 def test_declared_inputs_are_exactly_the_names_the_evaluators_accept(tools):
     import re
 
-    from ai_glossary_mcp.formula_eval import EVALUATORS, REQUIRED_INPUTS, FormulaInputError, evaluate
+    from ai_glossary_mcp.formulas.evaluator import EVALUATORS, REQUIRED_INPUTS, FormulaInputError, evaluate
 
     accepted: set[str] = set()
     for entry_id in EVALUATORS:

@@ -11,8 +11,8 @@ import mcp_types
 import pytest
 from mcp.shared.message import SessionMessage
 
-from ai_glossary_mcp import sdk_compat
-from ai_glossary_mcp.sdk_compat import advertise_list_changed, check_sdk, connection_of, serve_streams
+from ai_glossary_mcp.serving import sdk_compat
+from ai_glossary_mcp.serving.sdk_compat import advertise_list_changed, check_sdk, connection_of, serve_streams
 
 pytestmark = pytest.mark.anyio
 

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from ai_glossary_mcp.stdio_wire import MAX_LINE_BYTES, classify, scan_top_level_id
+from ai_glossary_mcp.serving.stdio_wire import MAX_LINE_BYTES, classify, scan_top_level_id
 from helpers import EXE, ROOT, initialize_request, jsonrpc, raw_stdio, server_env
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import pytest
 from tests.quality.evaluate import load_queries
 
-from ai_glossary_mcp import lookup, store
-from ai_glossary_mcp.index import GlossaryIndex, NameKey
-from ai_glossary_mcp.service import GlossaryService
-from ai_glossary_mcp.store import open_store, write_store
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data import store
+from ai_glossary_mcp.data.index import GlossaryIndex, NameKey
+from ai_glossary_mcp.data.store import open_store, write_store
+from ai_glossary_mcp.search import lookup
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,7 @@ def test_every_quality_query_gets_the_same_answer(pair):
 
 
 def test_completions_are_the_same(pair):
-    from ai_glossary_mcp.mcp_server import _complete_names
+    from ai_glossary_mcp.serving.mcp_server import _complete_names
 
     memory, stored = pair
     for prefix in ["", "k", "KV", "flash", "rot", "sp", "dpo", "lo", "xyz", "mixture of", "grp"]:

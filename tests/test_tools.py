@@ -274,8 +274,8 @@ def test_text_checks_refuse_exactly_the_control_characters_and_surrogates():
     point of the Basic Multilingual Plane (the only one with Cc or Cs characters) and a few beyond it."""
     import unicodedata
 
+    from ai_glossary_mcp.app.service import check_text
     from ai_glossary_mcp.errors import InvalidArgument
-    from ai_glossary_mcp.service import check_text
 
     for multiline in (False, True):
         for cp in [*range(0x10000), 0x10000, 0x1F600, 0xE0001, 0x10FFFF]:

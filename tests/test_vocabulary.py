@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.index import GlossaryIndex
+from ai_glossary_mcp.data.loader import load_glossary
+from ai_glossary_mcp.data.store import open_store, write_store
 from ai_glossary_mcp.errors import PackValidationError
-from ai_glossary_mcp.index import GlossaryIndex
-from ai_glossary_mcp.loader import load_glossary
-from ai_glossary_mcp.mcp_server import create_server
-from ai_glossary_mcp.service import GlossaryService
-from ai_glossary_mcp.store import open_store, write_store
+from ai_glossary_mcp.serving.mcp_server import create_server
 
 pytestmark = pytest.mark.anyio
 

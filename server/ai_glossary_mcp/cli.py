@@ -23,14 +23,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .bundled import bundled_pack_dir, is_bundled_pack
-from .cli_interchange import HANDLERS as INTERCHANGE_HANDLERS
-from .cli_interchange import add_parsers as add_interchange_parsers
-from .config import BY_NAME, CONFIG_ENV, LOG_LEVELS, Config, load_config
-from .errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
-from .glossary import heading
-from .load_cache import load_index, open_service
+from ai_glossary_mcp import __version__
+from ai_glossary_mcp.cli_interchange import HANDLERS as INTERCHANGE_HANDLERS
+from ai_glossary_mcp.cli_interchange import add_parsers as add_interchange_parsers
+from ai_glossary_mcp.config import BY_NAME, CONFIG_ENV, LOG_LEVELS, Config, load_config
+from ai_glossary_mcp.data.bundled import bundled_pack_dir, is_bundled_pack
+from ai_glossary_mcp.data.glossary import heading
+from ai_glossary_mcp.data.load_cache import load_index, open_service
+from ai_glossary_mcp.errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
 
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
 EXIT_USAGE = 2
@@ -281,7 +281,7 @@ def cmd_validate(config: Config, args: argparse.Namespace) -> int:
         # A team pack is validated together with the bundled one it is served with (ids, overrides).
         dirs = [bundled_pack_dir()] + dirs
     try:
-        from .loader import load_glossary  # YAML is imported only where packs are parsed
+        from ai_glossary_mcp.data.loader import load_glossary  # YAML is imported only where packs are parsed
 
         glossary = load_glossary(dirs)
     except PackValidationError as exc:
@@ -324,9 +324,9 @@ def cmd_client_config(args: argparse.Namespace) -> int:
 def serve(config: Config) -> int:
     import anyio
 
-    from .mcp_server import create_server
-    from .sdk_compat import advertise_list_changed
-    from .transports import (
+    from ai_glossary_mcp.serving.mcp_server import create_server
+    from ai_glossary_mcp.serving.sdk_compat import advertise_list_changed
+    from ai_glossary_mcp.serving.transports import (
         auth_settings,
         configure_logging,
         is_loopback,
@@ -347,7 +347,9 @@ def serve(config: Config) -> int:
         pending_check.start()
     reloader = None
     if config.get("watch"):
-        from .reload import Reloader  # it needs the YAML loader; a start without --watch does not
+        from ai_glossary_mcp.serving.reload import (
+            Reloader,  # it needs the YAML loader; a start without --watch does not
+        )
 
         advertise_list_changed(server)
         reloader = Reloader(
@@ -401,7 +403,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return cmd_client_config(args)
         if command in INTERCHANGE_HANDLERS:
             return INTERCHANGE_HANDLERS[command](args)
-        from .service import GlossaryService
+        from ai_glossary_mcp.app.service import GlossaryService
 
         service = GlossaryService(load_index(pack_dirs(config), use_cache=config.get("load_cache")))
         handler = {

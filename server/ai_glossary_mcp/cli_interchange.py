@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import PackValidationError
-from .interchange import EXPORT_FORMATS, FORMATS, exporter, guess_format, importer
-from .model import ID_PATTERN
+from ai_glossary_mcp.data.model import ID_PATTERN
+from ai_glossary_mcp.errors import PackValidationError
+from ai_glossary_mcp.interchange import EXPORT_FORMATS, FORMATS, exporter, guess_format, importer
 
 
 def add_parsers(sub: Any, common: Any) -> None:
@@ -55,7 +55,7 @@ def _fail(lines: Any) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .interchange.common import ImportFailure, write_pack
+    from ai_glossary_mcp.interchange.common import ImportFailure, write_pack
 
     source, target = Path(args.source), Path(args.to)
     fmt = args.format or guess_format(source)
@@ -98,7 +98,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .loader import load_glossary
+    from ai_glossary_mcp.data.loader import load_glossary
 
     try:
         glossary = load_glossary([Path(args.pack)])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ai_glossary_mcp.errors import ConfigError
 
 ENV_PREFIX = "AI_GLOSSARY_MCP_"
 CONFIG_ENV = ENV_PREFIX + "CONFIG"

@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from ai_glossary_mcp.loader import load_glossary
-from ai_glossary_mcp.service import GlossaryService
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.loader import load_glossary
 
 QUERIES_FILE = Path(__file__).with_name("queries.yaml")
 DEFINE_KINDS = ("exact", "acronym", "alias", "variant", "typo", "real-word", "absent")

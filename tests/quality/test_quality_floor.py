@@ -19,8 +19,8 @@ from __future__ import annotations
 import pytest
 from rapidfuzz.distance import OSA
 
-from ai_glossary_mcp.english_words import is_english_word
-from ai_glossary_mcp.normalize import compact_key, fold, words
+from ai_glossary_mcp.search.english_words import is_english_word
+from ai_glossary_mcp.search.normalize import compact_key, fold, words
 
 from .evaluate import ALL_KINDS, DEFINE_KINDS, SEARCH_KIND, evaluate, load_queries
 

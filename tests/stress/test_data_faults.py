@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 import yaml
 
+from ai_glossary_mcp.data.loader import bundled_pack_dir, load_glossary
 from ai_glossary_mcp.errors import PackValidationError
-from ai_glossary_mcp.loader import bundled_pack_dir, load_glossary
 from helpers import initialize_request, raw_stdio
 
 from ._util import rss_kb, tool_call, wait_for

@@ -34,10 +34,10 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import PromptReference, ResourceTemplateReference
 
-from ai_glossary_mcp.formula_eval import EVALUATORS
-from ai_glossary_mcp.loader import load_glossary
-from ai_glossary_mcp.mcp_server import JSON_TEMPLATE_URI, TEMPLATE_URI, create_server
-from ai_glossary_mcp.service import GlossaryService, related_kinds
+from ai_glossary_mcp.app.service import GlossaryService, related_kinds
+from ai_glossary_mcp.data.loader import load_glossary
+from ai_glossary_mcp.formulas.evaluator import EVALUATORS
+from ai_glossary_mcp.serving.mcp_server import JSON_TEMPLATE_URI, TEMPLATE_URI, create_server
 
 from ._util import env_int
 

@@ -21,8 +21,8 @@ import httpx2
 import pytest
 from mcp import Client
 
-from ai_glossary_mcp.loader import load_glossary
-from ai_glossary_mcp.service import GlossaryService
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.loader import load_glossary
 from helpers import MCP_HEADERS, initialize_request, parse_http_jsonrpc
 
 from ._util import Probe, env_int, known_probes, percentile, tool_call

@@ -36,8 +36,8 @@ import anyio
 import httpx2
 import pytest
 
-from ai_glossary_mcp.loader import load_glossary
-from ai_glossary_mcp.service import GlossaryService
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.loader import load_glossary
 from helpers import MCP_HEADERS, ROOT, HttpSpec, free_port, http_servers, parse_http_jsonrpc
 
 from ._util import env_int, known_probes, percentile, tool_call, wait_for

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from ai_glossary_mcp.loader import load_glossary
-from ai_glossary_mcp.service import GlossaryService
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.loader import load_glossary
 from helpers import initialize_request, raw_stdio
 
 from ._util import env_float, env_int, is_jsonrpc_line, known_probes, rss_kb, tool_call

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import Problem, display_path
-from ..model import AUTHORED_RELATIONS, ID_PATTERN, entry_json_schema
-from ..normalize import name_key
+from ai_glossary_mcp.data.model import AUTHORED_RELATIONS, ID_PATTERN, entry_json_schema
+from ai_glossary_mcp.errors import Problem, display_path
+from ai_glossary_mcp.search.normalize import name_key
 
 MAX_SOURCE_BYTES = 16 * 1024 * 1024  # a 10,000-entry CSV is ~3 MB; larger files are refused before parsing
 
@@ -395,7 +395,7 @@ def write_pack(parsed: Parsed, target: Path, name: str, source: Path, lang: str 
     types = {t: d for t, d in parsed.relation_types.items() if t in used_types or d["inverse"] in used_types}
     if types:
         pack["relation_types"] = types
-    from ..loader import check_pack_data
+    from ai_glossary_mcp.data.loader import check_pack_data
 
     problems = check_pack_data(pack, entries, target)
     if problems:

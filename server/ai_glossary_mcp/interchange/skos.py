@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..errors import display_path
+from ai_glossary_mcp.errors import display_path
+
 from .common import Parsed, Record, fail, read_source
 
 RELATION_TYPES = {

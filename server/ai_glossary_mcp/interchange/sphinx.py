@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import display_path
+from ai_glossary_mcp.errors import display_path
+
 from .common import Parsed, Record, fail, is_acronym, read_source
 
 _DIRECTIVE = re.compile(r"^(\s*)\.\.\s+glossary::\s*$")

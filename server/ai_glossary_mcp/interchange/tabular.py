@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import display_path
+from ai_glossary_mcp.errors import display_path
+
 from .common import Parsed, Record, fail, read_source
 
 FIELDS = ("term", "definition", "aliases", "acronym", "category", "related", "tags")

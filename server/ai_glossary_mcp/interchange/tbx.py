@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from ..errors import display_path
+from ai_glossary_mcp.errors import display_path
+
 from .common import Parsed, Record, fail, read_source
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -18,7 +18,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from ..errors import display_path
+from ai_glossary_mcp.errors import display_path
+
 from .common import Parsed, Record, fail, read_source, slugify, split_heading
 
 _LETTER = re.compile(r"[A-Z#]")

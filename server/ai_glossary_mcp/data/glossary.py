@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from .model import Entry, Pack
-from .vocabulary import Vocabulary
+from ai_glossary_mcp.data.model import Entry, Pack
+from ai_glossary_mcp.data.vocabulary import Vocabulary
 
 URI_PREFIX = "glossary://terms/"
 

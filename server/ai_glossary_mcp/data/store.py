@@ -33,10 +33,10 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from .glossary import Edge, PackInfo, heading
-from .index import GlossaryIndex, NameKey, Posting, Surface, indexed_variants, letter_of
-from .model import Entry, Pack
-from .vocabulary import Vocabulary
+from ai_glossary_mcp.data.glossary import Edge, PackInfo, heading
+from ai_glossary_mcp.data.index import GlossaryIndex, NameKey, Posting, Surface, indexed_variants, letter_of
+from ai_glossary_mcp.data.model import Entry, Pack
+from ai_glossary_mcp.data.vocabulary import Vocabulary
 
 FORMAT = 5  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
 # 5: examples keyed by compact name (a format-4 store keyed them spaced)

@@ -26,11 +26,11 @@ from pathlib import Path
 
 import anyio
 
-from .errors import GlossaryError
-from .loader import load_glossary
-from .service import GlossaryService
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.loader import load_glossary
+from ai_glossary_mcp.errors import GlossaryError
 
-logger = logging.getLogger("ai_glossary_mcp.reload")
+logger = logging.getLogger("ai_glossary_mcp.serving.reload")
 
 Snapshot = tuple[tuple[str, int, int], ...]
 RETRY_FIRST = 2.0

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from .normalize import fold
+from ai_glossary_mcp.search.normalize import fold
 
 ENGLISH_WORDS_FILE = Path(__file__).with_name("english_words.gz")
 MIN_LETTERS = 4  # shorter words are not looked up: "tim", "ops" and "ser" are listed too

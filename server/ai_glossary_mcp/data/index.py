@@ -32,9 +32,17 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
-from .glossary import Glossary, heading
-from .model import Entry
-from .normalize import compact_key, fold, is_article, key_word, name_key, search_tokens, words
+from ai_glossary_mcp.data.glossary import Glossary, heading
+from ai_glossary_mcp.data.model import Entry
+from ai_glossary_mcp.search.normalize import (
+    compact_key,
+    fold,
+    is_article,
+    key_word,
+    name_key,
+    search_tokens,
+    words,
+)
 
 # BM25F field weights: names count far more than definition text.
 FIELD_WEIGHTS = {"term": 5.0, "names": 3.5, "tags": 1.5, "definition": 1.0, "extra": 0.5}

@@ -30,7 +30,7 @@ def is_bundled_pack(directory: Path) -> bool:
 
 def bundled_pack_dir() -> Path:
     """The ai-ml pack shipped with the package (inside the wheel, or the repo in a checkout)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the package root (data/ is one level down)
     for candidate in (here / "glossary_data" / "ai-ml", here.parents[1] / "glossary_data" / "ai-ml"):
         if (candidate / PACK_FILE).is_file():
             return candidate

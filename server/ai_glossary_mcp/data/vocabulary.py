@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from .model import AUTHORED_RELATIONS, RELATION_INVERSES, RELATION_PHRASES, Pack
+from ai_glossary_mcp.data.model import AUTHORED_RELATIONS, RELATION_INVERSES, RELATION_PHRASES, Pack
 
 
 @dataclass(frozen=True)

@@ -59,13 +59,10 @@ from mcp_types import (
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 
-from . import __version__, lookup
-from .errors import InvalidArgument
-from .glossary import URI_PREFIX, entry_uri
-from .normalize import fold, name_key
-from .output_schemas import compact_schema, published_schemas
-from .render import about, categories_markdown, entry_markdown, index_markdown
-from .results import (
+from ai_glossary_mcp import __version__
+from ai_glossary_mcp.app.output_schemas import compact_schema, published_schemas
+from ai_glossary_mcp.app.render import about, categories_markdown, entry_markdown, index_markdown
+from ai_glossary_mcp.app.results import (
     CompareResult,
     DefineManyResult,
     DefineResult,
@@ -76,8 +73,7 @@ from .results import (
     RelatedResult,
     SearchResult,
 )
-from .sdk_compat import check_sdk, connection_of
-from .service import (
+from ai_glossary_mcp.app.service import (
     MAX_TERM_CHARS,
     MAX_TEXT_CHARS,
     Detail,
@@ -86,6 +82,11 @@ from .service import (
     encode_cursor,
     entry_full,
 )
+from ai_glossary_mcp.data.glossary import URI_PREFIX, entry_uri
+from ai_glossary_mcp.errors import InvalidArgument
+from ai_glossary_mcp.search import lookup
+from ai_glossary_mcp.search.normalize import fold, name_key
+from ai_glossary_mcp.serving.sdk_compat import check_sdk, connection_of
 
 logger = logging.getLogger(__name__)
 
@@ -605,7 +606,7 @@ _INPUT_KIND_SCHEMAS: dict[str, dict[str, Any]] = {
 def _inputs_schema() -> dict[str, Any]:
     """evaluate_formula's `inputs`: every name some formula takes, typed and optional, and which formula
     takes which, said once."""
-    from .formula_eval import INPUT_KINDS, REQUIRED_INPUTS
+    from ai_glossary_mcp.formulas.evaluator import INPUT_KINDS, REQUIRED_INPUTS
 
     return {
         "type": "object",
@@ -745,7 +746,7 @@ def _register_prompts(server: GlossaryMCPServer, service: GlossaryService) -> No
 
 def prompt_term(term: str) -> str:
     """A prompt's term argument, checked as the tools check theirs; a bad one is a JSON-RPC -32602 error."""
-    from .service import check_text
+    from ai_glossary_mcp.app.service import check_text
 
     try:
         return check_text(term, "term")

@@ -29,12 +29,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .bundled import PACK_FILE, bundled_pack_dir
-from .errors import PackValidationError, Problem, display_path
-from .glossary import Edge, Glossary, PackInfo, sort_key
-from .model import Entry, Pack
-from .normalize import name_key
-from .vocabulary import Vocabulary, authorable_relations, merge_vocabularies
+from ai_glossary_mcp.data.bundled import PACK_FILE, bundled_pack_dir
+from ai_glossary_mcp.data.glossary import Edge, Glossary, PackInfo, sort_key
+from ai_glossary_mcp.data.model import Entry, Pack
+from ai_glossary_mcp.data.vocabulary import Vocabulary, authorable_relations, merge_vocabularies
+from ai_glossary_mcp.errors import PackValidationError, Problem, display_path
+from ai_glossary_mcp.search.normalize import name_key
 
 # libyaml's parser when PyYAML was built with it (about 10x faster), the pure-Python one otherwise.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

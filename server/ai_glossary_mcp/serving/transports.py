@@ -33,10 +33,10 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import __version__
-from .config import Config
-from .errors import ConfigError
-from .http_limits import (
+from ai_glossary_mcp import __version__
+from ai_glossary_mcp.config import Config
+from ai_glossary_mcp.errors import ConfigError
+from ai_glossary_mcp.serving.http_limits import (
     REQUEST_TIMEOUT,
     connection_cap,
     default_protocol,
@@ -44,10 +44,10 @@ from .http_limits import (
     quiet_accept_errors,
     raise_descriptor_limit,
 )
-from .http_sessions import SessionGuard
-from .mcp_server import GlossaryMCPServer
-from .sdk_compat import serve_streams
-from .stdio_wire import claimed_stdio, serve_lines
+from ai_glossary_mcp.serving.http_sessions import SessionGuard
+from ai_glossary_mcp.serving.mcp_server import GlossaryMCPServer
+from ai_glossary_mcp.serving.sdk_compat import serve_streams
+from ai_glossary_mcp.serving.stdio_wire import claimed_stdio, serve_lines
 
 logger = logging.getLogger("ai_glossary_mcp")
 

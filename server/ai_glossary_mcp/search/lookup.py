@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 
-from .english_words import is_english_word
-from .index import (
+from ai_glossary_mcp.data.index import (
     FUZZY_WORD_MIN,
     GlossaryIndex,
     Posting,
@@ -40,8 +39,18 @@ from .index import (
     first_sentence,
     trigrams,
 )
-from .model import Entry
-from .normalize import compact_key, fold, is_article, key_word, name_key, search_tokens, stem, words
+from ai_glossary_mcp.data.model import Entry
+from ai_glossary_mcp.search.english_words import is_english_word
+from ai_glossary_mcp.search.normalize import (
+    compact_key,
+    fold,
+    is_article,
+    key_word,
+    name_key,
+    search_tokens,
+    stem,
+    words,
+)
 
 FUZZY_MIN_RATIO = 86.0  # a close spelling of a key of 7+ letters (words still checked one by one)
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points

@@ -25,7 +25,7 @@ Building the store for a large pack set takes minutes and, at 100,000 entries,
 over a gigabyte while every entry is held at once; Python does not give that
 memory back, so a server that built in-process would keep it for its whole
 life. Above BUILD_IN_CHILD_FILES files the store is therefore built by a child
-interpreter running this module (`python -m ai_glossary_mcp.load_cache`): the
+interpreter running this module (`python -m ai_glossary_mcp.data.load_cache`): the
 server waits for it, then opens the store like any later start would.
 Validation problems come back as the same PackValidationError, file:line and
 all; if the child dies (killed, out of memory), the build is redone in-process.
@@ -51,9 +51,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from . import __version__
-from .index import GlossaryIndex
-from .store import FORMAT, StoredIndex, open_store, write_store
+from ai_glossary_mcp import __version__
+from ai_glossary_mcp.data.index import GlossaryIndex
+from ai_glossary_mcp.data.store import FORMAT, StoredIndex, open_store, write_store
 
 logger = logging.getLogger("ai_glossary_mcp.cache")
 CACHE_ENV = "AI_GLOSSARY_MCP_CACHE_DIR"
@@ -74,9 +74,9 @@ def cache_dir() -> Path:
 def code_fingerprint() -> str:
     """A hash of this package's source: a store built by other code is never reused."""
     h = hashlib.sha256(f"{FORMAT}\0{__version__}\0{sys.version}\0".encode())
-    here = Path(__file__).resolve().parent
-    for path in sorted(here.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    here = Path(__file__).resolve().parents[1]  # the package root: every subpackage's source counts
+    for path in sorted(here.rglob("*.py")):
+        h.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
@@ -169,7 +169,7 @@ class DeferredCheck:
         threading.Thread(target=self.run, name="pack-file-check", daemon=True).start()
 
     def run(self) -> None:
-        from .errors import GlossaryError
+        from ai_glossary_mcp.errors import GlossaryError
 
         try:
             if cache_key(self.pack_dirs) != self.expected_key:
@@ -192,7 +192,7 @@ class DeferredCheck:
 def open_service(pack_dirs: Sequence[Path], use_cache: bool = True):
     """(GlossaryService, DeferredCheck or None) for a server: the store is opened at once when the packs are
     large and look unchanged (the check then runs in the background); otherwise as load_index does."""
-    from .service import GlossaryService
+    from ai_glossary_mcp.app.service import GlossaryService
 
     quick = quick_key(pack_dirs) if use_cache else None
     if quick is not None and quick[1] > DEFER_FILES and _private_dir(cache_dir()):
@@ -263,7 +263,7 @@ def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
     """Build and write the store for `key` in a child interpreter; True once it is written. Raises the
     child's PackValidationError; False (after logging why) if the child failed, so the caller builds here.
 
-    The child is `python -m ai_glossary_mcp.load_cache`, not a multiprocessing child: that would run the
+    The child is `python -m ai_glossary_mcp.data.load_cache`, not a multiprocessing child: that would run the
     parent's main script again in the child, whatever it is. It imports this very package (its directory
     goes first on PYTHONPATH), reports one JSON line on its own stdout (a pipe, never the server's), and
     logs to the shared stderr."""
@@ -271,7 +271,7 @@ def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
     import subprocess
 
     logger.info("building the glossary store in a child process (%s)", path.name)
-    package_root = str(Path(__file__).resolve().parent.parent)
+    package_root = str(Path(__file__).resolve().parents[2])
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
@@ -279,7 +279,7 @@ def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
     command = [
         sys.executable,
         "-m",
-        "ai_glossary_mcp.load_cache",
+        "ai_glossary_mcp.data.load_cache",
         "--build-store",
         key,
         str(path),
@@ -302,7 +302,7 @@ def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
         )
         return False
     if outcome.get("invalid") is not None:
-        from .errors import PackValidationError, Problem
+        from ai_glossary_mcp.errors import PackValidationError, Problem
 
         raise PackValidationError([Problem(**problem) for problem in outcome["invalid"]])
     if not outcome.get("built"):
@@ -317,8 +317,8 @@ def _child_build(key: str, path: str, pack_dirs: list[str]) -> dict:
     """The child's side of _build_in_child: load, index and write the store; the outcome as a dict."""
     from dataclasses import asdict
 
-    from .errors import PackValidationError
-    from .loader import load_glossary
+    from ai_glossary_mcp.data.loader import load_glossary
+    from ai_glossary_mcp.errors import PackValidationError
 
     dirs = [Path(d) for d in pack_dirs]
     try:
@@ -350,7 +350,9 @@ def load_index(pack_dirs: Sequence[Path], use_cache: bool = True) -> GlossaryInd
             if stored is not None:
                 _remember(pack_dirs, key)
                 return stored
-    from .loader import load_glossary  # YAML and validation: only when the store is not current (~20 ms)
+    from ai_glossary_mcp.data.loader import (
+        load_glossary,  # YAML and validation: only when the store is not current (~20 ms)
+    )
 
     index = GlossaryIndex(load_glossary(pack_dirs))
     if path is not None and cache_key(pack_dirs) == key:  # unchanged while we loaded it
@@ -365,7 +367,7 @@ if __name__ == "__main__":  # the child of _build_in_child: --build-store KEY PA
     import json as _json
 
     if len(sys.argv) < 5 or sys.argv[1] != "--build-store":
-        raise SystemExit("usage: python -m ai_glossary_mcp.load_cache --build-store KEY PATH DIR...")
+        raise SystemExit("usage: python -m ai_glossary_mcp.data.load_cache --build-store KEY PATH DIR...")
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

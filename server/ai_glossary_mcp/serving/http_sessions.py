@@ -32,7 +32,7 @@ from typing import Any
 
 from mcp_types import INVALID_REQUEST
 
-from .stdio_wire import readable_id
+from ai_glossary_mcp.serving.stdio_wire import readable_id
 
 logger = logging.getLogger("ai_glossary_mcp.http")
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 
-from .glossary import Glossary, entry_uri, heading
-from .index import GlossaryIndex
-from .model import Entry
+from ai_glossary_mcp.data.glossary import Glossary, entry_uri, heading
+from ai_glossary_mcp.data.index import GlossaryIndex
+from ai_glossary_mcp.data.model import Entry
 
 
 def entry_markdown(glossary: Glossary, entry: Entry) -> str:

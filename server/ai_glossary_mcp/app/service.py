@@ -22,13 +22,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from . import lookup
-from .errors import InvalidArgument
-from .glossary import Glossary, entry_uri
-from .index import GlossaryIndex, first_sentence
-from .model import CONTROL_CHARACTERS, Entry
-from .normalize import fold, search_tokens
-from .results import (
+from ai_glossary_mcp.app.results import (
     CompareResult,
     DefineManyResult,
     DefineResult,
@@ -55,7 +49,13 @@ from .results import (
     Suggestion,
     VariableOut,
 )
-from .vocabulary import Vocabulary
+from ai_glossary_mcp.data.glossary import Glossary, entry_uri
+from ai_glossary_mcp.data.index import GlossaryIndex, first_sentence
+from ai_glossary_mcp.data.model import CONTROL_CHARACTERS, Entry
+from ai_glossary_mcp.data.vocabulary import Vocabulary
+from ai_glossary_mcp.errors import InvalidArgument
+from ai_glossary_mcp.search import lookup
+from ai_glossary_mcp.search.normalize import fold, search_tokens
 
 MAX_TERM_CHARS = 500
 MAX_TEXT_CHARS = 20_000
@@ -551,7 +551,7 @@ class GlossaryService:
         )
 
     def evaluate(self, term: Any, inputs: Any) -> EvaluationResult:
-        from .formula_eval import EVALUATORS, FormulaInputError, evaluate
+        from ai_glossary_mcp.formulas.evaluator import EVALUATORS, FormulaInputError, evaluate
 
         query = check_text(term, "term")
         if not isinstance(inputs, dict):

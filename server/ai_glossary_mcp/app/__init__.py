@@ -1,0 +1,1 @@
+"""The service every transport shares: argument checks, answers and their shapes."""

@@ -1,0 +1,1 @@
+"""Formulas: parsing and safe evaluation of the pack's LaTeX."""

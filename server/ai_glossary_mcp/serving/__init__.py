@@ -1,0 +1,1 @@
+"""MCP adapters: the tool/resource/prompt server, stdio and HTTP transports, reload."""
