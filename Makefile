@@ -7,11 +7,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TOOLS  := .tools
 
-.PHONY: run stdio test eval bench stress conformance bundle schema validate clean help deploy-check fresh-install
+.PHONY: run stdio test lint eval bench stress conformance bundle schema validate clean help deploy-check fresh-install
 
 help:
 	@echo "make run          start the HTTP server on 127.0.0.1:8000 (prints how to connect)"
 	@echo "make test         set up .venv and run the whole test suite"
+	@echo "make lint         ruff (check + format check) and mypy --strict on the package"
 	@echo "make eval         lookup-quality report (accuracy per category, recall@3, MRR)"
 	@echo "make bench        benchmark table (ratios against a minimal MCPServer floor)"
 	@echo "make stress       fuzzing, protocol abuse, load and soak (summary table)"
@@ -35,6 +36,12 @@ stdio: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not stress"
+
+lint: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[lint]'
+	$(BIN)/ruff check server tests benchmarks
+	$(BIN)/ruff format --check server tests benchmarks
+	$(BIN)/mypy
 
 validate: $(STAMP)
 	$(BIN)/ai-glossary-mcp validate glossary_data/ai-ml
