@@ -57,7 +57,8 @@ _PROCESSES = {{"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os
 
 
 def _record(kind, event, args):
-    line = json.dumps({{"pid": os.getpid(), "kind": kind, "event": event, "args": repr(args)[:300]}})
+    shown = list(args) if kind == "installed" else repr(args)[:300]  # an interpreter's argv, whole
+    line = json.dumps({{"pid": os.getpid(), "kind": kind, "event": event, "args": shown}})
     fd = os.open(_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, line.encode() + b"\\n")
