@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -17,6 +18,11 @@ from seed_parser import SEED, parse_seed
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ROOT / "glossary_data" / "ai-ml"
 SEED_ENTRIES = parse_seed()
+SHARED_SEED = ROOT.parent / "shared" / "seed" / "000_f351b38cd28d9f29.txt"  # beside the clone, when present
+# sha256 of shared/seed/000_f351b38cd28d9f29.txt, and of its 101 "heading<TAB>definition" lines joined by
+# newlines: what the copy and the curated YAML must match on a clone that has no shared/ beside it.
+SEED_SHA256 = "41bb595cd32d7c6adf51432484099ec0f406c1eaedc0e5b98b2e147b422a1a16"
+DEFINITIONS_SHA256 = "b613879c4d053fd06d6d16a5226e8d82480d4b3a3cb65176640416c758eea808"
 
 
 def _entry_for(glossary, seed_heading: str):
@@ -32,10 +38,19 @@ def _entry_for(glossary, seed_heading: str):
 
 
 def test_the_seed_copy_is_the_shared_seed():
-    shared = ROOT.parent / "shared" / "seed" / "000_f351b38cd28d9f29.txt"
-    if shared.exists():  # CI and developer machines have shared/ beside the clone
-        assert shared.read_bytes() == SEED.read_bytes()
+    # The copy every test here reads must be the shared seed, byte for byte. Beside the clone (a developer's
+    # workspace) the two are compared; on a clean clone without shared/ the copy must still have the digest
+    # the shared seed had when it was copied, so neither an edited copy nor a new seed passes unnoticed.
+    assert hashlib.sha256(SEED.read_bytes()).hexdigest() == SEED_SHA256
+    if SHARED_SEED.exists():
+        assert SHARED_SEED.read_bytes() == SEED.read_bytes()
     assert len(SEED_ENTRIES) == 101
+
+
+def test_the_curated_definitions_are_the_seeds_by_digest(glossary):
+    # Independent of the copy's parser: the YAML's definitions, in seed order, hash to the committed digest.
+    lines = [f"{seed.heading}\t{_entry_for(glossary, seed.heading).definition}" for seed in SEED_ENTRIES]
+    assert hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest() == DEFINITIONS_SHA256
 
 
 def test_counts(glossary):
@@ -54,11 +69,6 @@ def test_every_seed_entry_has_exactly_one_curated_entry(glossary):
 @pytest.mark.parametrize("letter", sorted({s.letter for s in SEED_ENTRIES}))
 def test_definitions_are_verbatim_for_every_letter(glossary, letter):
     for seed in [s for s in SEED_ENTRIES if s.letter == letter]:
-        assert _entry_for(glossary, seed.heading).definition == seed.definition
-
-
-def test_every_definition_is_verbatim(glossary):
-    for seed in SEED_ENTRIES:
         assert _entry_for(glossary, seed.heading).definition == seed.definition, seed.heading
 
 

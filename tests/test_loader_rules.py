@@ -18,7 +18,6 @@ import pydantic
 import pytest
 import yaml
 
-from ai_glossary_mcp.data import loader as loader_module
 from ai_glossary_mcp.data.glossary import Edge, Glossary
 from ai_glossary_mcp.data.loader import MAX_FILE_BYTES, load_glossary
 from ai_glossary_mcp.data.model import RELATION_INVERSES, Entry
@@ -52,8 +51,9 @@ BAD_RELATION = (
 
 
 # The loader parses with libyaml when PyYAML was built with it, else with pure-Python PyYAML; the two
-# word some syntax errors differently, and libyaml refuses nesting past 1000 levels while parsing.
-LIBYAML = getattr(loader_module, "_SafeLoader", yaml.SafeLoader) is not yaml.SafeLoader
+# word some syntax errors differently, and libyaml refuses nesting past 1000 levels while parsing. Which
+# one this PyYAML has decides the expected wording, so a loader that ignored libyaml would fail here.
+LIBYAML = hasattr(yaml, "CSafeLoader")
 MAPPING_VALUES = (
     "mapping values are not allowed in this context" if LIBYAML else "mapping values are not allowed here"
 )

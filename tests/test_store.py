@@ -50,17 +50,31 @@ def test_every_quality_query_gets_the_same_answer(pair):
             assert again == memory.list_terms(letter, category, first.next_cursor, 3).model_dump()
 
 
-def test_completions_are_the_same(pair):
-    from ai_glossary_mcp.serving.mcp_server import _complete_names
+@pytest.mark.anyio
+async def test_completions_are_the_same(pair):
+    """Completions as a client asks for them (an entry id in the resource template, a term in a prompt)."""
+    from mcp import Client
+    from mcp_types import PromptReference, ResourceTemplateReference
+
+    from ai_glossary_mcp.serving.mcp_server import create_server
+
+    by_id = ResourceTemplateReference(type="ref/resource", uri="glossary://terms/{id}")
+    by_term = PromptReference(type="ref/prompt", name="explain_term")
+
+    async def completions(service):
+        answers = []
+        async with Client(create_server(service)) as client:
+            for prefix in ["", "k", "KV", "flash", "rot", "sp", "dpo", "lo", "xyz", "mixture of", "grp"]:
+                for reference, name in ((by_id, "id"), (by_term, "term")):
+                    answer = (await client.complete(reference, {"name": name, "value": prefix})).completion
+                    answers.append((prefix, name, answer.values, answer.total, answer.has_more))
+        return answers
 
     memory, stored = pair
-    for prefix in ["", "k", "KV", "flash", "rot", "sp", "dpo", "lo", "xyz", "mixture of", "grp"]:
-        for want in ("id", "term"):
-            assert _complete_names(stored, prefix, want) == _complete_names(memory, prefix, want), (
-                prefix,
-                want,
-            )
-    assert _complete_names(stored, "", "id")[1] == 101
+    from_store = await completions(stored)
+    assert from_store == await completions(memory)
+    assert from_store[0][:2] == ("", "id") and from_store[0][3] == 101  # every entry's id completes ""
+    assert any(values for _, _, values, _, _ in from_store)
 
 
 def test_related_and_mentions_are_the_same_for_every_entry(pair, glossary):
