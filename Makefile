@@ -13,7 +13,7 @@ help:
 	@echo "make run          start the HTTP server on 127.0.0.1:8000 (prints how to connect)"
 	@echo "make test         set up .venv and run the whole test suite"
 	@echo "make lint         ruff (check + format check) and mypy --strict on the package"
-	@echo "make eval         lookup-quality report (accuracy per category, recall@3, MRR)"
+	@echo "make eval         lookup-quality report (define accuracy per kind, search recall@1/3/5 + MRR, off-topic separation, passages P/R)"
 	@echo "make bench        benchmark table (ratios against a minimal MCPServer floor)"
 	@echo "make stress       fuzzing, protocol abuse, load and soak (summary table)"
 	@echo "make conformance  official MCP conformance suite + MCP Inspector CLI + mcpb validate"

@@ -8,10 +8,13 @@ Two kinds of test live here:
   "this query is stale", not as a mysterious quality drop;
 - the floor itself: exact/acronym/alias/variant 100%, typo >= 95%, every
   real-word typo not found with the intended entry suggested first, no absent
-  term answered found:true, search recall@3 and MRR above their floors.
+  term answered found:true, and every other figure `make eval` prints (real-spelling
+  accuracy, search recall@1/@3/@5 and MRR per query set, off-topic separation,
+  find_terms_in_text precision and recall on real passages) at or above the value
+  measured when its floor was set (2026-12-02, before any lookup change).
 
-Floors only move up. The search floors are below the measured values at the
-time they were set (recall@3 0.905, MRR 0.837 on 84 search queries).
+Floors only move up. The passage floor needs the pinned wheels: passages.py downloads
+them (about 4 MB, a few seconds, cached under .cache/); it never skips.
 """
 
 from __future__ import annotations
@@ -22,17 +25,37 @@ from rapidfuzz.distance import OSA
 from ai_glossary_mcp.search.english_words import is_english_word
 from ai_glossary_mcp.search.normalize import compact_key, fold, words
 
-from .evaluate import ALL_KINDS, DEFINE_KINDS, SEARCH_KIND, evaluate, load_queries
+from .evaluate import ALL_KINDS, DEFINE_KINDS, OFF_TOPIC_KIND, SEARCH_KIND, evaluate, load_queries
+from .passages import MAX_WORDS, MIN_WORDS, load_manifest
 
 MIN_QUERIES = 160
 MIN_SEARCH_QUERIES = 40
+MIN_PER_KIND_IN_QUESTIONS = {SEARCH_KIND: 40, "real-spelling": 40, OFF_TOPIC_KIND: 20}
+MIN_PASSAGES, MIN_PASSAGE_PACKAGES = 20, 5
 PERFECT_KINDS = ("exact", "acronym", "alias", "variant", "real-word")
 TYPO_FLOOR = 0.95
-SEARCH_RECALL3_FLOOR = 0.80
-SEARCH_MRR_FLOOR = 0.65
+REAL_SPELLING_FLOOR = 0.44  # 22/50 measured 2026-12-02
+# (set, metric) -> floor; measured 2026-12-02: plain-words 64/84, 76/84, 79/84, MRR 0.837;
+# questions 25/50, 35/50, 40/50, MRR 0.610
+SEARCH_FLOORS = {
+    ("plain-words", "recall@1"): 0.761,
+    ("plain-words", "recall@3"): 0.904,
+    ("plain-words", "recall@5"): 0.940,
+    ("plain-words", "mrr"): 0.837,
+    ("questions", "recall@1"): 0.50,
+    ("questions", "recall@3"): 0.70,
+    ("questions", "recall@5"): 0.80,
+    ("questions", "mrr"): 0.610,
+}
+# On-topic questions whose top score is below the best off-topic top score: 0 measured (every search
+# scales its top hit to 1.0, so all tie); the issue's target is 0 with calibrated scores too.
+ON_TOPIC_BELOW_OFF_TOPIC_CEILING = 0
+PASSAGE_PRECISION_FLOOR = 0.760  # 54/71 measured 2026-12-02
+PASSAGE_RECALL_FLOOR = 0.729  # 54/74 measured 2026-12-02
 REQUIRED_ABSENT = ("recurrent neural network", "k-means", "gradient boosting", "stochastic gradient descent")
 
 QUERIES = load_queries()
+PASSAGES = load_manifest()
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +77,9 @@ def test_set_size_and_coverage():
     assert len(QUERIES) >= MIN_QUERIES
     kinds = {q.kind for q in QUERIES}
     assert kinds == set(ALL_KINDS), f"missing categories: {set(ALL_KINDS) - kinds}"
-    assert sum(q.kind == SEARCH_KIND for q in QUERIES) >= MIN_SEARCH_QUERIES
+    assert sum(q.kind == SEARCH_KIND and q.set == "plain-words" for q in QUERIES) >= MIN_SEARCH_QUERIES
+    for kind, least in MIN_PER_KIND_IN_QUESTIONS.items():
+        assert sum(q.kind == kind and q.set == "questions" for q in QUERIES) >= least, kind
     absent = {fold(q.query) for q in QUERIES if q.kind == "absent"}
     assert set(REQUIRED_ABSENT) <= absent
     seen = [q.query for q in QUERIES]  # "LoRA" and "lora" are both wanted; exact repeats are not
@@ -72,7 +97,7 @@ def test_each_query_is_what_its_kind_says(glossary):
     all_keys = {compact_key(n) for e in glossary.entries for n in _names(e)}
     problems = []
     for q in QUERIES:
-        if q.kind == SEARCH_KIND:
+        if q.kind in (SEARCH_KIND, OFF_TOPIC_KIND):
             continue
         if q.kind == "absent":
             if compact_key(q.query) in all_keys:
@@ -91,6 +116,8 @@ def test_each_query_is_what_its_kind_says(glossary):
                 problems.append(f"variant {q.query!r} is a name of {e.id} as written; use another kind")
             elif compact_key(q.query) not in {compact_key(n) for n in _names(e)}:
                 problems.append(f"variant {q.query!r} does not normalise to a name of {e.id}")
+        elif q.kind == "real-spelling" and q.query in _names(e):
+            problems.append(f"real-spelling {q.query!r} is a name of {e.id} as written; use another kind")
         elif q.kind in ("typo", "real-word"):
             key = compact_key(q.query)
             near = min(_names(e), key=lambda n: OSA.distance(key, compact_key(n)))
@@ -106,6 +133,17 @@ def test_each_query_is_what_its_kind_says(glossary):
             ):
                 problems.append(f"real-word {q.query!r} has no English word that {near!r} does not have")
     assert not problems, "\n".join(problems)
+
+
+def test_passage_manifest_is_what_it_claims(glossary):
+    assert len(PASSAGES) >= MIN_PASSAGES
+    assert len({p.package for p in PASSAGES}) >= MIN_PASSAGE_PACKAGES
+    assert len({p.id for p in PASSAGES}) == len(PASSAGES), "duplicate passage ids"
+    for p in PASSAGES:
+        assert MIN_WORDS <= p.words <= MAX_WORDS, p.id
+        assert p.mentions, f"{p.id} is labelled with no mention"
+        unknown = [i for i in p.mentions if i not in glossary.by_id]
+        assert not unknown, f"{p.id} is labelled with ids not in the glossary: {unknown}"
 
 
 # -- the floor -----------------------------------------------------------------
@@ -129,21 +167,42 @@ def test_absent_terms_are_never_found(report):
     )
 
 
-def test_search_recall_at_3(report):
-    s = report["search"]
-    assert s["recall@3"] >= SEARCH_RECALL3_FLOOR, (
-        f"search recall@3 {s['recall@3']:.3f} < {SEARCH_RECALL3_FLOOR}\n{_failures(report, SEARCH_KIND)}"
+def test_real_spelling_accuracy(report):
+    c = report["categories"]["real-spelling"]
+    assert c["accuracy"] >= REAL_SPELLING_FLOOR, (
+        f"real-spelling {c['accuracy']:.1%} < {REAL_SPELLING_FLOOR:.0%}\n{_failures(report, 'real-spelling')}"
     )
 
 
-def test_search_mrr(report):
-    s = report["search"]
-    assert s["mrr"] >= SEARCH_MRR_FLOOR, f"search MRR {s['mrr']:.3f} < {SEARCH_MRR_FLOOR}\n" + "\n".join(
+@pytest.mark.parametrize(("query_set", "metric"), sorted(SEARCH_FLOORS))
+def test_search_floor(report, query_set, metric):
+    value = report["search_by_set"][query_set][metric]
+    floor = SEARCH_FLOORS[(query_set, metric)]
+    assert value >= floor, f"search {metric} on the {query_set} set {value:.3f} < {floor}\n" + "\n".join(
         filter(None, (_failures(report, SEARCH_KIND), _failures(report, "search-rank")))
     )
+
+
+def test_on_topic_scores_stay_above_off_topic(report):
+    sep = report["separation"]
+    assert sep["n_off_topic"] >= MIN_PER_KIND_IN_QUESTIONS[OFF_TOPIC_KIND]
+    assert sep["on_topic_below_best_off_topic"] <= ON_TOPIC_BELOW_OFF_TOPIC_CEILING, (
+        f"{sep['on_topic_below_best_off_topic']} on-topic questions score below the best off-topic one "
+        f"({sep['max_off_topic_top_score']:.3f})"
+    )
+
+
+def test_find_terms_in_text_on_real_passages(report):
+    p = report["passages"]
+    assert p["n"] == len(PASSAGES)
+    misses = "\n".join(f"  {r['id']}: missed {r['missed']}, extra {r['extra']}" for r in p["rows"])
+    assert p["precision"] >= PASSAGE_PRECISION_FLOOR, f"precision {p['precision']:.3f}\n{misses}"
+    assert p["recall"] >= PASSAGE_RECALL_FLOOR, f"recall {p['recall']:.3f}\n{misses}"
 
 
 def test_report_covers_every_category(report):
     assert set(report["categories"]) == set(DEFINE_KINDS)
     assert report["total"] == len(QUERIES)
-    assert report["search"]["n"] == sum(q.kind == SEARCH_KIND for q in QUERIES)
+    for name, stats in report["search_by_set"].items():
+        assert stats["n"] == sum(q.kind == SEARCH_KIND and q.set == name for q in QUERIES)
+    assert report["search"] == report["search_by_set"]["plain-words"]
