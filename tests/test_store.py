@@ -51,7 +51,7 @@ def test_every_quality_query_gets_the_same_answer(pair):
 
 
 def test_completions_are_the_same(pair):
-    from ai_glossary_mcp.serving.mcp_server import _complete_names
+    from ai_glossary_mcp.app.completion import complete_names as _complete_names
 
     memory, stored = pair
     for prefix in ["", "k", "KV", "flash", "rot", "sp", "dpo", "lo", "xyz", "mixture of", "grp"]:

@@ -274,7 +274,7 @@ def test_text_checks_refuse_exactly_the_control_characters_and_surrogates():
     point of the Basic Multilingual Plane (the only one with Cc or Cs characters) and a few beyond it."""
     import unicodedata
 
-    from ai_glossary_mcp.app.service import check_text
+    from ai_glossary_mcp.app.checks import check_text
     from ai_glossary_mcp.errors import InvalidArgument
 
     for multiline in (False, True):

@@ -34,10 +34,12 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import PromptReference, ResourceTemplateReference
 
-from ai_glossary_mcp.app.service import GlossaryService, related_kinds
+from ai_glossary_mcp.app.checks import related_kinds
+from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.data.loader import load_glossary
 from ai_glossary_mcp.formulas.evaluator import EVALUATORS
-from ai_glossary_mcp.serving.mcp_server import JSON_TEMPLATE_URI, TEMPLATE_URI, create_server
+from ai_glossary_mcp.serving.mcp_server import create_server
+from ai_glossary_mcp.serving.resources import JSON_TEMPLATE_URI, TEMPLATE_URI
 
 from ._util import env_int
 
