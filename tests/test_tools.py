@@ -8,19 +8,11 @@ import jsonschema
 import pytest
 from mcp.shared.exceptions import MCPError
 
+from ai_glossary_mcp.app.tools import TOOL_NAMES
+
 pytestmark = pytest.mark.anyio
 
-TOOL_ORDER = [
-    "define_term",
-    "define_terms",
-    "search_terms",
-    "list_terms",
-    "find_related",
-    "explain_formula",
-    "evaluate_formula",
-    "compare_terms",
-    "find_terms_in_text",
-]
+TOOL_ORDER = list(TOOL_NAMES)
 
 
 async def call(client, name, args):
