@@ -12,6 +12,7 @@ from __future__ import annotations
 from ai_glossary_mcp.app.results import RelatedHit
 from ai_glossary_mcp.data.index import GlossaryIndex
 from ai_glossary_mcp.data.model import Entry
+from ai_glossary_mcp.data.names import names
 from ai_glossary_mcp.search import lookup
 from ai_glossary_mcp.search.normalize import search_tokens
 
@@ -75,10 +76,9 @@ def related_hits(index: GlossaryIndex, entry: Entry) -> list[RelatedHit]:
 
 def _mentioned_by(index: GlossaryIndex, entry: Entry) -> list[str]:
     """Entries whose definitions name this one: candidates from postings, confirmed by spotting."""
-    names = [entry.term] + ([entry.acronym] if entry.acronym else []) + list(entry.aliases)
     candidates: set[int] = set()
-    for name in names:
-        postings = [index.posting(t) for t in dict.fromkeys(search_tokens(name))]
+    for name in names(entry):
+        postings = [index.posting(t) for t in dict.fromkeys(search_tokens(name.text))]
         if not postings or any(p is None for p in postings):
             continue
         postings.sort(key=lambda p: len(p.docs))

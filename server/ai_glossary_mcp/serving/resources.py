@@ -21,6 +21,7 @@ from ai_glossary_mcp.app.render import about, categories_markdown, entry_markdow
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.app.shape import entry_full
 from ai_glossary_mcp.data.glossary import URI_PREFIX, entry_uri
+from ai_glossary_mcp.data.names import title
 from ai_glossary_mcp.search import lookup
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def resources_page(service: GlossaryService, offset: int, limit: int | None) -> 
         MCPResource(
             uri=entry_uri(e.id),
             name=e.id,
-            title=e.term + (f" ({e.acronym})" if e.acronym else ""),
+            title=title(e),
             description=lookup.first_sentence(e.definition),
             mime_type="text/markdown",
         )
