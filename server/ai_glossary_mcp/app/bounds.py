@@ -37,4 +37,3 @@ RELATED_LIMIT = Limit(1, 50, 10)
 
 DEFINE_BATCH = Count(1, 20)  # define_terms
 COMPARE_TERMS = Count(2, 5)  # compare_terms, the tool and the prompt
-MAX_BATCH = DEFINE_BATCH.high

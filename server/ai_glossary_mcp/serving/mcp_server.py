@@ -1,15 +1,16 @@
 """The MCP adapter: tools, resources, prompts and completions over a GlossaryService.
 
 `create_server(service)` returns an `MCPServer` (mcp 2.x). It only adapts:
-every argument check, every answer and every ranking is the service's
-(app/), and the modules here map them to the protocol: tools.py (the nine
-tools), resources.py, prompts.py, completions.py and instructions.py. This
-module holds the server class, which tightens SDK defaults: an unknown tool
-or prompt, or a prompt called with undeclared or missing arguments, is a
-JSON-RPC error (the spec's rule) rather than an `isError` result;
-argument-validation failures come back as one readable line instead of
-pydantic's report; tools/call on an initialized connection takes a short
-path (_serve_tool_calls); and resources/list comes in pages.
+every check of an argument's value, every answer and every ranking is the
+service's (app/), and the modules here map them to the protocol: tools.py
+(the nine tools), resources.py, prompts.py, completions.py, instructions.py.
+This module holds the server class, which keeps only the protocol's own
+rules and tightens SDK defaults: an unknown tool or prompt, or a prompt
+called with undeclared or missing arguments, is a JSON-RPC error (the
+spec's rule) rather than an `isError` result; a request that does not match
+a tool's input schema gets one readable line instead of pydantic's report;
+tools/call on an initialized connection takes a short path
+(_serve_tool_calls); and resources/list comes in pages.
 """
 
 import base64

@@ -13,6 +13,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 from pydantic import Field
 
+from ai_glossary_mcp.app.bounds import COMPARE_TERMS
 from ai_glossary_mcp.app.checks import AUDIENCE_STYLE, check_audience, check_prompt_terms, check_text
 from ai_glossary_mcp.app.render import entry_markdown
 from ai_glossary_mcp.app.service import GlossaryService
@@ -76,7 +77,13 @@ def register_prompts(server: "GlossaryMCPServer", service: GlossaryService) -> N
 
     @server.prompt(title="Compare terms")
     def compare_terms(
-        terms: Annotated[str, Field(description="Comma-separated terms, e.g. 'DPO, RLHF, GRPO' (2-5).")],
+        terms: Annotated[
+            str,
+            Field(
+                description="Comma-separated terms, e.g. 'DPO, RLHF, GRPO' "
+                f"({COMPARE_TERMS.low}-{COMPARE_TERMS.high})."
+            ),
+        ],
     ) -> list[dict]:
         """Compare 2-5 glossary terms side by side, grounded in their reviewed entries."""
         names = _checked(check_prompt_terms, terms)
