@@ -138,9 +138,7 @@ async def over_stdio(recorded: Path, calls: int) -> None:
 def in_process(calls: int) -> None:
     from ai_glossary_mcp.data.bundled import bundled_pack_dir
     from ai_glossary_mcp.data.load_cache import open_service
-    from ai_glossary_mcp.serving.mcp_server import (
-        _answer,
-    )  # what a tool returns: structured content and its JSON text
+    from ai_glossary_mcp.serving.tools import answer as _answer  # what a tool returns: content + JSON text
 
     service, _ = open_service([bundled_pack_dir()])
     run = {

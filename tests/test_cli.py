@@ -72,7 +72,7 @@ def test_define_prints_readable_text(runs, glossary):
     r = runs["define"]
     assert r.returncode == 0 and r.stderr == ""
     lines = r.stdout.splitlines()
-    assert lines[0] == "Direct Preference Optimization (DPO)  [alignment]  glossary://terms/dpo"
+    assert lines[0] == "DPO (Direct Preference Optimization)  [alignment]  glossary://terms/dpo"
     assert "(matched by acronym rule)" in r.stdout
     assert not r.stdout.lstrip().startswith("{")  # text, not JSON
     flat = " ".join(r.stdout.split())

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from latex2mathml.converter import convert
 
-from ai_glossary_mcp.data.glossary import heading
 from ai_glossary_mcp.data.model import entry_json_schema
+from ai_glossary_mcp.data.names import title
 from seed_parser import SEED, parse_seed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +29,7 @@ def _entry_for(glossary, seed_heading: str):
     matches = [
         e
         for e in glossary.entries
-        if heading(e) == seed_heading
+        if title(e) == seed_heading
         or e.term == seed_heading
         or (e.aliases and f"{e.term} ({e.aliases[0]})" == seed_heading)
     ]

@@ -2,9 +2,10 @@
 
 server.json (the official MCP registry's entry) is validated against a vendored copy of the
 registry's schema, offline; its version, pyproject's, the mcpb manifest's and the package's are one
-version; the descriptions fit the registry's 100 characters; the environment variables it
-advertises are settings, described as the settings table describes them; the README carries the
-registry's `mcp-name:` ownership line and its one-click install links start this server.
+version; the manifest lists the served tools (the ToolName enum) and prompts; the descriptions fit
+the registry's 100 characters; the environment variables it advertises are settings, described as
+the settings table describes them; the README carries the registry's `mcp-name:` ownership line and
+its one-click install links start this server.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import tomllib
 import yaml
 
 from ai_glossary_mcp import __version__
+from ai_glossary_mcp.app.tools import TOOL_NAMES
 from ai_glossary_mcp.config import BY_NAME, CONFIG_ENV, SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,6 +143,16 @@ def test_the_mcpb_manifest_has_an_icon_a_repository_extra_packs_and_its_platform
     compat = MANIFEST["compatibility"]
     assert set(compat["platforms"]) <= {"darwin", "win32", "linux"} and compat["runtimes"]["python"]
     assert "built for" in MANIFEST["long_description"]  # says a bundle serves the platform it was built on
+
+
+@pytest.mark.anyio
+async def test_the_mcpb_manifest_lists_the_tools_and_prompts_the_server_serves(client):
+    # The manifest is what a bundle installer shows before the server ever runs: its tools are the
+    # ToolName enum, in order, and exactly what tools/list answers; its prompts are the served ones.
+    served_tools = [t.name for t in (await client.list_tools()).tools]
+    served_prompts = sorted(p.name for p in (await client.list_prompts()).prompts)
+    assert [t["name"] for t in MANIFEST["tools"]] == list(TOOL_NAMES) == served_tools
+    assert sorted(p["name"] for p in MANIFEST["prompts"]) == served_prompts
 
 
 def _install_links() -> dict[str, dict]:

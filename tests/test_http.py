@@ -19,6 +19,7 @@ import httpx2
 import pytest
 from mcp import Client
 
+from ai_glossary_mcp.app.tools import TOOL_NAMES
 from helpers import (
     MCP_HEADERS,
     HttpSpec,
@@ -31,17 +32,7 @@ from helpers import (
 
 ENV_TOKEN = "secret"
 FILE_TOKEN = "tok-from-file-4c1e9a77d2"
-TOOL_ORDER = [
-    "define_term",
-    "define_terms",
-    "search_terms",
-    "list_terms",
-    "find_related",
-    "explain_formula",
-    "evaluate_formula",
-    "compare_terms",
-    "find_terms_in_text",
-]
+TOOL_ORDER = list(TOOL_NAMES)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,8 @@ from pathlib import Path
 import anyio
 import pytest
 
+from ai_glossary_mcp.app.tools import TOOL_NAMES
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 EXAMPLE = re.compile(r"<!-- example: (\w+) (\{.*?\}) -->\n```json\n(.*?)```", re.S)
@@ -25,17 +27,7 @@ DATA_FILE = re.compile(r"<!-- data-file: (\S+) -->\n```yaml\n(.*?)```", re.S)
 SETTINGS_TABLE = re.compile(r"(<!-- settings-table -->\n)(.*?)(<!-- /settings-table -->)", re.S)
 WIDTH = 120
 ELIDE = 48
-TOOLS = (
-    "define_term",
-    "define_terms",
-    "search_terms",
-    "list_terms",
-    "find_related",
-    "explain_formula",
-    "evaluate_formula",
-    "compare_terms",
-    "find_terms_in_text",
-)
+TOOLS = TOOL_NAMES
 
 
 async def _answers(blocks: list[tuple[str, dict]]) -> list[dict]:

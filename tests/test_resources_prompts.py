@@ -21,6 +21,18 @@ async def test_every_entry_is_a_listed_resource(client, glossary):
     assert listing.cache_scope == "public" and listing.ttl_ms > 0
 
 
+async def test_an_entry_has_one_title_in_its_resource_listing_its_page_and_the_index(client):
+    # "DPO (Direct Preference Optimization)": the acronym first when the id is its slug, else "Term (ACR)".
+    titles = {r.uri: r.title for r in (await client.list_resources()).resources}
+    assert titles["glossary://terms/dpo"] == "DPO (Direct Preference Optimization)"
+    assert titles["glossary://terms/mixture-of-experts"] == "Mixture of Experts (MoE)"
+    index = (await client.read_resource("glossary://index")).contents[0].text
+    for uri in ("glossary://terms/dpo", "glossary://terms/mixture-of-experts"):
+        assert f"- [{titles[uri]}]({uri})" in index
+        page = (await client.read_resource(uri)).contents[0].text
+        assert page.startswith(f"# {titles[uri]}\n")
+
+
 async def test_resource_list_is_paginated_and_complete(client, server, glossary):
     whole = [r.uri for r in (await client.list_resources()).resources]
     assert len(whole) == len(glossary) + 3

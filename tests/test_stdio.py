@@ -22,19 +22,10 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, PromptReference, ResourceTemplateReference
 
+from ai_glossary_mcp.app.tools import TOOL_NAMES
 from helpers import initialize_request, jsonrpc, raw_stdio, stdio_params, stdio_transport
 
-TOOL_ORDER = [
-    "define_term",
-    "define_terms",
-    "search_terms",
-    "list_terms",
-    "find_related",
-    "explain_formula",
-    "evaluate_formula",
-    "compare_terms",
-    "find_terms_in_text",
-]
+TOOL_ORDER = list(TOOL_NAMES)
 LONG_CONTEXT_QUERY = "model forgets the middle of long prompts"
 PASSAGE = "We fine-tuned with LoRA and DPO, then used the KV cache."
 

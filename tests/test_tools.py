@@ -8,19 +8,11 @@ import jsonschema
 import pytest
 from mcp.shared.exceptions import MCPError
 
+from ai_glossary_mcp.app.tools import TOOL_NAMES
+
 pytestmark = pytest.mark.anyio
 
-TOOL_ORDER = [
-    "define_term",
-    "define_terms",
-    "search_terms",
-    "list_terms",
-    "find_related",
-    "explain_formula",
-    "evaluate_formula",
-    "compare_terms",
-    "find_terms_in_text",
-]
+TOOL_ORDER = list(TOOL_NAMES)
 
 
 async def call(client, name, args):
@@ -274,7 +266,7 @@ def test_text_checks_refuse_exactly_the_control_characters_and_surrogates():
     point of the Basic Multilingual Plane (the only one with Cc or Cs characters) and a few beyond it."""
     import unicodedata
 
-    from ai_glossary_mcp.app.service import check_text
+    from ai_glossary_mcp.app.checks import check_text
     from ai_glossary_mcp.errors import InvalidArgument
 
     for multiline in (False, True):

@@ -28,8 +28,8 @@ from ai_glossary_mcp.cli_interchange import HANDLERS as INTERCHANGE_HANDLERS
 from ai_glossary_mcp.cli_interchange import add_parsers as add_interchange_parsers
 from ai_glossary_mcp.config import BY_NAME, CONFIG_ENV, LOG_LEVELS, Config, load_config
 from ai_glossary_mcp.data.bundled import bundled_pack_dir, is_bundled_pack
-from ai_glossary_mcp.data.glossary import heading
 from ai_glossary_mcp.data.load_cache import load_index, open_service
+from ai_glossary_mcp.data.names import title
 from ai_glossary_mcp.errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
 
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
@@ -189,8 +189,7 @@ def cmd_define(service: Any, args: argparse.Namespace) -> int:
         print(f"{args.term!r} {what} {_suggest_line(result.ambiguous or result.suggestions)}")
         return 1
     e = result.entry
-    title = f"{e.term} ({e.acronym})" if e.acronym else e.term
-    print(f"{title}  " + (f"[{e.category}]  " if e.category else "") + e.uri)
+    print(f"{title(e)}  " + (f"[{e.category}]  " if e.category else "") + e.uri)
     if result.match.kind != "exact":
         print(f"  (matched by {result.match.kind} rule)")
     print(_wrap(e.definition, "  "))
@@ -212,9 +211,7 @@ def cmd_search(service: Any, args: argparse.Namespace) -> int:
         print(f"No matches for {args.query!r}.")
         return 1
     for hit in result.results:
-        print(
-            f"{hit.score:5.2f}  {hit.term}" + (f" ({hit.acronym})" if hit.acronym else "") + f"  [{hit.id}]"
-        )
+        print(f"{hit.score:5.2f}  {title(hit)}  [{hit.id}]")
         print(_wrap(hit.snippet, "       "))
     return 0
 
@@ -270,7 +267,7 @@ def cmd_list(service: Any, args: argparse.Namespace) -> int:
         return 0
     by_id = service.glossary.by_id
     for item in items:  # the heading the listing is ordered and lettered by: "FP8 (8-bit Floating Point)"
-        print(f"{item.id:<32} {heading(by_id[item.id])}" + (f"  [{item.category}]" if item.category else ""))
+        print(f"{item.id:<32} {title(by_id[item.id])}" + (f"  [{item.category}]" if item.category else ""))
     print(f"{len(items)} terms", file=sys.stderr)
     return 0
 

@@ -13,17 +13,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-TOOLS = {
-    "define_term",
-    "define_terms",
-    "search_terms",
-    "list_terms",
-    "find_related",
-    "explain_formula",
-    "evaluate_formula",
-    "compare_terms",
-    "find_terms_in_text",
-}
+from ai_glossary_mcp.app.tools import TOOL_NAMES
+
+TOOLS = set(TOOL_NAMES)
 PROMPTS = {"explain_term", "compare_terms", "walk_through_formula"}
 DPO = "Direct Preference Optimization"
 DPO_URI = "glossary://terms/dpo"

@@ -15,17 +15,9 @@ import sys
 import anyio
 from mcp import Client, StdioServerParameters
 
-TOOLS = {
-    "define_term",
-    "define_terms",
-    "search_terms",
-    "list_terms",
-    "find_related",
-    "explain_formula",
-    "evaluate_formula",
-    "compare_terms",
-    "find_terms_in_text",
-}
+from ai_glossary_mcp.app.tools import TOOL_NAMES
+
+TOOLS = set(TOOL_NAMES)
 
 
 async def check(command: str, args: list[str]) -> str:

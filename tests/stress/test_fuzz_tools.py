@@ -34,10 +34,13 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import PromptReference, ResourceTemplateReference
 
-from ai_glossary_mcp.app.service import GlossaryService, related_kinds
+from ai_glossary_mcp.app.checks import related_kinds
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.app.tools import TOOL_NAMES
 from ai_glossary_mcp.data.loader import load_glossary
 from ai_glossary_mcp.formulas.evaluator import EVALUATORS
-from ai_glossary_mcp.serving.mcp_server import JSON_TEMPLATE_URI, TEMPLATE_URI, create_server
+from ai_glossary_mcp.serving.mcp_server import create_server
+from ai_glossary_mcp.serving.resources import JSON_TEMPLATE_URI, TEMPLATE_URI
 
 from ._util import env_int
 
@@ -49,17 +52,7 @@ BIG_TIMEOUT = 60.0  # per call carrying a 10 MB string
 MAX_ERROR_CHARS = 4000  # an error message must not echo a huge input back
 TEN_MB = 10 * 1024 * 1024
 
-TOOLS = (
-    "define_term",
-    "define_terms",
-    "search_terms",
-    "list_terms",
-    "find_related",
-    "explain_formula",
-    "evaluate_formula",
-    "compare_terms",
-    "find_terms_in_text",
-)
+TOOLS = TOOL_NAMES
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES, deadline=None, print_blob=True, suppress_health_check=list(HealthCheck)
 )

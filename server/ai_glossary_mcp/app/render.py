@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 
-from ai_glossary_mcp.data.glossary import Glossary, entry_uri, heading
+from ai_glossary_mcp.data.glossary import Glossary, entry_uri
 from ai_glossary_mcp.data.index import GlossaryIndex
 from ai_glossary_mcp.data.model import Entry
+from ai_glossary_mcp.data.names import title
 
 
 def entry_markdown(glossary: Glossary, entry: Entry) -> str:
-    lines = [f"# {heading(entry)}", ""]
+    lines = [f"# {title(entry)}", ""]
     meta = [f"**Id:** `{entry.id}`", f"**Pack:** {glossary.entry_pack[entry.id]}"]
     if entry.category is not None:
         meta.insert(0, f"**Category:** {glossary.vocabulary.label(entry.category)}")
@@ -68,7 +69,7 @@ def index_markdown(index: GlossaryIndex) -> str:
     lines = ["# Glossary index", "", f"{len(index.entries)} entries, grouped by letter.", ""]
     for letter in sorted(index.letters):
         lines += [f"## {letter}", ""]
-        lines += [f"- [{heading(by_id[i])}]({entry_uri(i)})" for i in index.letters[letter]]
+        lines += [f"- [{title(by_id[i])}]({entry_uri(i)})" for i in index.letters[letter]]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -81,7 +82,7 @@ def categories_markdown(index: GlossaryIndex) -> str:
         if not ids:
             continue
         lines += [f"## {label} (`{cid}`, {len(ids)})", ""]
-        lines += [f"- [{heading(by_id[i])}]({entry_uri(i)})" for i in ids]
+        lines += [f"- [{title(by_id[i])}]({entry_uri(i)})" for i in ids]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

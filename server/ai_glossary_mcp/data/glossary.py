@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from ai_glossary_mcp.data.model import Entry, Pack
+from ai_glossary_mcp.data.names import title
 from ai_glossary_mcp.data.vocabulary import Vocabulary
 
 URI_PREFIX = "glossary://terms/"
@@ -23,19 +24,8 @@ def entry_uri(entry_id: str) -> str:
     return f"{URI_PREFIX}{entry_id}"
 
 
-def heading(entry: Entry) -> str:
-    """How the entry is titled in listings: "DPO (Direct Preference Optimization)" when
-    the id is the acronym's slug (the name people use is the acronym), otherwise
-    "Mixture of Experts (MoE)" or the bare term."""
-    if not entry.acronym:
-        return entry.term
-    if entry.id == "-".join(entry.acronym.lower().split()):
-        return f"{entry.acronym} ({entry.term})"
-    return f"{entry.term} ({entry.acronym})"
-
-
 def sort_key(entry: Entry) -> tuple[str, str]:
-    return (heading(entry).casefold(), entry.id)
+    return (title(entry).casefold(), entry.id)
 
 
 @dataclass(frozen=True)
@@ -64,7 +54,7 @@ class PackInfo:
 @dataclass(frozen=True)
 class Glossary:
     packs: tuple[PackInfo, ...]
-    entries: tuple[Entry, ...]  # sorted by heading, case-insensitively, then id
+    entries: tuple[Entry, ...]  # sorted by title, case-insensitively, then id
     entry_pack: Mapping[str, str]  # entry id -> pack name
     edges: Mapping[str, tuple[Edge, ...]]  # entry id -> outgoing edges (authored first, then inferred)
     content_hash: str

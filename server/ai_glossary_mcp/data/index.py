@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
-from ai_glossary_mcp.data.glossary import Glossary, heading
+from ai_glossary_mcp.data.glossary import Glossary
 from ai_glossary_mcp.data.model import Entry
+from ai_glossary_mcp.data.names import names, title
 from ai_glossary_mcp.search.normalize import (
     compact_key,
     fold,
@@ -49,6 +50,16 @@ FIELD_WEIGHTS = {"term": 5.0, "names": 3.5, "tags": 1.5, "definition": 1.0, "ext
 FIELD_B = {"term": 0.3, "names": 0.3, "tags": 0.0, "definition": 0.75, "extra": 0.75}
 K1 = 1.2
 MAX_PHRASE_WORDS = 10
+
+
+# Each name field's kind and precedence (a misspelling resolves like an alias but is never listed).
+_NAME_KIND_RANK = {
+    "term": ("exact", 0),
+    "acronym": ("acronym", 1),
+    "id": ("exact", 2),
+    "alias": ("alias", 3),
+    "misspelling": ("alias", 4),
+}
 
 
 class NameKey(NamedTuple):  # a tuple: fuzzy matching builds dozens per query from store rows
@@ -132,12 +143,11 @@ class GlossaryIndex:
 
     # -- names -------------------------------------------------------------
     def _names_of(self, e: Entry) -> list[NameKey]:
-        names = [NameKey(e.id, "exact", e.term, 0), NameKey(e.id, "exact", e.id, 2)]
-        if e.acronym:
-            names.append(NameKey(e.id, "acronym", e.acronym, 1))
-        names += [NameKey(e.id, "alias", a, 3) for a in e.aliases]
-        names += [NameKey(e.id, "alias", m, 4) for m in e.misspellings]  # resolve like an alias, never listed
-        return names
+        out = []
+        for n in names(e, with_id=True, with_misspellings=True):
+            kind, rank = _NAME_KIND_RANK[n.field]
+            out.append(NameKey(e.id, kind, n.text, rank))
+        return out
 
     def _build_names(self) -> None:
         for e in self.entries:
@@ -182,14 +192,14 @@ class GlossaryIndex:
 
     # -- full text ---------------------------------------------------------
     def _fields(self, e: Entry) -> dict[str, list[str]]:
-        names = list(e.aliases) + ([e.acronym] if e.acronym else [])
+        other_names = [n.text for n in names(e) if n.field != "term"]  # the term is a field of its own
         extra = [self.glossary.vocabulary.label(e.category)] if e.category else []
         if e.formula is not None:
             extra += [v.meaning for v in e.formula.variables] + list(e.formula.notes)
         # Interned: the same few thousand words recur in every entry, and all entries' tokens are held at once.
         return {
             "term": _interned(search_tokens(e.term)),
-            "names": _interned(search_tokens(" ; ".join(names))),
+            "names": _interned(search_tokens(" ; ".join(other_names))),
             "tags": _interned(search_tokens(" ".join(e.tags))),
             "definition": _interned(search_tokens(e.definition)),
             "extra": _interned(search_tokens(" ".join(extra))),
@@ -226,8 +236,7 @@ class GlossaryIndex:
     def _build_phrases(self) -> dict[tuple[str, ...], list[Surface]]:
         table: dict[tuple[str, ...], list[Surface]] = defaultdict(list)
         for e in self.entries:
-            surfaces = [e.term] + ([e.acronym] if e.acronym else []) + list(e.aliases)
-            for text in surfaces:
+            for text in (n.text for n in names(e)):
                 key = tuple(key_word(w) for w in words(text) if not is_article(w))
                 if not key or len(key) > MAX_PHRASE_WORDS:
                     continue
@@ -246,7 +255,7 @@ class GlossaryIndex:
     def _build_letters(self) -> dict[str, tuple[str, ...]]:
         grouped: dict[str, list[str]] = defaultdict(list)
         for e in self.entries:
-            grouped[letter_of(heading(e))].append(e.id)
+            grouped[letter_of(title(e))].append(e.id)
         return {k: tuple(v) for k, v in grouped.items()}
 
     @property

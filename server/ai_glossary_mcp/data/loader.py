@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from ai_glossary_mcp.data.bundled import PACK_FILE, bundled_pack_dir
 from ai_glossary_mcp.data.glossary import Edge, Glossary, PackInfo, sort_key
 from ai_glossary_mcp.data.model import Entry, Pack
+from ai_glossary_mcp.data.names import names as entry_names
 from ai_glossary_mcp.data.vocabulary import Vocabulary, authorable_relations, merge_vocabularies
 from ai_glossary_mcp.errors import PackValidationError, Problem, display_path
 from ai_glossary_mcp.search.normalize import name_key
@@ -340,18 +341,21 @@ def _merge(packs: list[tuple[PackInfo, list[_Located]]], problems: list[Problem]
     return merged
 
 
+_LIST_FIELDS = {"alias": "aliases", "misspelling": "misspellings"}  # name field -> the YAML list holding it
+
+
 def _check_names(merged: dict[str, _Located], problems: list[Problem]) -> None:
     """Every id, term, acronym and alias must normalise to a key owned by one entry only."""
     owners: dict[str, tuple[str, str, _Located, int]] = {}
     for entry_id in sorted(merged):
         item = merged[entry_id]
         e = item.entry
-        names: list[tuple[str, str, tuple[Any, ...]]] = [("id", e.id, ("id",)), ("term", e.term, ("term",))]
-        if e.acronym:
-            names.append(("acronym", e.acronym, ("acronym",)))
-        names += [("alias", alias, ("aliases", i)) for i, alias in enumerate(e.aliases)]
-        names += [("misspelling", m, ("misspellings", i)) for i, m in enumerate(e.misspellings)]
-        for field, value, loc in names:
+        # The id first (see names.names), then every other name with where it is written in the file.
+        located: list[tuple[str, str, tuple[Any, ...]]] = [("id", e.id, ("id",))]
+        for n in entry_names(e, with_misspellings=True):
+            list_field = _LIST_FIELDS.get(n.field)
+            located.append((n.field, n.text, (list_field, n.position) if list_field else (n.field,)))
+        for field, value, loc in located:
             key = name_key(value)
             line = item.line(*loc)
             if not key:

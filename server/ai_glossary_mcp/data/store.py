@@ -33,9 +33,10 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from ai_glossary_mcp.data.glossary import Edge, PackInfo, heading
+from ai_glossary_mcp.data.glossary import Edge, PackInfo
 from ai_glossary_mcp.data.index import GlossaryIndex, NameKey, Posting, Surface, indexed_variants, letter_of
 from ai_glossary_mcp.data.model import Entry, Pack
+from ai_glossary_mcp.data.names import title
 from ai_glossary_mcp.data.vocabulary import Vocabulary
 
 FORMAT = 5  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
@@ -112,7 +113,7 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
                 e.id,
                 g.entry_pack[e.id],
                 e.category,
-                letter_of(heading(e)),
+                letter_of(title(e)),
                 e.formula is not None,
                 e.model_dump_json(),
                 json.dumps([[x.target, x.relation, x.note, x.inferred] for x in g.edges.get(e.id, ())]),

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ai_glossary_mcp.data.names import with_acronym
 from ai_glossary_mcp.errors import display_path
 
 from .common import Parsed, Record, fail, read_source, split_heading
@@ -111,7 +112,7 @@ def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase) -> None:
     title = glossary.packs[0].pack.title if glossary.packs else "Glossary"
     out.write(f"# {title}\n\n")
     for e in entries:
-        heading = f"{e.term} ({e.acronym})" if e.acronym else e.term
+        heading = with_acronym(e.term, e.acronym) if e.acronym else e.term  # a format: term first, always
         inline = split_heading(heading)[:2] == (e.term, e.acronym)  # else an "Acronym:" line carries it
         out.write(f"## {heading if inline else e.term}\n\n{e.definition}\n\n")
         if e.acronym and not inline:
