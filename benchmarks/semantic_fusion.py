@@ -149,6 +149,25 @@ def either_rule(cos_on, lex_on, cos_off, lex_off) -> tuple[int, float, float]:
     return best
 
 
+def truncated(entries, queries, bm25, expected, model) -> dict[int, tuple[dict, dict]]:
+    """Quality with only the first d dimensions (mean pooling commutes with dropping columns)."""
+    text = semantic.ENTRY_TEXTS[CHOSEN_TEXT]
+    full_entries = model.embed_texts([text(e) for e in entries])
+    full_queries = model.embed_texts([q.query for q in queries])
+    out = {}
+    for d in (256, 128, 64):
+        m = full_entries[:, :d] / np.linalg.norm(full_entries[:, :d], axis=1, keepdims=True)
+        qs = full_queries[:, :d] / np.linalg.norm(full_queries[:, :d], axis=1, keepdims=True)
+        sem = []
+        for q in qs:
+            scores = m @ q
+            sem.append([(entries[i].id, float(scores[i])) for i in np.argsort(-scores, kind="stable")])
+        alone = metrics([[e for e, _ in s] for s in sem], expected)
+        fused = metrics([rrf(b, s, 10, 2.0, 1.0) for b, s in zip(bm25, sem, strict=True)], expected)
+        out[d] = (alone, fused)
+    return out
+
+
 def median_us(fn, items) -> float:
     times = []
     for item in items:
@@ -214,6 +233,7 @@ def quality(report: dict) -> None:
             ]
             grid[method][name] = metrics(fused, expected)
     report["quality"] = {"today": today, "grid": grid}
+    report["quality"]["dimensions"] = truncated(entries, queries, bm25, expected, model)
     print(f"{len(queries)} plain-words questions, {len(entries)} entries; cells are r@1 / r@5 / MRR\n")
     print(
         f"today's search (BM25F): r@1 {today['r@1']:.3f}, r@3 {today['r@3']:.3f}, r@5 {today['r@5']:.3f}, "
@@ -228,6 +248,14 @@ def quality(report: dict) -> None:
             + " |"
         )
     chosen = per_text[CHOSEN_TEXT]
+    print(f"\n{CHOSEN_TEXT}, first d of the 256 dimensions (wordllama supports truncating its vectors):")
+    print("| d | semantic alone | RRF k=10, 2:1 |\n|---|---|---|")
+    for d, (alone, fused) in report["quality"]["dimensions"].items():
+        print(
+            f"| {d} | "
+            + " | ".join(f"{m['r@1']:.3f} / {m['r@5']:.3f} / {m['mrr']:.3f}" for m in (alone, fused))
+            + " |"
+        )
 
     off_rankings = [vectors.ranked(q, len(entries)) for q in OFF_TOPIC]
     report["separation"] = {}
