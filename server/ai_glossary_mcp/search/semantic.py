@@ -1,0 +1,294 @@
+"""Offline semantic signal: static word embeddings from the `wordllama` wheel, cosine-ranked entries.
+
+Why shaped so:
+- Nothing is ever downloaded. `WordLlama.load()` looks for its tokenizer under `tokenizer/` while the
+  wheel ships it under `tokenizers/`, and then fetches from the Hugging Face hub. We therefore read the two
+  files the wheel ships ourselves (the Llama-2 tokenizer JSON and the 256-dim `embedding.weight` tensor) and
+  hand them to `WordLlamaInference`. A missing file raises `SemanticModelMissing`; there is no fallback.
+- Cold start stays at the floor. Importing this module imports neither numpy nor wordllama. The load
+  (~0.5 s) runs in a background thread started by `warm()`; the first query waits for it (and starts it if
+  nobody did).
+- Importing `wordllama` calls `logging.basicConfig(level=INFO)` on the root logger; a library must not
+  configure its host's logging, so the root logger's handlers and level are restored after the import.
+- Vectors are L2-normalised float32, so a dot product is the cosine. `EntryVectors` can be stored as bytes
+  (float32 or float16) so that a store can compute them once when it is built.
+
+Fusion with the lexical ranking is not decided here: benchmarks/semantic_fusion.py measures the options.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ai_glossary_mcp.errors import GlossaryError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+TOKENIZER_FILE = Path("tokenizers") / "l2_supercat_tokenizer_config.json"
+WEIGHTS_FILE = Path("weights") / "l2_supercat_256.safetensors"
+EMBEDDING_TENSOR = "embedding.weight"
+DIMENSIONS = 256
+VECTOR_DTYPES = ("float32", "float16")
+
+
+class SemanticModelMissing(GlossaryError):
+    """The embedding model's files are not where the installed `wordllama` package should have them."""
+
+
+def wordllama_dir() -> Path:
+    """The installed `wordllama` package's directory, found without importing (and so running) it."""
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        raise SemanticModelMissing(
+            "the `wordllama` package is not installed; it ships the embedding model used by semantic search "
+            "(pip install wordllama). Nothing is downloaded at run time."
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _import_inference() -> Any:
+    """`wordllama.inference.WordLlamaInference`, imported without keeping wordllama's logging setup."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        from wordllama.inference import WordLlamaInference
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    return WordLlamaInference
+
+
+def load_inference(model_dir: Path | str | None = None) -> Any:
+    """Build a `WordLlamaInference` from the files in `model_dir` (default: the installed wheel's)."""
+    base = Path(model_dir) if model_dir is not None else wordllama_dir()
+    tokenizer_path, weights_path = base / TOKENIZER_FILE, base / WEIGHTS_FILE
+    missing = [str(p) for p in (tokenizer_path, weights_path) if not p.is_file()]
+    if missing:
+        raise SemanticModelMissing(
+            "semantic search model files are missing: "
+            + ", ".join(missing)
+            + ". They ship inside the `wordllama` wheel; reinstall it. Nothing is downloaded at run time."
+        )
+    from safetensors import safe_open
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    with safe_open(str(weights_path), framework="np", device="cpu") as weights:
+        if EMBEDDING_TENSOR not in weights.keys():  # noqa: SIM118 (safe_open is not a mapping)
+            raise SemanticModelMissing(f"{weights_path} holds no `{EMBEDDING_TENSOR}` tensor")
+        embedding = weights.get_tensor(EMBEDDING_TENSOR)
+    return _import_inference()(embedding, tokenizer)
+
+
+class SemanticModel:
+    """The embedding model, loaded once, lazily, in a background thread; safe to share between threads."""
+
+    def __init__(self, model_dir: Path | str | None = None) -> None:
+        self._model_dir = model_dir
+        self._lock = threading.Lock()
+        self._loaded = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._inference: Any = None
+        self._error: BaseException | None = None
+
+    def warm(self) -> None:
+        """Start loading in the background (once); return at once."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._load, name="semantic-model-load", daemon=True)
+                self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            self._inference = load_inference(self._model_dir)
+        except BaseException as exc:  # handed to every caller of inference()
+            self._error = exc
+        finally:
+            self._loaded.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._loaded.is_set() and self._error is None
+
+    def inference(self) -> Any:
+        """The loaded `WordLlamaInference`, waiting for the load (and starting it if needed)."""
+        self.warm()
+        self._loaded.wait()
+        if self._error is not None:
+            raise self._error
+        return self._inference
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised float32 row per text (an empty text gives a zero row)."""
+        import numpy as np
+
+        vectors = self.inference().embed(list(texts), norm=False).astype(np.float32, copy=False)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors /= np.maximum(norms, 1e-12)
+        return vectors
+
+    def embed_query(self, query: str) -> np.ndarray:
+        """One L2-normalised float32 vector of DIMENSIONS values."""
+        return self.embed_texts([query])[0]
+
+
+_default_model = SemanticModel()
+
+
+def default_model() -> SemanticModel:
+    """The process-wide model over the installed wheel's files."""
+    return _default_model
+
+
+def warm() -> None:
+    _default_model.warm()
+
+
+def embed_texts(texts: Sequence[str]) -> np.ndarray:
+    return _default_model.embed_texts(texts)
+
+
+def embed_query(query: str) -> np.ndarray:
+    return _default_model.embed_query(query)
+
+
+# ---------------------------------------------------------------- which text stands for an entry
+
+
+def _names(entry: Any) -> list[str]:
+    names = [entry.term]
+    if entry.acronym:
+        names.append(entry.acronym)
+    names.extend(entry.aliases or ())
+    return names
+
+
+def names_and_definition(entry: Any) -> str:
+    """Term, acronym and aliases, then the definition (aliases dilute the mean: measured worse)."""
+    return ". ".join([", ".join(_names(entry)), entry.definition])
+
+
+def term_acronym_definition(entry: Any) -> str:
+    """The measured choice (benchmarks/semantic_fusion.py): best fused with BM25F at every RRF k."""
+    return ". ".join([entry.term + (f" ({entry.acronym})" if entry.acronym else ""), entry.definition])
+
+
+def term_and_definition(entry: Any) -> str:
+    return ". ".join([entry.term, entry.definition])
+
+
+def names_only(entry: Any) -> str:
+    return ", ".join(_names(entry))
+
+
+def definition_only(entry: Any) -> str:
+    return entry.definition
+
+
+def names_twice_and_definition(entry: Any) -> str:
+    """Names weigh twice in the mean of token vectors."""
+    names = ", ".join(_names(entry))
+    return ". ".join([names, names, entry.definition])
+
+
+ENTRY_TEXTS: dict[str, Callable[[Any], str]] = {
+    "names+definition": names_and_definition,
+    "term+acronym+definition": term_acronym_definition,
+    "term+definition": term_and_definition,
+    "names-only": names_only,
+    "definition-only": definition_only,
+    "names x2+definition": names_twice_and_definition,
+}
+entry_text = term_acronym_definition
+
+
+# ---------------------------------------------------------------- entry vectors
+
+
+class EntryVectors:
+    """One normalised vector per entry id; `ranked` answers a query by cosine."""
+
+    def __init__(self, ids: Sequence[str], matrix: np.ndarray, model: SemanticModel | None = None) -> None:
+        if matrix.ndim != 2 or matrix.shape != (len(ids), DIMENSIONS):
+            raise ValueError(f"expected a ({len(ids)}, {DIMENSIONS}) matrix, got {matrix.shape}")
+        self.ids: tuple[str, ...] = tuple(ids)
+        self.matrix = matrix
+        self._row = {entry_id: i for i, entry_id in enumerate(self.ids)}
+        self._model = model or _default_model
+
+    @classmethod
+    def build(
+        cls,
+        entries: Iterable[Any],
+        text: Callable[[Any], str] = entry_text,
+        model: SemanticModel | None = None,
+    ) -> EntryVectors:
+        entries = list(entries)
+        model = model or _default_model
+        return cls([e.id for e in entries], model.embed_texts([text(e) for e in entries]), model)
+
+    def to_bytes(self, dtype: str = "float32") -> bytes:
+        """The matrix, row-major, as float32 or float16 (ids are kept by the caller, in the same order)."""
+        if dtype not in VECTOR_DTYPES:
+            raise ValueError(f"dtype must be one of {VECTOR_DTYPES}")
+        return self.matrix.astype(dtype, copy=False).tobytes()
+
+    @classmethod
+    def from_bytes(
+        cls, ids: Sequence[str], data: bytes, dtype: str = "float32", model: SemanticModel | None = None
+    ) -> EntryVectors:
+        """Rebuild from `to_bytes`; the matrix keeps `dtype` (float16 halves the memory)."""
+        import numpy as np
+
+        if dtype not in VECTOR_DTYPES:
+            raise ValueError(f"dtype must be one of {VECTOR_DTYPES}")
+        expected = len(ids) * DIMENSIONS * np.dtype(dtype).itemsize
+        if len(data) != expected:
+            raise ValueError(f"{len(data)} bytes given; {len(ids)} {dtype} vectors need {expected}")
+        matrix = np.frombuffer(data, dtype=dtype).reshape(len(ids), DIMENSIONS)
+        return cls(ids, matrix, model)
+
+    def cosines(self, query: str, rows: Any = None) -> np.ndarray:
+        q = self._model.embed_query(query).astype(self.matrix.dtype)
+        matrix = self.matrix if rows is None else self.matrix[rows]
+        return matrix @ q
+
+    def ranked(
+        self, query: str, limit: int, allowed_ids: Iterable[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """The `limit` entries closest to `query`, best first, as (entry id, cosine)."""
+        import numpy as np
+
+        if allowed_ids is None:
+            rows = np.arange(len(self.ids))
+            scores = self.cosines(query)
+        else:
+            rows = np.fromiter((self._row[i] for i in allowed_ids if i in self._row), dtype=np.intp)
+            scores = self.cosines(query, rows)
+        if limit <= 0 or not len(rows):
+            return []
+        top = np.argpartition(-scores, min(limit, len(rows)) - 1)[:limit]
+        top = top[np.lexsort((rows[top], -scores[top].astype(np.float32)))]
+        return [(self.ids[rows[i]], float(scores[i])) for i in top]
+
+
+__all__ = [
+    "DIMENSIONS",
+    "ENTRY_TEXTS",
+    "EntryVectors",
+    "SemanticModel",
+    "SemanticModelMissing",
+    "default_model",
+    "embed_query",
+    "embed_texts",
+    "entry_text",
+    "load_inference",
+    "warm",
+    "wordllama_dir",
+]

@@ -1,0 +1,171 @@
+"""The offline semantic signal: loads from the installed wheel with the network refused, finds paraphrased
+questions' entries, keeps its vectors through bytes, and says clearly when a model file is missing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ai_glossary_mcp.data.loader import load_glossary
+from ai_glossary_mcp.search import semantic
+from ai_glossary_mcp.search.semantic import (
+    DIMENSIONS,
+    TOKENIZER_FILE,
+    WEIGHTS_FILE,
+    EntryVectors,
+    SemanticModel,
+    SemanticModelMissing,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Plain-words questions from tests/quality/queries.yaml (kind search) that share few words with their entry.
+PARAPHRASES = [
+    (
+        "models trained on their own outputs for several generations get worse and lose diversity",
+        "model-collapse",
+    ),
+    ("hide a fact inside a long document and check whether the model finds it", "needle-in-a-haystack"),
+    ("turn raw logits into probabilities that sum to one", "softmax"),
+]
+
+OFFLINE_LOAD = """
+import json, logging, socket, sys
+
+def refuse_network(event, args):
+    if event.startswith("socket.") or event == "urllib.Request":
+        raise PermissionError("network refused by the test: " + event)
+
+sys.addaudithook(refuse_network)
+try:
+    socket.create_connection(("127.0.0.1", 9))
+    guard = "network was reachable"
+except PermissionError:
+    guard = "refused"
+
+import ai_glossary_mcp.search.semantic as semantic
+heavy_at_import = sorted(m for m in ("numpy", "wordllama", "tokenizers", "safetensors") if m in sys.modules)
+vector = semantic.embed_query("low-rank adapters for fine-tuning")
+print(json.dumps({
+    "guard": guard,
+    "heavy_at_import": heavy_at_import,
+    "dims": len(vector),
+    "norm": float((vector ** 2).sum()) ** 0.5,
+    "root_handlers": len(logging.getLogger().handlers),
+    "root_level": logging.getLogger().level,
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def glossary():
+    return load_glossary()
+
+
+@pytest.fixture(scope="module")
+def vectors(glossary) -> EntryVectors:
+    return EntryVectors.build(glossary.entries)
+
+
+def test_the_model_loads_from_the_wheel_with_the_network_refused_and_leaves_logging_alone():
+    proc = subprocess.run(
+        [sys.executable, "-c", OFFLINE_LOAD],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT / "server"), "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "0"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["guard"] == "refused"
+    assert report["heavy_at_import"] == []
+    assert report["dims"] == DIMENSIONS
+    assert report["norm"] == pytest.approx(1.0, abs=1e-5)
+    assert (report["root_handlers"], report["root_level"]) == (0, 30)  # wordllama's basicConfig undone
+
+
+@pytest.mark.parametrize(("question", "expected"), PARAPHRASES)
+def test_a_paraphrased_question_ranks_its_entry_in_the_top_five(vectors, question, expected):
+    top = [entry_id for entry_id, _ in vectors.ranked(question, 5)]
+    assert expected in top, top
+
+
+def test_ranked_is_best_first_and_limited_to_the_allowed_ids(vectors, glossary):
+    everything = vectors.ranked("compress the model to 4-bit weights", len(glossary.entries))
+    scores = [score for _, score in everything]
+    assert scores == sorted(scores, reverse=True)
+    assert len(everything) == len(glossary.entries)
+    allowed = {"softmax", "rope", "gptq", "not-an-entry"}
+    restricted = vectors.ranked("compress the model to 4-bit weights", 10, allowed_ids=allowed)
+    assert [entry_id for entry_id, _ in restricted] == [e for e, _ in everything if e in allowed]
+    assert restricted[0][0] == "gptq"
+    assert vectors.ranked("anything", 0) == []
+
+
+def test_vectors_round_trip_through_bytes(vectors):
+    same = EntryVectors.from_bytes(vectors.ids, vectors.to_bytes("float32"), "float32")
+    assert np.array_equal(same.matrix, vectors.matrix)
+    half_bytes = vectors.to_bytes("float16")
+    assert len(half_bytes) == len(vectors.ids) * DIMENSIONS * 2
+    half = EntryVectors.from_bytes(vectors.ids, half_bytes, "float16")
+    assert half.matrix.dtype == np.float16
+    assert np.allclose(half.matrix, vectors.matrix, atol=1e-3)
+    question = PARAPHRASES[0][0]
+    assert [e for e, _ in half.ranked(question, 3)] == [e for e, _ in vectors.ranked(question, 3)]
+    with pytest.raises(ValueError, match="bytes given"):
+        EntryVectors.from_bytes(vectors.ids[:-1], half_bytes, "float16")
+
+
+def test_vectors_are_unit_length_and_an_empty_text_is_a_zero_row():
+    rows = semantic.embed_texts(["key-value cache", "a mixture of experts", ""])
+    assert rows.dtype == np.float32 and rows.shape == (3, DIMENSIONS)
+    assert np.allclose(np.linalg.norm(rows[:2], axis=1), 1.0, atol=1e-5)
+    assert not rows[2].any()
+
+
+def _copy_model_files(target: Path) -> Path:
+    source = semantic.wordllama_dir()
+    for relative in (TOKENIZER_FILE, WEIGHTS_FILE):
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / relative, target / relative)
+    return target
+
+
+def test_a_model_directory_can_be_given_and_a_missing_file_is_named_not_fetched(tmp_path):
+    model_dir = _copy_model_files(tmp_path / "model")
+    assert SemanticModel(model_dir).embed_query("tokenizer").shape == (DIMENSIONS,)
+    (model_dir / WEIGHTS_FILE).unlink()
+    broken = SemanticModel(model_dir)
+    broken.warm()
+    with pytest.raises(SemanticModelMissing, match=r"l2_supercat_256\.safetensors.*Nothing is downloaded"):
+        broken.embed_query("tokenizer")
+    with pytest.raises(SemanticModelMissing):  # the failure is kept, not retried into a fetch
+        broken.embed_texts(["again"])
+    assert not broken.ready
+
+
+def test_concurrent_first_queries_wait_for_one_load_and_agree():
+    model = SemanticModel()
+    results: list[np.ndarray] = []
+    lock = threading.Lock()
+
+    def ask() -> None:
+        vector = model.embed_query("speculative decoding with a draft model")
+        with lock:
+            results.append(vector)
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(results) == 6 and model.ready
+    assert all(np.array_equal(r, results[0]) for r in results)
