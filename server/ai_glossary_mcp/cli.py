@@ -29,7 +29,7 @@ from ai_glossary_mcp.cli_interchange import add_parsers as add_interchange_parse
 from ai_glossary_mcp.config import BY_NAME, CONFIG_ENV, LOG_LEVELS, Config, load_config
 from ai_glossary_mcp.data.bundled import bundled_pack_dir, is_bundled_pack
 from ai_glossary_mcp.data.glossary import heading
-from ai_glossary_mcp.data.load_cache import load_index, open_service
+from ai_glossary_mcp.data.load_cache import load_index
 from ai_glossary_mcp.errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
 
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
@@ -324,6 +324,7 @@ def cmd_client_config(args: argparse.Namespace) -> int:
 def serve(config: Config) -> int:
     import anyio
 
+    from ai_glossary_mcp.app.factory import open_service
     from ai_glossary_mcp.serving.mcp_server import create_server
     from ai_glossary_mcp.serving.sdk_compat import advertise_list_changed
     from ai_glossary_mcp.serving.transports import (

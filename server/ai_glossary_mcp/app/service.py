@@ -49,9 +49,11 @@ from ai_glossary_mcp.app.results import (
     Suggestion,
     VariableOut,
 )
+from ai_glossary_mcp.data.contract import GlossaryView, IndexView
 from ai_glossary_mcp.data.glossary import Glossary, entry_uri
-from ai_glossary_mcp.data.index import GlossaryIndex, first_sentence
+from ai_glossary_mcp.data.index import first_sentence
 from ai_glossary_mcp.data.model import CONTROL_CHARACTERS, Entry
+from ai_glossary_mcp.data.store import memory_store
 from ai_glossary_mcp.data.vocabulary import Vocabulary
 from ai_glossary_mcp.errors import InvalidArgument
 from ai_glossary_mcp.search import lookup
@@ -194,7 +196,7 @@ def entry_brief(entry: Entry) -> EntryBrief:
     )
 
 
-def entry_full(glossary: Glossary, entry: Entry) -> EntryFull:
+def entry_full(glossary: GlossaryView, entry: Entry) -> EntryFull:
     by_id = glossary.by_id
     return EntryFull(
         id=entry.id,
@@ -289,23 +291,23 @@ def _split_symbols(symbol: str) -> list[str]:
 
 
 class GlossaryService:
-    def __init__(self, glossary: Glossary | GlossaryIndex):
-        self.index = GlossaryIndex(glossary) if isinstance(glossary, Glossary) else glossary
+    def __init__(self, glossary: Glossary | IndexView):
+        self.index: IndexView = memory_store(glossary) if isinstance(glossary, Glossary) else glossary
 
     @property
-    def glossary(self) -> Glossary:
+    def glossary(self) -> GlossaryView:
         return self.index.glossary
 
     def replace(self, glossary: Glossary) -> None:
-        """Swap in a new glossary; the index is built before the one-step swap."""
-        self.index = GlossaryIndex(glossary)
+        """Swap in a new glossary; its store is built before the one-step swap."""
+        self.index = memory_store(glossary)
 
-    def replace_index(self, index: Any) -> None:
+    def replace_index(self, index: IndexView) -> None:
         """Swap in an index already built (or a store already opened), in one step."""
         self.index = index
 
     # -- define -------------------------------------------------------------
-    def _define(self, index: GlossaryIndex, term: str, detail: Detail) -> DefineResult:
+    def _define(self, index: IndexView, term: str, detail: Detail) -> DefineResult:
         query = check_text(term, "term")
         res = lookup.resolve(index, query)
         if res.entry is None:
@@ -422,7 +424,7 @@ class GlossaryService:
             found=True, entry=EntryRef(id=res.entry.id, term=res.entry.term), related=hits[:n]
         )
 
-    def _related_hits(self, index: GlossaryIndex, entry: Entry) -> list[RelatedHit]:
+    def _related_hits(self, index: IndexView, entry: Entry) -> list[RelatedHit]:
         by_id = index.glossary.by_id
         hits: list[RelatedHit] = []
         taken = {entry.id}
@@ -477,7 +479,7 @@ class GlossaryService:
         return hits
 
     @staticmethod
-    def _mentioned_by(index: GlossaryIndex, entry: Entry) -> list[str]:
+    def _mentioned_by(index: IndexView, entry: Entry) -> list[str]:
         """Entries whose definitions name this one: candidates from postings, confirmed by spotting."""
         names = [entry.term] + ([entry.acronym] if entry.acronym else []) + list(entry.aliases)
         candidates: set[int] = set()
@@ -500,7 +502,7 @@ class GlossaryService:
         return found
 
     # -- formulas ---------------------------------------------------------------
-    def formulas_available(self, index: GlossaryIndex) -> list[EntryRef]:
+    def formulas_available(self, index: IndexView) -> list[EntryRef]:
         return [EntryRef(id=e.id, term=e.term) for e in index.glossary.formula_entries]
 
     def explain_formula(self, term: Any, symbol: Any = "", include_mathml: Any = False) -> FormulaResult:
