@@ -76,8 +76,8 @@ async def record(path: Path) -> None:
     """Our answers to CASES, with each tool's published output schema, through the SDK's in-process client."""
     from mcp import Client
 
+    from ai_glossary_mcp.app.factory import open_service
     from ai_glossary_mcp.data.bundled import bundled_pack_dir
-    from ai_glossary_mcp.data.load_cache import open_service
     from ai_glossary_mcp.serving.mcp_server import create_server
 
     service, _ = open_service([bundled_pack_dir()])
@@ -136,8 +136,8 @@ async def over_stdio(recorded: Path, calls: int) -> None:
 
 
 def in_process(calls: int) -> None:
+    from ai_glossary_mcp.app.factory import open_service
     from ai_glossary_mcp.data.bundled import bundled_pack_dir
-    from ai_glossary_mcp.data.load_cache import open_service
     from ai_glossary_mcp.serving.tools import answer as _answer  # what a tool returns: content + JSON text
 
     service, _ = open_service([bundled_pack_dir()])

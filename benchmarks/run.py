@@ -218,8 +218,9 @@ def probe(pack: str | None) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "server"))
     os.environ["AI_GLOSSARY_MCP_CACHE_DIR"] = str(STORES)
     t0 = time.perf_counter()
+    from ai_glossary_mcp.app.factory import open_service
     from ai_glossary_mcp.data.bundled import bundled_pack_dir
-    from ai_glossary_mcp.data.load_cache import cache_key, open_service
+    from ai_glossary_mcp.data.load_cache import cache_key
 
     t1 = time.perf_counter()
     dirs = [Path(pack) if pack else bundled_pack_dir()]
@@ -289,7 +290,7 @@ def build_store(pack: str | None) -> None:
     t0 = time.perf_counter()
     index = load_index(dirs)
     elapsed = time.perf_counter() - t0
-    if not isinstance(index, StoredIndex):
+    if not isinstance(index, StoredIndex) or index.path is None:
         raise SystemExit(f"the store was not written to {STORES}")
     # Above 2,000 files the store is built by a child process (load_cache.BUILD_IN_CHILD_FILES): the peak is
     # whichever process held the build.

@@ -1,6 +1,6 @@
 """Large pack sets start from their store and confirm the files in the background; nothing stale is served.
 
-`open_service` opens the store a pack set was last served from when its
+`factory.open_service` opens the store a pack set was last served from when its
 directories look unchanged, and checks every file's size and mtime in a
 thread while the MCP layer holds every request that reads the glossary. Here
 the size threshold is lowered so the three-entry fixture pack takes that path.
@@ -15,6 +15,7 @@ import anyio
 import pytest
 from mcp import Client
 
+from ai_glossary_mcp.app.factory import open_service
 from ai_glossary_mcp.data import load_cache
 from ai_glossary_mcp.data.store import StoredIndex
 from ai_glossary_mcp.serving.mcp_server import create_server
@@ -42,23 +43,23 @@ async def _define(server, term: str) -> dict:
 
 
 async def test_first_start_checks_synchronously_then_later_starts_defer(pack):
-    service, check = load_cache.open_service([pack])
+    service, check = open_service([pack])
     assert check is None and isinstance(service.index, StoredIndex)
-    service, check = load_cache.open_service([pack])
+    service, check = open_service([pack])
     assert check is not None and isinstance(service.index, StoredIndex)
     check.run()
     assert check.done.is_set() and not check.reloaded
 
 
 async def test_a_file_edited_in_place_is_never_served_stale(pack):
-    load_cache.open_service([pack])
+    open_service([pack])
     path = _entry_file(pack)
     entry_id = path.stem
     text = path.read_text(encoding="utf-8")
     old = load_cache.load_index([pack]).glossary.by_id[entry_id].definition
     path.write_text(text.replace(old, "A definition edited while the server was stopped."), encoding="utf-8")
 
-    service, check = load_cache.open_service([pack])
+    service, check = open_service([pack])
     assert check is not None  # the directory looks unchanged: the old store is opened at once
     server = create_server(service)
     server.glossary_ready = check.done
@@ -77,11 +78,11 @@ async def test_a_file_edited_in_place_is_never_served_stale(pack):
 
 
 async def test_packs_that_no_longer_validate_keep_the_last_good_glossary(pack, caplog):
-    load_cache.open_service([pack])
+    open_service([pack])
     path = _entry_file(pack)
     entry_id = path.stem
     path.write_text("id: [unclosed\n", encoding="utf-8")
-    service, check = load_cache.open_service([pack])
+    service, check = open_service([pack])
     assert check is not None
     server = create_server(service)
     server.glossary_ready = check.done

@@ -79,8 +79,9 @@ def test_a_cache_directory_others_can_write_is_not_used(cache, pack):
 
 
 def test_disabled_cache_writes_nothing(cache, pack):
-    load_cache.load_index([pack], use_cache=False)
+    index = load_cache.load_index([pack], use_cache=False)
     assert not cache.exists() or list(cache.iterdir()) == []
+    assert index.path is None and len(index.glossary) == 3  # served from an in-memory store
 
 
 def test_bundled_glossary_round_trips_through_the_store(cache):
@@ -98,7 +99,7 @@ def test_bundled_glossary_round_trips_through_the_store(cache):
     assert {k: stored.glossary.edges[k] for k in built.glossary.edges} == dict(built.glossary.edges)
     for table in ("raw_names", "keys", "compact_keys"):
         assert dict(getattr(stored, table)) == getattr(built, table)
-    assert stored.keys_at(range(len(built.key_list))) == built.keys_at(range(len(built.key_list)))
+    assert stored.keys_at(range(len(built.key_list))) == [(key, built.keys[key]) for key in built.key_list]
     for token, posting in built.postings.items():
         got = stored.posting(token)
         assert (list(got.docs), list(got.impacts)) == (list(posting.docs), list(posting.impacts))
@@ -114,7 +115,7 @@ def test_a_large_pack_set_is_built_in_a_child_process(cache, pack, monkeypatch, 
     with caplog.at_level("INFO", logger="ai_glossary_mcp.cache"):
         built = load_cache.load_index([pack])
     assert "child process" in caplog.text and "failed" not in caplog.text
-    assert isinstance(built, load_cache.StoredIndex)
+    assert built.path is not None and built.path.parent == cache  # served from the file the child wrote
     reference = load_cache.load_index([pack], use_cache=False)
     assert built.glossary.content_hash == reference.glossary.content_hash
     assert [e.model_dump() for e in built.entries] == [e.model_dump() for e in reference.entries]
@@ -148,12 +149,12 @@ def test_a_child_build_never_runs_the_callers_script_again(cache, pack, tmp_path
         "from ai_glossary_mcp.data import load_cache\n"
         "load_cache.BUILD_IN_CHILD_FILES = 1\n"
         f"index = load_cache.load_index([pathlib.Path({str(pack)!r})])\n"
-        "print(type(index).__name__)\n",
+        "print(type(index).__name__, index.path is not None)\n",
         encoding="utf-8",
     )
     env = {**os.environ, load_cache.CACHE_ENV: str(cache), "AI_GLOSSARY_MCP_LOG_LEVEL": "info"}
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "StoredIndex"
+    assert done.stdout.strip() == "StoredIndex True"
     assert ran.read_text().splitlines() == ["ran"]
     assert "failed" not in done.stderr and len(list(cache.glob("glossary-*.sqlite"))) == 1

@@ -5,7 +5,7 @@ unnoticed: here most names share their words with hundreds of others, as in a
 real team glossary. Typos must still resolve to the right entry (or come back
 ambiguous, never as another entry), descriptions must still find their entry,
 and the numpy paths used for long postings must answer exactly like the
-plain loops, from the SQLite store as from memory.
+plain loops, from a store file as from an in-memory store.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import pytest
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.data.index import GlossaryIndex
 from ai_glossary_mcp.data.loader import load_glossary
-from ai_glossary_mcp.data.store import open_store, write_store
+from ai_glossary_mcp.data.store import memory_store, open_store
+from ai_glossary_mcp.data.store_writer import write_store
 from ai_glossary_mcp.search import lookup
 from ai_glossary_mcp.search.normalize import name_key
 
@@ -36,10 +37,15 @@ def big(tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    memory = GlossaryIndex(load_glossary([out]))
+    built = GlossaryIndex(load_glossary([out]))
     path = out.parent / "store.sqlite"
-    write_store(memory, path)
-    return memory, open_store(path)
+    write_store(built, path)
+    return memory_store(built), open_store(path)
+
+
+def _key_list(index) -> list[str]:
+    """Every name key, by key id."""
+    return [key for key, _ in index.keys_at(range(len(index.key_lengths)))]
 
 
 def _typo(term: str, rng: random.Random) -> str | None:
@@ -199,7 +205,7 @@ def test_word_candidates_give_way_when_words_find_nothing(big):
     assert lookup._word_candidates(memory, "kvcache") is None  # one unknown word (could be joined words)
     kid, key = next(
         (i, k)
-        for i, k in enumerate(memory.key_list)
+        for i, k in enumerate(_key_list(memory))
         if k.count(" ") == 1 and all(len(w) >= 6 and w.isalpha() for w in k.split())
     )
     first, second = key.split()
@@ -218,7 +224,7 @@ def test_word_candidates_are_the_same_with_and_without_numpy(big, monkeypatch):
     ]
     # Words of different names: often no key holds enough of them, which the merge count must survive.
     rng = random.Random(6)
-    words = sorted({w for k in memory.key_list for w in k.split() if len(w) >= 4})
+    words = sorted({w for k in _key_list(memory) for w in k.split() if len(w) >= 4})
     mixed = [" ".join(rng.sample(words, n)) for n in (3, 4, 5) for _ in range(40)]
     keys += mixed
 
@@ -269,7 +275,7 @@ def test_skipping_far_candidates_changes_no_decision(big, glossary, monkeypatch)
 
     memory, stored = big
     queries = [q for _, _, q in _typos(memory, 5, 200)] + [e.term + " x" for e in memory.entries[:40]]
-    bundled = GlossaryIndex(glossary)
+    bundled = memory_store(glossary)
     cases = [(memory, q) for q in queries] + [(stored, q) for q in queries[:60]]
     cases += [(bundled, q.query) for q in load_queries() if q.kind != "search"]
 

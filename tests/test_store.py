@@ -1,10 +1,12 @@
-"""The SQLite store answers exactly like the in-memory index it was written from.
+"""The store file answers exactly like the in-memory store, and holds exactly what the builder built.
 
-Servers started from the CLI serve the store (load_cache.py); the in-process
-tests mostly use the in-memory index. Every query of the quality set, plus
-find_related and find_terms_in_text for every entry, must come back identical
-from both, and the numpy sums used for long posting lists must rank exactly
-like the plain loop used for short ones.
+Servers started from the CLI serve a store file (load_cache.py); an in-process
+`GlossaryService(glossary)` serves the same tables from an in-memory SQLite
+database. Every query of the quality set, plus find_related and
+find_terms_in_text for every entry, must come back identical from both; the
+rows read back must be the builder's (`GlossaryIndex`); and the numpy sums
+used for long posting lists must rank exactly like the plain loop used for
+short ones.
 """
 
 from __future__ import annotations
@@ -14,17 +16,23 @@ from tests.quality.evaluate import load_queries
 
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.data import store
-from ai_glossary_mcp.data.index import GlossaryIndex, NameKey
-from ai_glossary_mcp.data.store import open_store, write_store
+from ai_glossary_mcp.data.index import GlossaryIndex, NameKey, indexed_variants
+from ai_glossary_mcp.data.store import open_store
+from ai_glossary_mcp.data.store_writer import write_store
 from ai_glossary_mcp.search import lookup
 
 
 @pytest.fixture(scope="module")
-def pair(glossary, tmp_path_factory):
-    memory = GlossaryIndex(glossary)
+def built(glossary) -> GlossaryIndex:
+    return GlossaryIndex(glossary)
+
+
+@pytest.fixture(scope="module")
+def pair(glossary, built, tmp_path_factory):
+    """(a service over the in-memory store, a service over a store file written from the same build)."""
     path = tmp_path_factory.mktemp("store") / "glossary.sqlite"
-    write_store(memory, path)
-    return GlossaryService(memory), GlossaryService(open_store(path))
+    write_store(built, path)
+    return GlossaryService(glossary), GlossaryService(open_store(path))
 
 
 def test_every_quality_query_gets_the_same_answer(pair):
@@ -104,37 +112,45 @@ def test_dense_sums_rank_exactly_like_the_python_loop(pair, glossary, monkeypatc
     assert sum(len(hits) for hits in loop.values()) > top * len(queries) // 2  # the queries do find things
 
 
-def test_name_rows_come_back_as_name_keys(pair):
+def _built_rows(built: GlossaryIndex, key_ids) -> list:
+    return [(built.key_list[k], built.keys[built.key_list[k]]) for k in key_ids]
+
+
+def test_name_rows_come_back_as_name_keys(pair, built):
     """Stored name rows are NameKey tuples (equal to plain tuples, so equality alone would not tell)."""
-    memory, stored = pair[0].index, pair[1].index
+    memory, stored = built, pair[1].index
     rows = stored.keys_at(range(40))
-    assert rows == memory.keys_at(range(40))
+    assert rows == _built_rows(memory, range(40)) == pair[0].index.keys_at(range(40))
     assert all(type(nk) is NameKey for _, nk in rows)
     prefixed = stored.names_with_prefix("k", 10)
     assert prefixed and all(type(nk) is NameKey for _, nk in prefixed)
     assert type(stored.keys[next(iter(memory.keys))]) is NameKey
 
 
-def test_decoded_name_rows_are_kept_and_evicted_when_full(pair, monkeypatch):
-    memory, stored = pair[0].index, pair[1].index
+def test_decoded_name_rows_are_kept_and_evicted_when_full(pair, built, monkeypatch):
+    memory, stored = built, pair[1].index
     everything = range(len(memory.key_list))
+    expected = _built_rows(memory, everything)
     monkeypatch.setattr(store, "KEY_CACHE", 7)
     small = open_store(stored.path)
     for _ in range(2):  # the first pass fills the cache and evicts from it many times, the second reads it
-        assert small.keys_at(everything) == memory.keys_at(everything)
+        assert small.keys_at(everything) == expected
         assert 0 < small._key_row.cache_info().currsize <= 7
     monkeypatch.setattr(store, "KEY_CACHE", 10**6)
     large = open_store(stored.path)
-    assert large.keys_at(everything) == memory.keys_at(everything)
-    assert large.keys_at(everything) == memory.keys_at(everything)  # now served from the cache
+    assert large.keys_at(everything) == expected
+    assert large.keys_at(everything) == expected  # now served from the cache
     assert large._key_row.cache_info().currsize == len(memory.key_list)
     assert large._key_row.cache_info().hits == len(memory.key_list)
 
 
-def test_word_variants_are_the_same(pair):
-    """The store groups deletion variants in SQL; every variant maps to the same key words as in memory."""
-    memory, stored = pair[0].index, pair[1].index
-    variants = list(memory.word_variants)
-    assert len(variants) > 1000
-    got = stored.similar_words(variants)
-    assert {v: set(ws) for v, ws in got.items()} == {v: set(ws) for v, ws in memory.word_variants.items()}
+def test_word_variants_are_the_same(pair, built):
+    """The store groups deletion variants in SQL; every variant maps to the key words it was filed from."""
+    stored = pair[1].index
+    expected: dict[str, set[str]] = {}
+    for word in built.key_words:
+        for variant in indexed_variants(word):
+            expected.setdefault(variant, set()).add(word)
+    assert len(expected) > 1000
+    got = stored.similar_words(list(expected))
+    assert {v: set(ws) for v, ws in got.items()} == expected

@@ -16,7 +16,8 @@ from mcp import Client
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.data.index import GlossaryIndex
 from ai_glossary_mcp.data.loader import load_glossary
-from ai_glossary_mcp.data.store import open_store, write_store
+from ai_glossary_mcp.data.store import open_store
+from ai_glossary_mcp.data.store_writer import write_store
 from ai_glossary_mcp.errors import PackValidationError
 from ai_glossary_mcp.serving.mcp_server import create_server
 
@@ -68,14 +69,15 @@ def test_the_glossary_exposes_the_declared_vocabulary(tmp_path: Path):
     assert back[0].why("Contract", "Bilateral Contract") == "Contract has as a kind Bilateral Contract"
 
 
-@pytest.mark.parametrize("stored", [False, True], ids=["yaml", "store"])
+@pytest.mark.parametrize("stored", [False, True], ids=["memory", "file"])
 async def test_tools_follow_the_served_packs(tmp_path: Path, stored: bool):
-    index = GlossaryIndex(load_glossary([write(tmp_path / "law")]))
+    glossary = load_glossary([write(tmp_path / "law")])
+    service = GlossaryService(glossary)  # an in-memory store
     if stored:
-        write_store(index, tmp_path / "law.sqlite")
-        index = open_store(tmp_path / "law.sqlite")
-        assert dict(index.glossary.categories) == {"contracts": "Contract law", "torts": "Torts"}
-    async with Client(create_server(GlossaryService(index))) as c:
+        write_store(GlossaryIndex(glossary), tmp_path / "law.sqlite")
+        service = GlossaryService(open_store(tmp_path / "law.sqlite"))
+        assert dict(service.glossary.categories) == {"contracts": "Contract law", "torts": "Torts"}
+    async with Client(create_server(service)) as c:
         page = (await c.call_tool("list_terms", {"category": "contracts"})).structured_content
         assert [i["id"] for i in page["terms"]] == ["bilateral-contract", "contract"]
         by_label = (await c.call_tool("list_terms", {"category": "Contract law"})).structured_content

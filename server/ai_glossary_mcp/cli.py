@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from ai_glossary_mcp import __version__
+from ai_glossary_mcp.app.factory import open_service
 from ai_glossary_mcp.cli_interchange import HANDLERS as INTERCHANGE_HANDLERS
 from ai_glossary_mcp.cli_interchange import add_parsers as add_interchange_parsers
 from ai_glossary_mcp.config import BY_NAME, CONFIG_ENV, LOG_LEVELS, Config, load_config
 from ai_glossary_mcp.data.bundled import bundled_pack_dir, is_bundled_pack
-from ai_glossary_mcp.data.load_cache import load_index, open_service
+from ai_glossary_mcp.data.load_cache import load_index
 from ai_glossary_mcp.data.names import title
 from ai_glossary_mcp.errors import ConfigError, GlossaryError, InvalidArgument, PackValidationError
 

@@ -10,14 +10,14 @@ same-category entries ranked by BM25 similarity of their definitions
 from __future__ import annotations
 
 from ai_glossary_mcp.app.results import RelatedHit
-from ai_glossary_mcp.data.index import GlossaryIndex
+from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.names import names
 from ai_glossary_mcp.search import lookup
 from ai_glossary_mcp.search.normalize import search_tokens
 
 
-def related_hits(index: GlossaryIndex, entry: Entry) -> list[RelatedHit]:
+def related_hits(index: IndexView, entry: Entry) -> list[RelatedHit]:
     """Every neighbour of `entry`, best first: its curated relations (authored before inferred), entries its
     definition mentions or that mention it, then same-category entries by BM25 similarity."""
     by_id = index.glossary.by_id
@@ -74,7 +74,7 @@ def related_hits(index: GlossaryIndex, entry: Entry) -> list[RelatedHit]:
     return hits
 
 
-def _mentioned_by(index: GlossaryIndex, entry: Entry) -> list[str]:
+def _mentioned_by(index: IndexView, entry: Entry) -> list[str]:
     """Entries whose definitions name this one: candidates from postings, confirmed by spotting."""
     candidates: set[int] = set()
     for name in names(entry):

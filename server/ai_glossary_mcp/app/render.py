@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 
-from ai_glossary_mcp.data.glossary import Glossary, entry_uri
-from ai_glossary_mcp.data.index import GlossaryIndex
+from ai_glossary_mcp.data.contract import GlossaryView, IndexView
+from ai_glossary_mcp.data.glossary import entry_uri
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.names import title
 
 
-def entry_markdown(glossary: Glossary, entry: Entry) -> str:
+def entry_markdown(glossary: GlossaryView, entry: Entry) -> str:
     lines = [f"# {title(entry)}", ""]
     meta = [f"**Id:** `{entry.id}`", f"**Pack:** {glossary.entry_pack[entry.id]}"]
     if entry.category is not None:
@@ -64,7 +64,7 @@ def entry_markdown(glossary: Glossary, entry: Entry) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def index_markdown(index: GlossaryIndex) -> str:
+def index_markdown(index: IndexView) -> str:
     by_id = index.glossary.by_id
     lines = ["# Glossary index", "", f"{len(index.entries)} entries, grouped by letter.", ""]
     for letter in sorted(index.letters):
@@ -74,7 +74,7 @@ def index_markdown(index: GlossaryIndex) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def categories_markdown(index: GlossaryIndex) -> str:
+def categories_markdown(index: IndexView) -> str:
     by_id = index.glossary.by_id
     lines = ["# Glossary categories", ""]
     for cid, label in index.categories.items():
@@ -87,7 +87,7 @@ def categories_markdown(index: GlossaryIndex) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def about(glossary: Glossary, version: str) -> dict:
+def about(glossary: GlossaryView, version: str) -> dict:
     """What an agent cites: server version, packs, counts and the content hash."""
     return {
         "server": {"name": "ai-glossary-mcp", "version": version},

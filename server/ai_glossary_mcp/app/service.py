@@ -63,9 +63,11 @@ from ai_glossary_mcp.app.results import (
     VariableOut,
 )
 from ai_glossary_mcp.app.shape import entry_brief, entry_full, formula_out, suggestions
+from ai_glossary_mcp.data.contract import GlossaryView, IndexView
 from ai_glossary_mcp.data.glossary import Glossary, entry_uri
-from ai_glossary_mcp.data.index import GlossaryIndex, first_sentence
+from ai_glossary_mcp.data.index import first_sentence
 from ai_glossary_mcp.data.model import Entry
+from ai_glossary_mcp.data.store import memory_store
 from ai_glossary_mcp.errors import InvalidArgument
 from ai_glossary_mcp.search import lookup
 from ai_glossary_mcp.search.normalize import search_tokens
@@ -138,18 +140,18 @@ def _split_symbols(symbol: str) -> list[str]:
 
 
 class GlossaryService:
-    def __init__(self, glossary: Glossary | GlossaryIndex):
-        self.index = GlossaryIndex(glossary) if isinstance(glossary, Glossary) else glossary
+    def __init__(self, glossary: Glossary | IndexView):
+        self.index: IndexView = memory_store(glossary) if isinstance(glossary, Glossary) else glossary
 
     @property
-    def glossary(self) -> Glossary:
+    def glossary(self) -> GlossaryView:
         return self.index.glossary
 
     def replace(self, glossary: Glossary) -> None:
-        """Swap in a new glossary; the index is built before the one-step swap."""
-        self.index = GlossaryIndex(glossary)
+        """Swap in a new glossary; its store is built before the one-step swap."""
+        self.index = memory_store(glossary)
 
-    def replace_index(self, index: Any) -> None:
+    def replace_index(self, index: IndexView) -> None:
         """Swap in an index already built (or a store already opened), in one step."""
         self.index = index
 
@@ -160,7 +162,7 @@ class GlossaryService:
         return completion.complete(self, target, argument, value, chosen or {})
 
     # -- define -------------------------------------------------------------
-    def _define(self, index: GlossaryIndex, term: str, detail: Detail) -> DefineResult:
+    def _define(self, index: IndexView, term: str, detail: Detail) -> DefineResult:
         query = check_text(term, "term")
         res = lookup.resolve(index, query)
         if res.entry is None:
@@ -265,7 +267,7 @@ class GlossaryService:
         )
 
     # -- formulas ---------------------------------------------------------------
-    def formulas_available(self, index: GlossaryIndex) -> list[EntryRef]:
+    def formulas_available(self, index: IndexView) -> list[EntryRef]:
         return [EntryRef(id=e.id, term=e.term) for e in index.glossary.formula_entries]
 
     def explain_formula(self, term: Any, symbol: Any = "", include_mathml: Any = False) -> FormulaResult:

@@ -18,7 +18,8 @@ from ai_glossary_mcp.app.results import (
     Suggestion,
     VariableOut,
 )
-from ai_glossary_mcp.data.glossary import Glossary, entry_uri
+from ai_glossary_mcp.data.contract import GlossaryView
+from ai_glossary_mcp.data.glossary import entry_uri
 from ai_glossary_mcp.data.model import Entry
 
 MAX_SUGGESTIONS = 5
@@ -53,7 +54,7 @@ def entry_brief(entry: Entry) -> EntryBrief:
     )
 
 
-def entry_full(glossary: Glossary, entry: Entry) -> EntryFull:
+def entry_full(glossary: GlossaryView, entry: Entry) -> EntryFull:
     by_id = glossary.by_id
     return EntryFull(
         id=entry.id,

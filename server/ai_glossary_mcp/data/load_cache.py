@@ -13,13 +13,14 @@ corrupt or unwritable is simply rebuilt; it is never required.
 Checking 100,000 files takes about half a second of `stat` calls, most of a
 large glossary's start. So when a pack set holds more than DEFER_FILES files and
 its directories look unchanged (same modification time and file count, which
-any added, removed or renamed file changes), `open_service` opens the store
-the last start used for them at once and confirms every file's size and mtime
-in a background thread; the MCP layer holds every request that reads the
-glossary until that check is done. If a file was edited in place, the packs
-are loaded again first (and if they no longer validate, the last good
-glossary keeps serving, as a failed reload does), so no answer ever comes
-from a stale store.
+any added, removed or renamed file changes), `open_remembered` opens the
+store the last start used for them at once; app/factory.py serves it and
+confirms every file's size and mtime in a background thread, and the MCP
+layer holds every request that reads the glossary until that check is done.
+If a file was edited in place, the packs are loaded again first (and if they
+no longer validate, the last good glossary keeps serving, as a failed reload
+does), so no answer ever comes from a stale store. This module only returns
+stores; it never builds the service.
 
 Building the store for a large pack set takes minutes and, at 100,000 entries,
 over a gigabyte while every entry is held at once; Python does not give that
@@ -45,7 +46,6 @@ import sqlite3
 import stat
 import sys
 import tempfile
-import threading
 from array import array
 from collections.abc import Sequence
 from functools import lru_cache
@@ -53,7 +53,8 @@ from pathlib import Path
 
 from ai_glossary_mcp import __version__
 from ai_glossary_mcp.data.index import GlossaryIndex
-from ai_glossary_mcp.data.store import FORMAT, StoredIndex, open_store, write_store
+from ai_glossary_mcp.data.store import StoredIndex, memory_store, open_store
+from ai_glossary_mcp.data.store_writer import FORMAT, write_store
 
 logger = logging.getLogger("ai_glossary_mcp.cache")
 CACHE_ENV = "AI_GLOSSARY_MCP_CACHE_DIR"
@@ -127,7 +128,7 @@ def quick_key(pack_dirs: Sequence[Path]) -> tuple[str, int] | None:
 
 def _remember(pack_dirs: Sequence[Path], key: str) -> None:
     """Note which store these pack directories were last served from: only for pack sets large enough
-    for open_service to use the note, and only when it changed (a start writes nothing otherwise)."""
+    for open_remembered to use the note, and only when it changed (a start writes nothing otherwise)."""
     quick = quick_key(pack_dirs)
     directory = cache_dir()
     if (
@@ -154,54 +155,16 @@ def _remembered(quick: str) -> str | None:
     return key if len(key) == 64 and all(c in "0123456789abcdef" for c in key) else None
 
 
-class DeferredCheck:
-    """Confirms, off the event loop, that the pack files are exactly those the open store was built from;
-    if not, loads them again and swaps the service's index before `done` is set."""
-
-    def __init__(self, service, pack_dirs: Sequence[Path], expected_key: str):
-        self.service = service
-        self.pack_dirs = list(pack_dirs)
-        self.expected_key = expected_key
-        self.done = threading.Event()
-        self.reloaded = False
-
-    def start(self) -> None:
-        threading.Thread(target=self.run, name="pack-file-check", daemon=True).start()
-
-    def run(self) -> None:
-        from ai_glossary_mcp.errors import GlossaryError
-
-        try:
-            if cache_key(self.pack_dirs) != self.expected_key:
-                logger.warning("pack files changed since the glossary store was built; loading them again")
-                try:
-                    self.service.replace_index(load_index(self.pack_dirs))
-                    self.reloaded = True
-                except GlossaryError as exc:
-                    logger.error(
-                        "the changed packs do not validate; still serving the last good glossary (%s). %s",
-                        self.service.glossary.content_hash,
-                        exc,
-                    )
-        except Exception:  # a bug here must not hold every request forever
-            logger.exception("checking the pack files failed; serving the glossary as opened")
-        finally:
-            self.done.set()
-
-
-def open_service(pack_dirs: Sequence[Path], use_cache: bool = True):
-    """(GlossaryService, DeferredCheck or None) for a server: the store is opened at once when the packs are
-    large and look unchanged (the check then runs in the background); otherwise as load_index does."""
-    from ai_glossary_mcp.app.service import GlossaryService
-
+def open_remembered(pack_dirs: Sequence[Path], use_cache: bool = True) -> tuple[StoredIndex, str] | None:
+    """(the store, its key) that the last start served these packs from, when they are large and look
+    unchanged, opened without checking every file: the caller must confirm `cache_key(pack_dirs) == key`
+    before trusting it (app/factory.py does, in the background). None otherwise."""
     quick = quick_key(pack_dirs) if use_cache else None
-    if quick is not None and quick[1] > DEFER_FILES and _private_dir(cache_dir()):
-        key = _remembered(quick[0])
-        stored = _open(cache_dir() / f"glossary-{key}.sqlite") if key else None
-        if stored is not None:
-            service = GlossaryService(stored)
-            return service, DeferredCheck(service, pack_dirs, key)
-    return GlossaryService(load_index(pack_dirs, use_cache)), None
+    if quick is None or quick[1] <= DEFER_FILES or not _private_dir(cache_dir()):
+        return None
+    key = _remembered(quick[0])
+    stored = _open(cache_dir() / f"glossary-{key}.sqlite") if key else None
+    return None if stored is None or key is None else (stored, key)
 
 
 def _large(pack_dirs: Sequence[Path]) -> bool:
@@ -332,35 +295,41 @@ def _child_build(key: str, path: str, pack_dirs: list[str]) -> dict:
     return {"built": True}
 
 
-def load_index(pack_dirs: Sequence[Path], use_cache: bool = True) -> GlossaryIndex | StoredIndex:
-    """The indexed glossary for these packs: from the store when current, else loaded and stored.
+def load_index(pack_dirs: Sequence[Path], use_cache: bool = True) -> StoredIndex:
+    """The compiled glossary for these packs: the store file when current, else loaded and stored (in
+    memory when no file can be written or the cache is off).
 
     Raises PackValidationError exactly like load_glossary (invalid packs are never stored)."""
     key = cache_key(pack_dirs) if use_cache else None
-    directory = cache_dir()
-    path = directory / f"glossary-{key}.sqlite" if key else None
-    if path is not None and _private_dir(directory):
-        stored = _open(path)
+    if key is not None:
+        stored = _cached(pack_dirs, key)
         if stored is not None:
-            _remember(pack_dirs, key)
             return stored
-    if path is not None and _large(pack_dirs) and _private_dir(directory, create=True):
-        if _build_in_child(pack_dirs, key, path):
-            stored = _open(path)
-            if stored is not None:
-                _remember(pack_dirs, key)
-                return stored
     from ai_glossary_mcp.data.loader import (
         load_glossary,  # YAML and validation: only when the store is not current (~20 ms)
     )
 
     index = GlossaryIndex(load_glossary(pack_dirs))
-    if path is not None and cache_key(pack_dirs) == key:  # unchanged while we loaded it
-        stored = _write(path, index)
+    if key is not None and cache_key(pack_dirs) == key:  # unchanged while we loaded it
+        stored = _write(cache_dir() / f"glossary-{key}.sqlite", index)
         if stored is not None:
             _remember(pack_dirs, key)
             return stored
-    return index
+    return memory_store(index)
+
+
+def _cached(pack_dirs: Sequence[Path], key: str) -> StoredIndex | None:
+    """The store file for `key`: opened if it is there, else (for a large pack set) built by a child
+    process first; None when the caller must build it."""
+    directory = cache_dir()
+    path = directory / f"glossary-{key}.sqlite"
+    stored = _open(path) if _private_dir(directory) else None
+    if stored is None and _large(pack_dirs) and _private_dir(directory, create=True):
+        if _build_in_child(pack_dirs, key, path):
+            stored = _open(path)
+    if stored is not None:
+        _remember(pack_dirs, key)
+    return stored
 
 
 if __name__ == "__main__":  # the child of _build_in_child: --build-store KEY PATH DIR...

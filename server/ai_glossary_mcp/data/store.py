@@ -1,191 +1,69 @@
-"""The compiled glossary: a built index written to one SQLite file, and served from it.
+"""The compiled glossary, served: the SQLite store that store_writer.py writes, read on demand.
 
 Building an index means parsing and validating every YAML file and computing
 name keys, trigrams and BM25F weights: seconds for a thousand entries,
 minutes for a hundred thousand, and far more memory than serving needs. So a
-built `GlossaryIndex` is written once to an SQLite file (`write_store`) and
-later runs open that file (`open_store`), which takes a millisecond at any
-size. `StoredIndex` and `StoredGlossary` answer exactly the questions
-lookup.py, service.py and the MCP layer ask of `GlossaryIndex` and `Glossary`
-(the same attributes and methods, the same values), reading rows on demand:
-entries are decoded when first asked for and a few thousand are kept in small
-LRU caches, so memory stays small whatever the glossary's size (the one thing
-held whole is the name-key rows fuzzy matching scores: ~100 bytes a key).
+built `GlossaryIndex` is written once to an SQLite file and later runs open
+that file (`open_store`), which takes a millisecond at any size. Where no file
+is wanted (a glossary loaded in-process, a reload, an unwritable cache) the
+same tables are filled into an in-memory database (`memory_store`), so the
+query side only ever meets this one implementation of `contract.IndexView`
+and `contract.GlossaryView`. Rows are read on demand: entries are decoded when
+first asked for and a few thousand are kept in small LRU caches, so memory
+stays small whatever the glossary's size (the one thing held whole is the
+name-key rows fuzzy matching scores: ~100 bytes a key).
 
 SQLite is in the standard library, does indexed lookups in microseconds and
 holds long posting lists as compact arrays (`array` bytes); nothing here
-needs a server or an extension. The file is written under a temporary name
-and renamed into place, opened read-only and treated as immutable.
+needs a server or an extension. A store file is opened read-only and treated
+as immutable.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import sys
-import tempfile
 import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ai_glossary_mcp.data.glossary import Edge, PackInfo
-from ai_glossary_mcp.data.index import GlossaryIndex, NameKey, Posting, Surface, indexed_variants, letter_of
+from ai_glossary_mcp.data.glossary import Edge, Glossary, PackInfo
+from ai_glossary_mcp.data.index import GlossaryIndex, NameKey, Posting, Surface
 from ai_glossary_mcp.data.model import Entry, Pack
-from ai_glossary_mcp.data.names import title
+from ai_glossary_mcp.data.store_writer import FORMAT, NAME_TABLES, SEP, fill_store
 from ai_glossary_mcp.data.vocabulary import Vocabulary
 
-FORMAT = 5  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
-# 5: examples keyed by compact name (a format-4 store keyed them spaced)
+if TYPE_CHECKING:
+    from ai_glossary_mcp.data.contract import GlossaryView, IndexView
+
 MMAP_BYTES = 1 << 30
 LIST_CACHE = 4096  # decoded key-id lists kept per table (trigrams, words: a query has 10-40 trigrams)
 KEY_CACHE = 8192  # decoded name-key rows kept (~450 bytes each, ~3.5 MB in all; a typo scores up to 32)
 IN_CHUNK = 500  # values per SQL IN list (older SQLite allows 999 variables a statement)
-NAME_TABLES = ("raw", "normalized", "compact")
-_SEP = "\x1f"  # joins the words of a phrase key, the key words of a variant, the fields of a name-key row
-
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE entries (pos INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, pack TEXT NOT NULL,
-                      category TEXT, letter TEXT NOT NULL, formula INTEGER NOT NULL,
-                      data TEXT NOT NULL, edges TEXT NOT NULL);
-CREATE INDEX entries_by_category ON entries (category, pos);
-CREATE INDEX entries_by_letter ON entries (letter, pos);
-CREATE TABLE names (tbl INTEGER NOT NULL, key TEXT NOT NULL, entry_id TEXT NOT NULL, kind TEXT NOT NULL,
-                    text TEXT NOT NULL, rank INTEGER NOT NULL, PRIMARY KEY (tbl, key)) WITHOUT ROWID;
-CREATE TABLE grams (gram TEXT PRIMARY KEY, kids BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE words (word TEXT PRIMARY KEY, kids BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE word_variants (variant TEXT PRIMARY KEY, words TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE postings (token TEXT PRIMARY KEY, docs BLOB NOT NULL, impacts BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE phrases (key TEXT PRIMARY KEY, surfaces TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE phrase_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
-"""
-
-
-# -- writing ---------------------------------------------------------------------
-def write_store(index: GlossaryIndex, path: Path) -> None:
-    """Write `index` to `path` atomically (a temporary file renamed into place)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".sqlite")
-    os.close(fd)
-    try:
-        db = sqlite3.connect(tmp)
-        try:
-            db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
-            with db:
-                _fill(db, index)
-            db.execute("VACUUM")
-        finally:
-            db.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
-    g = index.glossary
-    meta = {
-        "format": FORMAT,
-        "content_hash": g.content_hash,
-        "vocabulary": g.vocabulary.as_json(),
-        "packs": [
-            {"pack": p.pack.model_dump(mode="json"), "directory": p.directory, "entry_count": p.entry_count}
-            for p in g.packs
-        ],
-        "counts": g.counts(),
-        "entry_count": len(g.entries),
-        "max_name_words": index.max_name_words,
-        "categories": sorted(index.by_category),
-        "letters": sorted(index.letters),
-        "example_of": index.example_of,  # a few per entry at most; held whole, like the name-key rows
-    }
-    db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
-    db.executemany(
-        "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            (
-                pos,
-                e.id,
-                g.entry_pack[e.id],
-                e.category,
-                letter_of(title(e)),
-                e.formula is not None,
-                e.model_dump_json(),
-                json.dumps([[x.target, x.relation, x.note, x.inferred] for x in g.edges.get(e.id, ())]),
-            )
-            for pos, e in enumerate(g.entries)
-        ),
-    )
-    for tbl, table in enumerate((index.raw_names, index.keys, index.compact_keys)):
-        db.executemany(
-            "INSERT INTO names VALUES (?, ?, ?, ?, ?, ?)",
-            ((tbl, key, nk.entry_id, nk.kind, nk.text, nk.rank) for key, nk in table.items()),
-        )
-    # The name as written goes last: it is the one field that may itself hold the separator.
-    rows = [
-        _SEP.join((key, nk.entry_id, nk.kind, str(nk.rank), nk.text)).encode()
-        for key, nk in index.keys_at(range(len(index.key_list)))
-    ]
-    offsets = array("q", [0])
-    for row in rows:
-        offsets.append(offsets[-1] + len(row))
-    db.executemany(
-        "INSERT INTO blobs VALUES (?, ?)", [("key_rows", b"".join(rows)), ("key_offsets", offsets.tobytes())]
-    )
-    db.executemany(
-        "INSERT INTO grams VALUES (?, ?)",
-        ((gram, array("i", kids).tobytes()) for gram, kids in index.key_trigrams.items()),
-    )
-    db.executemany(
-        "INSERT INTO words VALUES (?, ?)",
-        ((word, array("i", kids).tobytes()) for word, kids in index.key_words.items()),
-    )
-    # Grouped by SQLite from streamed pairs: the in-memory table would be ~130 MB at 100,000 entries.
-    db.execute("CREATE TEMP TABLE variant_pairs (variant TEXT NOT NULL, word TEXT NOT NULL)")
-    db.executemany(
-        "INSERT INTO variant_pairs VALUES (?, ?)",
-        ((variant, word) for word in index.key_words for variant in indexed_variants(word)),
-    )
-    db.execute(
-        "INSERT INTO word_variants SELECT variant, group_concat(word, ?) FROM variant_pairs GROUP BY variant",
-        (_SEP,),
-    )
-    db.execute("DROP TABLE variant_pairs")
-    db.execute("INSERT INTO blobs VALUES ('key_lengths', ?)", (index.key_lengths,))
-    db.executemany(
-        "INSERT INTO postings VALUES (?, ?, ?)",
-        (
-            (t, array("i", p.docs).tobytes(), array("d", p.impacts).tobytes())
-            for t, p in index.postings.items()
-        ),
-    )
-    db.executemany(
-        "INSERT INTO phrases VALUES (?, ?)",
-        (
-            (_SEP.join(key), json.dumps([[s.entry_id, s.text, s.case_sensitive] for s in surfaces]))
-            for key, surfaces in index.phrases.items()
-        ),
-    )
-    db.executemany("INSERT INTO phrase_starts VALUES (?, ?)", index.phrase_starts.items())
 
 
 # -- reading ---------------------------------------------------------------------
 class _Db:
-    """One read-only connection shared by the threads that serve requests."""
+    """One connection shared by the threads that serve requests, never written to once open."""
 
-    def __init__(self, path: Path):
+    def __init__(self, con: sqlite3.Connection):
+        self.con = con
+        self.lock = threading.Lock()
+
+    @classmethod
+    def read_only(cls, path: Path) -> _Db:
         uri = Path(path).resolve().as_uri() + "?mode=ro&immutable=1"
-        self.con = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        con = sqlite3.connect(uri, uri=True, check_same_thread=False)
         # Read pages through a memory map rather than one read() call each: the file never changes while
         # open (a rebuild writes a new file and renames it). Pages are loaded when a query first touches
         # them and are the kernel's clean, shared file cache.
-        self.con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-        self.lock = threading.Lock()
+        con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        return cls(con)
 
     def one(self, sql: str, args: Sequence[Any] = ()) -> tuple | None:
         with self.lock:
@@ -202,6 +80,13 @@ class _Db:
             chunk = values[start : start + IN_CHUNK]
             rows += self.all(sql.format(",".join("?" * len(chunk))), chunk)
         return rows
+
+    def value(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        """The first column of the one row `sql` must find (a count, a blob the writer always writes)."""
+        row = self.one(sql, args)
+        if row is None:
+            raise LookupError(f"the store has no row for {sql!r}")
+        return row[0]
 
     def meta(self, key: str) -> Any:
         row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
@@ -270,7 +155,7 @@ class _Entries(Sequence):
 
 
 class StoredGlossary:
-    """What `Glossary` offers, read from the store."""
+    """`contract.GlossaryView` (what the loaded `Glossary` offers), read from the store."""
 
     def __init__(self, db: _Db):
         self._db = db
@@ -323,13 +208,13 @@ class StoredGlossary:
 
 
 class StoredIndex:
-    """What `GlossaryIndex` offers (attributes and read methods), read from the store."""
+    """`contract.IndexView`, read from a store (a file, or an in-memory database when `path` is None)."""
 
-    def __init__(self, path: Path):
-        db = self._db = _Db(path)
+    def __init__(self, db: _Db, path: Path | None = None):
+        self._db = db
         if db.meta("format") != FORMAT:
-            raise ValueError(f"{path}: store format {db.meta('format')}, expected {FORMAT}")
-        self.path = Path(path)
+            raise ValueError(f"{path or 'memory'}: store format {db.meta('format')}, expected {FORMAT}")
+        self.path = path
         self.glossary = StoredGlossary(db)
         self.entries = self.glossary.entries
         self.position = self.glossary.position
@@ -343,7 +228,7 @@ class StoredIndex:
             lambda c: frozenset(r[0] for r in db.all("SELECT pos FROM entries WHERE category = ?", (c,)))
         )
         self.phrases = _Lookup(
-            self._phrase, lambda: [tuple(r[0].split(_SEP)) for r in db.all("SELECT key FROM phrases")]
+            self._phrase, lambda: [tuple(r[0].split(SEP)) for r in db.all("SELECT key FROM phrases")]
         )
         self.phrase_starts = _Lookup(
             lambda w: _first(db.one("SELECT longest FROM phrase_starts WHERE word = ?", (w,))),
@@ -360,7 +245,7 @@ class StoredIndex:
         self._variants = _ListCache(
             db,
             "SELECT variant, words FROM word_variants WHERE variant IN ({})",
-            decode=lambda words: tuple(words.split(_SEP)),
+            decode=lambda words: tuple(words.split(SEP)),
         )
 
     @property
@@ -383,7 +268,7 @@ class StoredIndex:
         return tuple(r[0] for r in rows) or None
 
     def _phrase(self, key: Any) -> list[Surface] | None:
-        row = self._db.one("SELECT surfaces FROM phrases WHERE key = ?", (_SEP.join(key),))
+        row = self._db.one("SELECT surfaces FROM phrases WHERE key = ?", (SEP.join(key),))
         return None if row is None else [Surface(eid, text, bool(cs)) for eid, text, cs in json.loads(row[0])]
 
     def ids_page(
@@ -398,7 +283,7 @@ class StoredIndex:
             where.append("category = ?")
             args.append(category)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        total = self._db.one(f"SELECT count(*) FROM entries{clause}", args)[0]
+        total = self._db.value(f"SELECT count(*) FROM entries{clause}", args)
         rows = self._db.all(
             f"SELECT id FROM entries{clause} ORDER BY pos LIMIT ? OFFSET ?",
             [*args, limit, offset],
@@ -418,8 +303,8 @@ class StoredIndex:
         return self._category_positions(category)
 
     def gram_postings(self, grams: Iterable[str]) -> dict[str, Sequence[int]]:
-        """Like GlossaryIndex.gram_postings; decoded lists are kept in an LRU (common trigrams recur in
-        every query and are the long ones)."""
+        """The name-key ids holding each trigram (absent grams left out); decoded lists are kept in an
+        LRU (common trigrams recur in every query and are the long ones)."""
         return self._grams.get(grams)
 
     def word_postings(self, words: Iterable[str]) -> dict[str, Sequence[int]]:
@@ -430,7 +315,7 @@ class StoredIndex:
 
     @cached_property
     def key_lengths(self) -> bytes:
-        return self._db.one("SELECT data FROM blobs WHERE name = 'key_lengths'")[0]
+        return self._db.value("SELECT data FROM blobs WHERE name = 'key_lengths'")
 
     def keys_at(self, key_ids: Sequence[int]) -> list[tuple[str, NameKey]]:
         key_row = self._key_row
@@ -440,7 +325,7 @@ class StoredIndex:
         """One name key's row, decoded (kept in an LRU of KEY_CACHE rows: a typo's candidates are dozens of
         keys, decoding one costs ~2 us and the same keys come back as candidates for related queries)."""
         rows, offsets = self._key_rows
-        key, entry_id, kind, rank, text = rows[offsets[kid] : offsets[kid + 1]].decode().split(_SEP, 4)
+        key, entry_id, kind, rank, text = rows[offsets[kid] : offsets[kid + 1]].decode().split(SEP, 4)
         return key, NameKey(entry_id, sys.intern(kind), text, int(rank))
 
     @property
@@ -453,8 +338,8 @@ class StoredIndex:
             with self._rows_lock:
                 if self._rows is None:
                     offsets = array("q")
-                    offsets.frombytes(self._db.one("SELECT data FROM blobs WHERE name = 'key_offsets'")[0])
-                    self._rows = self._db.one("SELECT data FROM blobs WHERE name = 'key_rows'")[0], offsets
+                    offsets.frombytes(self._db.value("SELECT data FROM blobs WHERE name = 'key_offsets'"))
+                    self._rows = self._db.value("SELECT data FROM blobs WHERE name = 'key_rows'"), offsets
         return self._rows
 
     def _posting(self, token: str) -> Posting | None:
@@ -509,7 +394,28 @@ def _ints(blob: bytes) -> array:
 
 def open_store(path: Path) -> StoredIndex:
     """Open a store written by `write_store`; raises sqlite3.Error or ValueError if it is unusable."""
-    return StoredIndex(path)
+    return StoredIndex(_Db.read_only(path), Path(path))
 
 
-__all__ = ["FORMAT", "StoredGlossary", "StoredIndex", "open_store", "write_store"]
+def memory_store(built: Glossary | GlossaryIndex) -> StoredIndex:
+    """The store of a glossary (or of an index already built from one), in an in-memory database: what
+    a file store would serve, without a file."""
+    index = built if isinstance(built, GlossaryIndex) else GlossaryIndex(built)
+    con = sqlite3.connect(":memory:", check_same_thread=False)
+    fill_store(con, index)
+    return StoredIndex(_Db(con))
+
+
+if TYPE_CHECKING:  # mypy proves the store (and the loaded Glossary) satisfy the contract
+
+    def _index_conforms(index: StoredIndex) -> IndexView:
+        return index
+
+    def _glossary_conforms(glossary: StoredGlossary) -> GlossaryView:
+        return glossary
+
+    def _loaded_glossary_conforms(glossary: Glossary) -> GlossaryView:
+        return glossary
+
+
+__all__ = ["FORMAT", "StoredGlossary", "StoredIndex", "memory_store", "open_store"]

@@ -92,7 +92,7 @@ class GlossaryMCPServer(MCPServer):
     """MCPServer with the glossary's resource dispatch and stricter error mapping."""
 
     resource_page_size = 1000
-    # Set while load_cache.DeferredCheck confirms the pack files behind an already opened store: every
+    # Set while factory.DeferredCheck confirms the pack files behind an already opened store: every
     # request that reads the glossary waits for it (the handshake and the tool/prompt lists do not).
     glossary_ready: threading.Event | None = None
 
