@@ -1,4 +1,4 @@
-"""Everything a query needs, computed once when a glossary loads.
+"""The index builder: everything a query needs, computed once when a glossary loads.
 
 - name maps: the raw spellings (case-folded) and the normalised keys of every
   id, term, acronym and alias, each pointing at one entry;
@@ -12,24 +12,21 @@
   weight already applied, so a query only adds up posting lists;
 - a phrase table for spotting glossary names in free text.
 
-The index is immutable and built from one Glossary; a reload builds a new one.
-Lookups live in lookup.py; this module only builds. store.py writes the same
-structures to SQLite and serves them from disk with the same interface (the
-methods below), which is how a glossary of 100,000 entries starts in well
-under a second and stays small in memory.
+The index is built from one Glossary; a reload builds a new one. It only
+builds: store_writer.py writes its tables to SQLite (a file, or an in-memory
+database) and store.py serves them through `contract.IndexView`, the one
+interface lookups read, which is how a glossary of 100,000 entries starts in
+well under a second and stays small in memory.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-import threading
 from array import array
-from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import NamedTuple
 
 from ai_glossary_mcp.data.glossary import Glossary
@@ -110,7 +107,6 @@ class GlossaryIndex:
     def __init__(self, glossary: Glossary):
         self.glossary = glossary
         self.entries: tuple[Entry, ...] = glossary.entries
-        self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.entries)}
         self.raw_names: dict[str, NameKey] = {}
         self.keys: dict[str, NameKey] = {}
         self.compact_keys: dict[str, NameKey] = {}
@@ -126,8 +122,6 @@ class GlossaryIndex:
         self.max_name_words: int = max((k.count(" ") + 1 for k in self.key_list), default=0)
         self.key_trigrams: dict[str, array] = self._build_trigrams()
         self.key_words: dict[str, array] = self._build_key_words()
-        self._word_variants: dict[str, tuple[str, ...]] | None = None
-        self._build_lock = threading.Lock()
         # Letters (spaces left out) per key, to rank candidates by closeness in length; names are at most 200
         # characters (model.py), so a byte holds them.
         self.key_lengths: bytes = bytes(min(255, len(k) - k.count(" ")) for k in self.key_list)
@@ -138,7 +132,6 @@ class GlossaryIndex:
         for key in self.phrases:
             self.phrase_starts[key[0]] = max(self.phrase_starts.get(key[0], 0), len(key))
         self.by_category: dict[str, tuple[str, ...]] = self._build_categories()
-        self._category_positions: dict[str, frozenset[int]] = {}
         self.letters: dict[str, tuple[str, ...]] = self._build_letters()
 
     # -- names -------------------------------------------------------------
@@ -172,17 +165,6 @@ class GlossaryIndex:
                 table[gram].append(i)
         return dict(table)
 
-    @property
-    def word_variants(self) -> dict[str, tuple[str, ...]]:
-        """Built on first use (once, even when the first lookups arrive together in worker threads): ten
-        or so entries per key word (612,000 at 100,000 entries, ~130 MB as a dict), which a store build
-        streams to SQLite instead of holding."""
-        if self._word_variants is None:
-            with self._build_lock:
-                if self._word_variants is None:
-                    self._word_variants = _build_word_variants(self.key_words)
-        return self._word_variants
-
     def _build_key_words(self) -> dict[str, array]:
         table: dict[str, array] = defaultdict(lambda: array("i"))
         for i, key in enumerate(self.key_list):
@@ -193,7 +175,7 @@ class GlossaryIndex:
     # -- full text ---------------------------------------------------------
     def _fields(self, e: Entry) -> dict[str, list[str]]:
         other_names = [n.text for n in names(e) if n.field != "term"]  # the term is a field of its own
-        extra = [self.glossary.vocabulary.label(e.category)] if e.category else []
+        extra = [self.glossary.vocabulary.categories.get(e.category, e.category)] if e.category else []
         if e.formula is not None:
             extra += [v.meaning for v in e.formula.variables] + list(e.formula.notes)
         # Interned: the same few thousand words recur in every entry, and all entries' tokens are held at once.
@@ -258,65 +240,6 @@ class GlossaryIndex:
             grouped[letter_of(title(e))].append(e.id)
         return {k: tuple(v) for k, v in grouped.items()}
 
-    @property
-    def categories(self) -> Mapping[str, str]:
-        return self.glossary.vocabulary.categories
-
-    # -- the read interface lookup.py uses (store.StoredIndex implements the same) --
-    def gram_postings(self, grams: Iterable[str]) -> dict[str, Sequence[int]]:
-        """The name-key ids holding each trigram (absent grams left out)."""
-        return {g: self.key_trigrams[g] for g in grams if g in self.key_trigrams}
-
-    def word_postings(self, words: Iterable[str]) -> dict[str, Sequence[int]]:
-        """The name-key ids holding each word (absent words left out)."""
-        return {w: self.key_words[w] for w in words if w in self.key_words}
-
-    def similar_words(self, variants: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        """For each one-letter-deletion variant (or whole word), the key words that produce it."""
-        return {v: self.word_variants[v] for v in variants if v in self.word_variants}
-
-    def keys_at(self, key_ids: Sequence[int]) -> list[tuple[str, NameKey]]:
-        return [(self.key_list[k], self.keys[self.key_list[k]]) for k in key_ids]
-
-    def ids_page(
-        self, letter: str | None, category: str | None, offset: int, limit: int
-    ) -> tuple[list[str], int]:
-        """One page of entry ids in glossary order, filtered by index letter and category, and the total."""
-        ids = self._filtered_ids(letter, category)
-        return list(ids[offset : offset + limit]), len(ids)
-
-    def _filtered_ids(self, letter: str | None, category: str | None) -> tuple[str, ...]:
-        ids = self.letters.get(letter, ()) if letter else tuple(e.id for e in self.entries)
-        if category:
-            ids = tuple(i for i in ids if self.glossary.by_id[i].category == category)
-        return ids
-
-    @cached_property
-    def _raw_sorted(self) -> list[str]:
-        return sorted(self.raw_names)
-
-    def names_with_prefix(self, prefix: str, limit: int) -> list[tuple[str, NameKey]]:
-        """Raw (case-folded) names starting with `prefix`, in key order, at most `limit`."""
-        keys = self._raw_sorted
-        out = []
-        for i in range(bisect_left(keys, prefix), len(keys)):
-            if len(out) >= limit or not keys[i].startswith(prefix):
-                break
-            out.append((keys[i], self.raw_names[keys[i]]))
-        return out
-
-    def category_positions(self, category: str) -> frozenset[int]:
-        """The same frozenset on every call, as the store's: search caches arrays of it by value."""
-        found = self._category_positions.get(category)
-        if found is None:
-            found = self._category_positions[category] = frozenset(
-                self.position[i] for i in self.by_category.get(category, ())
-            )
-        return found
-
-    def posting(self, token: str) -> Posting | None:
-        return self.postings.get(token)
-
 
 FUZZY_WORD_MIN = 4  # shorter words are matched exactly: one edit turns them into other words
 
@@ -333,17 +256,6 @@ def indexed_variants(word: str) -> set[str]:
     long enough to be misspelt. Short key words are filed too, so that a misspelt query word of four
     letters or more finds them one deletion away ("msea": the key word "mea")."""
     return deletion_variants(word) or {word}
-
-
-def _build_word_variants(key_words: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
-    """variant -> key words: two words within one substitution, insertion, deletion or adjacent swap of
-    each other share a variant (the symmetric-deletion scheme), so a misspelt query word finds its key words
-    with a handful of exact lookups instead of a scan of the vocabulary."""
-    table: dict[str, list[str]] = defaultdict(list)
-    for word in key_words:
-        for variant in indexed_variants(word):
-            table[variant].append(word)
-    return {v: tuple(ws) for v, ws in table.items()}
 
 
 def _interned(tokens: list[str]) -> list[str]:
