@@ -54,8 +54,12 @@ from ai_glossary_mcp.data.index import GlossaryIndex, first_sentence
 from ai_glossary_mcp.data.model import CONTROL_CHARACTERS, Entry
 from ai_glossary_mcp.data.vocabulary import Vocabulary
 from ai_glossary_mcp.errors import InvalidArgument
-from ai_glossary_mcp.search import lookup
+from ai_glossary_mcp.search.bm25 import bm25
+from ai_glossary_mcp.search.fusion import row as fusion_row
 from ai_glossary_mcp.search.normalize import fold, search_tokens
+from ai_glossary_mcp.search.ranking import search
+from ai_glossary_mcp.search.resolve import resolve
+from ai_glossary_mcp.search.spotting import definition_mentions, snippet, spot_names
 
 MAX_TERM_CHARS = 500
 MAX_TEXT_CHARS = 20_000
@@ -307,7 +311,7 @@ class GlossaryService:
     # -- define -------------------------------------------------------------
     def _define(self, index: GlossaryIndex, term: str, detail: Detail) -> DefineResult:
         query = check_text(term, "term")
-        res = lookup.resolve(index, query)
+        res = resolve(index, query)
         if res.entry is None:
             note = None
             if res.example_of is not None:
@@ -348,7 +352,7 @@ class GlossaryService:
         q = check_text(query, "query")
         n = check_limit(limit, "limit", 1, 50)
         cat = check_category(category, self.index.categories)
-        hits = lookup.search(self.index, q, n, cat)
+        hits = search(self.index, q, n, cat)
         wanted = set(search_tokens(q))
         return SearchResult(
             query=q,
@@ -359,7 +363,7 @@ class GlossaryService:
                     term=e.term,
                     acronym=e.acronym,
                     score=s,
-                    snippet=lookup.snippet(e, q, wanted=wanted),
+                    snippet=snippet(e, q, wanted=wanted),
                     uri=entry_uri(e.id),
                 )
                 for e, s in hits
@@ -412,7 +416,7 @@ class GlossaryService:
             raise InvalidArgument(
                 f"unknown relation {str(relation)[:60]!r}; use one of: {', '.join(kinds)} (or '' for all)"
             )
-        res = lookup.resolve(index, query)
+        res = resolve(index, query)
         if res.entry is None:
             return RelatedResult(found=False, suggestions=_suggestions(res.suggestions or res.ambiguous))
         hits = self._related_hits(index, res.entry)
@@ -428,7 +432,9 @@ class GlossaryService:
         taken = {entry.id}
         for rank, edge in enumerate(index.glossary.edges.get(entry.id, ())):
             other = by_id[edge.target]
-            score = (1.0 if not edge.inferred else 0.95) - 0.001 * rank
+            score = fusion_row("related", "inferred relation" if edge.inferred else "curated relation").value(
+                0.0, rank
+            )
             hits.append(
                 RelatedHit(
                     id=other.id,
@@ -439,7 +445,7 @@ class GlossaryService:
                 )
             )
             taken.add(other.id)
-        mentions = lookup.definition_mentions(index, entry)
+        mentions = definition_mentions(index, entry)
         mentioned_by = self._mentioned_by(index, entry)
         for other_id in list(dict.fromkeys(mentions + mentioned_by)):
             if other_id in taken:
@@ -453,7 +459,13 @@ class GlossaryService:
             if both:
                 why = f"{entry.term} and {other.term} mention each other in their definitions"
             hits.append(
-                RelatedHit(id=other.id, term=other.term, relation=kind, why=why, score=0.8 if both else 0.7)
+                RelatedHit(
+                    id=other.id,
+                    term=other.term,
+                    relation=kind,
+                    why=why,
+                    score=fusion_row("related", "mutual mention" if both else "mention").value(),
+                )
             )
             taken.add(other_id)
         if entry.category is None:
@@ -461,7 +473,7 @@ class GlossaryService:
         same = set(index.category_positions(entry.category)) - {index.position[i] for i in taken}
         label = index.glossary.vocabulary.label(entry.category)
         wanted = set(search_tokens(entry.term + " " + entry.definition))
-        for doc, sim in lookup.bm25(index, entry.term + " " + entry.definition, same, top=10):
+        for doc, sim in bm25(index, entry.term + " " + entry.definition, same, top=10):
             other = index.entries[doc]
             shared = [t for t in dict.fromkeys(search_tokens(other.definition)) if t in wanted][:4]
             why = f"Also in {label}" + (f"; both discuss {', '.join(shared)}" if shared else "")
@@ -471,7 +483,7 @@ class GlossaryService:
                     term=other.term,
                     relation="same-category",
                     why=why,
-                    score=round(0.2 + 0.4 * sim, 3),
+                    score=round(fusion_row("related", "same-category text").value(sim), 3),
                 )
             )
         return hits
@@ -495,7 +507,7 @@ class GlossaryService:
         found = []
         for doc in sorted(candidates)[:500]:
             other = index.entries[doc]
-            if other.id != entry.id and entry.id in lookup.definition_mentions(index, other):
+            if other.id != entry.id and entry.id in definition_mentions(index, other):
                 found.append(other.id)
         return found
 
@@ -512,7 +524,7 @@ class GlossaryService:
         if symbol not in ("", None):
             symbol = check_text(symbol, "symbol", 100)
         index = self.index
-        res = lookup.resolve(index, query)
+        res = resolve(index, query)
         if res.entry is None:
             return FormulaResult(
                 found=False,
@@ -559,7 +571,7 @@ class GlossaryService:
         # null means "not given": clients in strict function-calling modes must send every declared name.
         inputs = {name: value for name, value in inputs.items() if value is not None}
         index = self.index
-        res = lookup.resolve(index, query)
+        res = resolve(index, query)
         names = ", ".join(f"{e.id}" for e in index.glossary.formula_entries if e.id in EVALUATORS)
         if res.entry is None:
             raise InvalidArgument(
@@ -630,7 +642,7 @@ class GlossaryService:
         raw = text  # offsets refer to the text as sent, not the stripped copy
         index = self.index
         by_id = index.glossary.by_id
-        spots = lookup.spot_names(index, raw)
+        spots = spot_names(index, raw)
         del body
         mentions = [
             Mention(

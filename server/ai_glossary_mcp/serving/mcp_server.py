@@ -83,8 +83,10 @@ from ai_glossary_mcp.app.service import (
     entry_full,
 )
 from ai_glossary_mcp.data.glossary import URI_PREFIX, entry_uri
+from ai_glossary_mcp.data.index import first_sentence
 from ai_glossary_mcp.errors import InvalidArgument
-from ai_glossary_mcp.search import lookup
+from ai_glossary_mcp.search.fusion import row as fusion_row
+from ai_glossary_mcp.search.fuzzy import fuzzy_scores
 from ai_glossary_mcp.search.normalize import fold, name_key
 from ai_glossary_mcp.serving.sdk_compat import check_sdk, connection_of
 
@@ -384,7 +386,7 @@ class GlossaryMCPServer(MCPServer):
                 uri=entry_uri(e.id),
                 name=e.id,
                 title=e.term + (f" ({e.acronym})" if e.acronym else ""),
-                description=lookup.first_sentence(e.definition),
+                description=first_sentence(e.definition),
                 mime_type="text/markdown",
             )
             for e in g.entries[first:last]
@@ -440,13 +442,16 @@ def _complete_names(
         scored: dict[str, float] = {}
         # Names in key order: the first MAX_PREFIX_NAMES are enough to fill a completion list.
         for raw, nk in index.names_with_prefix(folded, MAX_PREFIX_NAMES):
-            rank = 3.0 if nk.kind == "exact" else 2.5
+            rank = fusion_row(
+                "complete", "exact name prefix" if nk.kind == "exact" else "other name prefix"
+            ).bonus
             scored[nk.entry_id] = max(scored.get(nk.entry_id, 0), rank - len(raw) / 1000)
         if key:
-            _, seen = lookup.fuzzy_scores(index, key)
+            _, seen = fuzzy_scores(index, key)
+            similar = fusion_row("complete", "similar names")
             for entry_id, s in seen.best.items():
-                if s >= 60:
-                    scored[entry_id] = max(scored.get(entry_id, 0), s / 100)
+                if similar.admits(s):
+                    scored[entry_id] = max(scored.get(entry_id, 0), similar.value(s))
         ids = sorted(scored, key=lambda i: (-scored[i], i))
     values = list(dict.fromkeys(i if want == "id" else by_id[i].term for i in ids))
     return values, len(values) if total is None else total
