@@ -2,16 +2,16 @@
 
 A row says, for one use (search, suggest, related, complete) and one signal, how a score counts:
 value = min(cap, bonus + weight * score / scale - rank_step * rank), where rank is the hit's place in the
-signal's list. Search adds a document's values up; suggest keeps each entry's best value (a suggestion is
-as good as its best reason). Rows with a `ranked` function are fused by `fuse`, in table order (keep it:
-sums of doubles depend on the order); the others are applied by the code that finds their hits
-(app/service.py's related entries, serving/mcp_server.py's completions) through `row(use, signal).value`.
+signal's list. Search adds an entry's values up (`summed`); suggest keeps each entry's best value
+(`best_of`: a suggestion is as good as its best reason). Rows with a `ranked` function are fused there, in
+table order (keep it: sums of doubles depend on the order); the others are applied by the code that finds
+their hits (app/service.py's related entries, serving/mcp_server.py's completions) via `row(...).value`.
 
 Adding a signal (e.g. embeddings):
   1. one module in search/ with `def ranked(query: Query, depth: int | None) -> Iterable[tuple[int, float]]`
      (query.py's `Signal`: entry positions, best first, at most `depth`, only `query.allowed` ones);
-  2. one row here, e.g. Row("search", "meaning", semantic.ranked, weight=..., reason="...");
-  3. if the signal needs data built with the index, the index's builder (the one further file).
+  2. one row here, e.g. Row("search", "meaning", "<why this weight>", semantic.ranked, weight=0.5);
+  3. at most one more file: whatever builds the data the signal reads (the index builder, say).
 Search then fuses it; nothing else changes. tests/quality (`make eval`) says whether the weight helps.
 """
 
@@ -42,6 +42,11 @@ class Row:
     cap: float = inf
     rank_step: float = 0.0
     depth: int | None = None  # hits asked of the signal; None: what the use asks for
+
+    @property
+    def plain(self) -> bool:
+        """Whether a value is just bonus + weight * score (no floor, cap, scale or rank step)."""
+        return self.floor is None and self.cap == inf and self.scale == 1.0 and self.rank_step == 0.0
 
     def admits(self, score: float) -> bool:
         return self.floor is None or score >= self.floor
@@ -147,7 +152,9 @@ FUSION: tuple[Row, ...] = (
 )
 
 _ROWS = {(r.use, r.signal): r for r in FUSION}
-_FUSED = {
+if len(_ROWS) != len(FUSION):  # a second row for the same (use, signal) would be silently ignored
+    raise ValueError("FUSION names a (use, signal) pair twice")
+FUSED = {  # the rows `summed` and `best_of` apply, by use, in table order (read per query: no filtering then)
     use: tuple(r for r in FUSION if r.use == use and r.ranked is not None) for use in ("search", "suggest")
 }
 
@@ -156,27 +163,31 @@ def row(use: str, signal: str) -> Row:
     return _ROWS[use, signal]
 
 
-def fuse(
-    use: str,
-    query: Query,
-    depth: int | None,
-    key: Callable[[int], Hashable] | None = None,
-    best: bool = False,
-) -> dict[Hashable, float]:
-    """Each hit's value per entry (by position, or by `key` of it), summed over the use's signals, or the
-    best of them with `best`. A signal's hits stop at the first below its floor (hits come best first)."""
-    fused: defaultdict[Hashable, float] = defaultdict(float)
-    for r in _FUSED[use]:
-        floor, cap, bonus, weight, scale, step = r.floor, r.cap, r.bonus, r.weight, r.scale, r.rank_step
-        for rank, (doc, score) in enumerate(r.ranked(query, depth if r.depth is None else r.depth)):
-            if floor is not None and score < floor:
-                break
-            value = bonus + weight * (score / scale) - step * rank  # Row.value, inlined
-            if value > cap:
-                value = cap
-            k = doc if key is None else key(doc)
-            if not best:
-                fused[k] += value
-            elif value > fused.get(k, -1.0):
+def summed(use: str, query: Query, depth: int | None) -> dict[int, float]:
+    """Each entry's values summed over the use's signals, by position (search)."""
+    fused: defaultdict[int, float] = defaultdict(float)
+    for r in FUSED[use]:
+        hits = r.ranked(query, depth if r.depth is None else r.depth)
+        if r.plain:  # the loop search runs per hit: value = bonus + weight * score, nothing else to apply
+            bonus, weight = r.bonus, r.weight
+            for doc, score in hits:
+                fused[doc] += bonus + weight * score
+            continue
+        for rank, (doc, score) in enumerate(hits):
+            if not r.admits(score):
+                break  # hits come best first
+            fused[doc] += r.value(score, rank)
+    return fused
+
+
+def best_of(use: str, query: Query, key: Callable[[int], Hashable]) -> dict[Hashable, float]:
+    """Each entry's best value over the use's signals, by `key` of its position (suggest, by id)."""
+    fused: dict[Hashable, float] = {}
+    for r in FUSED[use]:
+        for rank, (doc, score) in enumerate(r.ranked(query, r.depth)):
+            if not r.admits(score):
+                break  # hits come best first
+            value, k = r.value(score, rank), key(doc)
+            if value > fused.get(k, -1.0):
                 fused[k] = value
     return fused

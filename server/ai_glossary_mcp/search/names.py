@@ -39,8 +39,11 @@ def decided(query: Query, depth: int | None) -> list[tuple[int, float]]:
 
 
 def near(query: Query, depth: int | None) -> list[tuple[int, float]]:
+    ambiguous = decision(query)[0].ambiguous
+    if not ambiguous:
+        return []
     position, allowed = query.index.position, query.allowed
-    tied = [(position[entry.id], score) for entry, score in decision(query)[0].ambiguous]
+    tied = [(position[entry.id], score) for entry, score in ambiguous]
     return [(doc, score) for doc, score in tied if allowed is None or doc in allowed][:depth]
 
 

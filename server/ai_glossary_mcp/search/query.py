@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from ai_glossary_mcp.data.index import GlossaryIndex
 
 
-@dataclass
+@dataclass(slots=True)
 class Query:
     index: GlossaryIndex
     text: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ai_glossary_mcp.data.index import GlossaryIndex
 from ai_glossary_mcp.data.model import Entry
-from ai_glossary_mcp.search.fusion import NAME_BOOSTS, fuse
+from ai_glossary_mcp.search.fusion import NAME_BOOSTS, summed
 from ai_glossary_mcp.search.query import Query
 
 SEARCH_FUZZY_WORDS = 4  # search tries typo-tolerant name matching only for queries this short
@@ -17,7 +17,7 @@ def search(index: GlossaryIndex, query: str, limit: int, category: str | None) -
     allowed = index.category_positions(category) if category else None
     # A description of several words is a search, not a misspelled name: typo matching is for short queries.
     q = Query(index, query, allowed, fuzzy=len(query.split()) <= SEARCH_FUZZY_WORDS)
-    fused = fuse("search", q, limit + NAME_BOOSTS)
+    fused = summed("search", q, limit + NAME_BOOSTS)
     if not fused:
         return []
     top = max(fused.values())

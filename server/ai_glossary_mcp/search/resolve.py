@@ -9,7 +9,7 @@ from __future__ import annotations
 from ai_glossary_mcp.data.index import GlossaryIndex
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.search.decide import Resolution, decide
-from ai_glossary_mcp.search.fusion import fuse
+from ai_glossary_mcp.search.fusion import best_of
 from ai_glossary_mcp.search.fuzzy import Scored
 from ai_glossary_mcp.search.names import SIMILAR
 from ai_glossary_mcp.search.query import Query
@@ -41,7 +41,7 @@ def suggest(
     if seen is not None:
         q.memo[SIMILAR] = seen
     entries = index.entries
-    pool = fuse("suggest", q, None, key=lambda doc: entries[doc].id, best=True)
+    pool = best_of("suggest", q, key=lambda doc: entries[doc].id)
     by_id = index.glossary.by_id
     ranked = sorted(pool.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     return [(by_id[eid], round(s, 3)) for eid, s in ranked]
