@@ -22,8 +22,8 @@ from ai_glossary_mcp.data.index import GlossaryIndex
 from ai_glossary_mcp.data.loader import load_glossary
 from ai_glossary_mcp.data.store import memory_store, open_store
 from ai_glossary_mcp.data.store_writer import write_store
-from ai_glossary_mcp.search import lookup
-from ai_glossary_mcp.search.normalize import name_key
+from ai_glossary_mcp.search import bm25, candidates, fuzzy, resolve
+from ai_glossary_mcp.search.normalize import name_key, search_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 2000
@@ -107,16 +107,16 @@ def test_numpy_paths_answer_like_the_loops_from_memory_and_store(big, monkeypatc
     texts = [e.definition for e in sample[:20]] + ["long prompts and memory traffic in a serving pipeline"]
 
     monkeypatch.setattr(
-        lookup, "WORD_PATH_POSTINGS", 10**9
+        candidates, "WORD_PATH_POSTINGS", 10**9
     )  # the trigram count, whose numpy paths are checked here
 
     categories = sorted({e.category for e in sample})
 
     def answers(index):
-        keys = [lookup._candidate_keys(index, name_key(q)) for q in queries]
-        ranked = [lookup.bm25(index, t, top=5) for t in texts]
+        keys = [candidates.candidate_keys(index, name_key(q)) for q in queries]
+        ranked = [bm25.bm25(index, t, top=5) for t in texts]
         ranked += [
-            lookup.bm25(index, t, index.category_positions(c), top=k)
+            bm25.bm25(index, t, index.category_positions(c), top=k)
             for t in texts
             for c in categories[:3]
             for k in (1, 5)
@@ -124,19 +124,17 @@ def test_numpy_paths_answer_like_the_loops_from_memory_and_store(big, monkeypatc
         defined = [GlossaryService(index).define(q, "full").model_dump() for q in queries]
         return keys, ranked, defined
 
-    longest = max(
-        sum(len(p.docs) for t in set(lookup.search_tokens(x)) if (p := memory.posting(t))) for x in texts
-    )
-    assert longest > lookup.DENSE_POSTINGS  # the numpy path is really taken
+    longest = max(sum(len(p.docs) for t in set(search_tokens(x)) if (p := memory.posting(t))) for x in texts)
+    assert longest > bm25.DENSE_POSTINGS  # the numpy path is really taken
     dense = answers(memory)
     assert answers(stored) == dense
     for ratio in (0, 10**9):  # BM25 ranks only the entries it touched, then every entry
-        monkeypatch.setattr(lookup, "SPARSE_TOP_RATIO", ratio)
+        monkeypatch.setattr(bm25, "SPARSE_TOP_RATIO", ratio)
         assert answers(memory) == dense and answers(stored) == dense
-    monkeypatch.setattr(lookup, "SORT_COUNT_POSTINGS", 0)  # one counter per key instead of sorting
+    monkeypatch.setattr(candidates, "SORT_COUNT_POSTINGS", 0)  # one counter per key instead of sorting
     assert answers(memory) == dense and answers(stored) == dense
-    monkeypatch.setattr(lookup, "DENSE_POSTINGS", 10**9)
-    monkeypatch.setattr(lookup, "DENSE_GRAM_POSTINGS", 10**9)
+    monkeypatch.setattr(bm25, "DENSE_POSTINGS", 10**9)
+    monkeypatch.setattr(candidates, "DENSE_GRAM_POSTINGS", 10**9)
     assert answers(memory) == dense and answers(stored) == dense
 
 
@@ -175,20 +173,20 @@ def test_candidates_from_words_find_what_trigrams_find(big, monkeypatch):
     def resolved(index):
         out = []
         for _, _, q in queries:
-            r = lookup.resolve(index, q)
+            r = resolve.resolve(index, q)
             out.append((r.entry.id if r.entry else None, r.kind, [e.id for e, _ in r.ambiguous]))
         return out
 
-    monkeypatch.setattr(lookup, "WORD_PATH_POSTINGS", -1)
+    monkeypatch.setattr(candidates, "WORD_PATH_POSTINGS", -1)
     by_words = resolved(memory)
     assert resolved(stored) == by_words
     taken = 0
     for entry_id, name, q in queries:
-        key_ids = lookup._word_candidates(memory, name_key(q))
+        key_ids = candidates.word_candidates(memory, name_key(q))
         if key_ids is not None:
             taken += 1
             assert name_key(name) in [key for key, _ in memory.keys_at(key_ids)], (q, name)
-    monkeypatch.setattr(lookup, "WORD_PATH_POSTINGS", 10**9)
+    monkeypatch.setattr(candidates, "WORD_PATH_POSTINGS", 10**9)
     by_trigrams = resolved(memory)
     same = 0
     for (entry_id, _, q), old, new in zip(queries, by_trigrams, by_words):
@@ -201,17 +199,19 @@ def test_candidates_from_words_find_what_trigrams_find(big, monkeypatch):
 
 def test_word_candidates_give_way_when_words_find_nothing(big):
     memory, _ = big
-    assert lookup._word_candidates(memory, "qzxv wkpj") is None  # no such words
-    assert lookup._word_candidates(memory, "kvcache") is None  # one unknown word (could be joined words)
+    assert candidates.word_candidates(memory, "qzxv wkpj") is None  # no such words
+    assert candidates.word_candidates(memory, "kvcache") is None  # one unknown word (could be joined words)
     kid, key = next(
         (i, k)
         for i, k in enumerate(_key_list(memory))
         if k.count(" ") == 1 and all(len(w) >= 6 and w.isalpha() for w in k.split())
     )
     first, second = key.split()
-    found = lookup._word_candidates(memory, key)
+    found = candidates.word_candidates(memory, key)
     assert kid in found and all({first, second} <= set(k.split()) for k, _ in memory.keys_at(found))
-    assert kid in lookup._word_candidates(memory, f"{first} {second[:2]}{second[3:]}")  # one letter dropped
+    assert kid in candidates.word_candidates(
+        memory, f"{first} {second[:2]}{second[3:]}"
+    )  # one letter dropped
 
 
 def test_word_candidates_are_the_same_with_and_without_numpy(big, monkeypatch):
@@ -228,20 +228,20 @@ def test_word_candidates_are_the_same_with_and_without_numpy(big, monkeypatch):
     mixed = [" ".join(rng.sample(words, n)) for n in (3, 4, 5) for _ in range(40)]
     keys += mixed
 
-    def candidates(index):
-        return [lookup._word_candidates(index, k) for k in keys]
+    def found(index):
+        return [candidates.word_candidates(index, k) for k in keys]
 
-    monkeypatch.setattr(lookup, "DENSE_GRAM_POSTINGS", 10**9)
-    in_python = candidates(memory)
+    monkeypatch.setattr(candidates, "DENSE_GRAM_POSTINGS", 10**9)
+    in_python = found(memory)
     assert sum(c is not None for c in in_python[: -len(mixed)]) >= 0.9 * (len(keys) - len(mixed))
-    monkeypatch.setattr(lookup, "DENSE_GRAM_POSTINGS", 0)
-    assert candidates(memory) == in_python and candidates(stored) == in_python
+    monkeypatch.setattr(candidates, "DENSE_GRAM_POSTINGS", 0)
+    assert found(memory) == in_python and found(stored) == in_python
     for merge_per_probe in (
         0,
         10**9,
     ):  # numpy counts shared keys by binary searches only, then by merging only
-        monkeypatch.setattr(lookup, "MERGE_PER_PROBE", merge_per_probe)
-        assert candidates(memory) == in_python and candidates(stored) == in_python
+        monkeypatch.setattr(candidates, "MERGE_PER_PROBE", merge_per_probe)
+        assert found(memory) == in_python and found(stored) == in_python
     assert sum(c is None for c in in_python[-len(mixed) :]) >= 10  # some mixed-word keys are held by no key
 
 
@@ -280,7 +280,7 @@ def test_skipping_far_candidates_changes_no_decision(big, glossary, monkeypatch)
     cases += [(bundled, q.query) for q in load_queries() if q.kind != "search"]
 
     def decision(index, key, typed, decisive_only):
-        accepted, seen = lookup.fuzzy_scores(index, key, decisive_only, typed=typed)  # as resolve calls it
+        accepted, seen = fuzzy.fuzzy_scores(index, key, decisive_only, typed=typed)  # as resolve calls it
         ranked = accepted.ranked()
         if not ranked:
             return None
@@ -288,19 +288,19 @@ def test_skipping_far_candidates_changes_no_decision(big, glossary, monkeypatch)
         return (
             best_id,
             best,
-            {(e, s) for e, s in seen.ranked() if e != best_id and s > best - lookup.FUZZY_MARGIN},
+            {(e, s) for e, s in seen.ranked() if e != best_id and s > best - fuzzy.FUZZY_MARGIN},
         )
 
     skipped = 0
     for word_path in (-1, 10**9):  # candidates from words, then from trigrams
-        monkeypatch.setattr(lookup, "WORD_PATH_POSTINGS", word_path)
+        monkeypatch.setattr(candidates, "WORD_PATH_POSTINGS", word_path)
         for index, q in cases:
             key = name_key(q)
             if not key:
                 continue
             assert decision(index, key, q, True) == decision(index, key, q, False), q
-            skipped += len(lookup.fuzzy_scores(index, key, True)[1].best) < len(
-                lookup.fuzzy_scores(index, key)[1].best
+            skipped += len(fuzzy.fuzzy_scores(index, key, True)[1].best) < len(
+                fuzzy.fuzzy_scores(index, key)[1].best
             )
     assert skipped > 20  # the shortcut is really taken
 
@@ -315,5 +315,6 @@ def test_kth_largest_count_is_what_partition_finds():
         )
         k = rng.randint(1, len(counts))
         assert (
-            lookup._kth_largest_count(np, counts, k) == np.partition(counts, len(counts) - k)[len(counts) - k]
+            candidates.kth_largest_count(np, counts, k)
+            == np.partition(counts, len(counts) - k)[len(counts) - k]
         )

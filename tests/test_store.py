@@ -19,7 +19,7 @@ from ai_glossary_mcp.data import store
 from ai_glossary_mcp.data.index import GlossaryIndex, NameKey, indexed_variants
 from ai_glossary_mcp.data.store import open_store
 from ai_glossary_mcp.data.store_writer import write_store
-from ai_glossary_mcp.search import lookup
+from ai_glossary_mcp.search import arrays, bm25
 
 
 @pytest.fixture(scope="module")
@@ -103,12 +103,12 @@ def test_dense_sums_rank_exactly_like_the_python_loop(pair, glossary, monkeypatc
     ]
     index = memory.index
     within = {e.definition: index.category_positions(e.category) for e in glossary.entries}
-    loop = {q: lookup.bm25(index, q, top=top) for q in queries}
-    loop_within = {q: lookup.bm25(index, q, allowed, top=top) for q, allowed in within.items()}
-    monkeypatch.setattr(lookup, "DENSE_POSTINGS", 0)
-    monkeypatch.setattr(lookup, "NUMPY_MIN_KEYS", 0)
-    assert {q: lookup.bm25(index, q, top=top) for q in queries} == loop
-    assert {q: lookup.bm25(index, q, allowed, top=top) for q, allowed in within.items()} == loop_within
+    loop = {q: bm25.bm25(index, q, top=top) for q in queries}
+    loop_within = {q: bm25.bm25(index, q, allowed, top=top) for q, allowed in within.items()}
+    monkeypatch.setattr(bm25, "DENSE_POSTINGS", 0)
+    monkeypatch.setattr(arrays, "NUMPY_MIN_KEYS", 0)
+    assert {q: bm25.bm25(index, q, top=top) for q in queries} == loop
+    assert {q: bm25.bm25(index, q, allowed, top=top) for q, allowed in within.items()} == loop_within
     assert sum(len(hits) for hits in loop.values()) > top * len(queries) // 2  # the queries do find things
 
 

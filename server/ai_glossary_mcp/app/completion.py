@@ -4,7 +4,7 @@ The MCP adapter maps a completion/complete request to `complete(...)`
 (a resource template's `id`, or a prompt's argument) and wraps the answer;
 the ranking is here, beside the lookups it reuses: names that start with
 the typed text first (exact names before aliases, shorter first), then
-fuzzy matches that score at least FUZZY_FLOOR.
+fuzzy matches; the weights and the fuzzy floor are rows of search/fusion.py's FUSION table.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ai_glossary_mcp.app.bounds import COMPARE_TERMS, MAX_TERM_CHARS
 from ai_glossary_mcp.app.checks import AUDIENCE_STYLE
-from ai_glossary_mcp.search import lookup
+from ai_glossary_mcp.search.fusion import row as fusion_row
+from ai_glossary_mcp.search.fuzzy import fuzzy_scores
 from ai_glossary_mcp.search.normalize import fold, name_key
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 MAX_COMPLETIONS = 100  # values in one answer (the spec's cap)
 MAX_PREFIX_NAMES = 2000  # names read in key order: enough to fill a completion list
 MAX_COMPLETION_INPUT = COMPARE_TERMS.high * (MAX_TERM_CHARS + 2)  # five terms and their separators
-FUZZY_FLOOR = 60
 ENTRY = "glossary://terms/{id}"  # the target of the entry resource templates (Markdown and JSON)
 
 
@@ -88,13 +88,14 @@ def complete_names(
         key = name_key(prefix)
         scored: dict[str, float] = {}
         for raw, nk in index.names_with_prefix(folded, MAX_PREFIX_NAMES):
-            rank = 3.0 if nk.kind == "exact" else 2.5
+            rank = fusion_row("complete", "exact name prefix" if nk.kind == "exact" else "other name prefix").bonus
             scored[nk.entry_id] = max(scored.get(nk.entry_id, 0), rank - len(raw) / 1000)
         if key:
-            _, seen = lookup.fuzzy_scores(index, key)
+            _, seen = fuzzy_scores(index, key)
+            similar = fusion_row("complete", "similar names")
             for entry_id, s in seen.best.items():
-                if s >= FUZZY_FLOOR:
-                    scored[entry_id] = max(scored.get(entry_id, 0), s / 100)
+                if similar.admits(s):
+                    scored[entry_id] = max(scored.get(entry_id, 0), similar.value(s))
         ids = sorted(scored, key=lambda i: (-scored[i], i))
     values = list(dict.fromkeys(i if want == "id" else by_id[i].term for i in ids))
     return values, len(values) if total is None else total

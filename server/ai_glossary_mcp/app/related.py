@@ -13,8 +13,10 @@ from ai_glossary_mcp.app.results import RelatedHit
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.names import names
-from ai_glossary_mcp.search import lookup
+from ai_glossary_mcp.search.bm25 import bm25
+from ai_glossary_mcp.search.fusion import row as fusion_row
 from ai_glossary_mcp.search.normalize import search_tokens
+from ai_glossary_mcp.search.spotting import definition_mentions
 
 
 def related_hits(index: IndexView, entry: Entry) -> list[RelatedHit]:
@@ -25,7 +27,7 @@ def related_hits(index: IndexView, entry: Entry) -> list[RelatedHit]:
     taken = {entry.id}
     for rank, edge in enumerate(index.glossary.edges.get(entry.id, ())):
         other = by_id[edge.target]
-        score = (1.0 if not edge.inferred else 0.95) - 0.001 * rank
+        score = fusion_row("related", "inferred relation" if edge.inferred else "curated relation").value(0.0, rank)
         hits.append(
             RelatedHit(
                 id=other.id,
@@ -36,7 +38,7 @@ def related_hits(index: IndexView, entry: Entry) -> list[RelatedHit]:
             )
         )
         taken.add(other.id)
-    mentions = lookup.definition_mentions(index, entry)
+    mentions = definition_mentions(index, entry)
     mentioned_by = _mentioned_by(index, entry)
     for other_id in list(dict.fromkeys(mentions + mentioned_by)):
         if other_id in taken:
@@ -50,7 +52,13 @@ def related_hits(index: IndexView, entry: Entry) -> list[RelatedHit]:
         if both:
             why = f"{entry.term} and {other.term} mention each other in their definitions"
         hits.append(
-            RelatedHit(id=other.id, term=other.term, relation=kind, why=why, score=0.8 if both else 0.7)
+            RelatedHit(
+                id=other.id,
+                term=other.term,
+                relation=kind,
+                why=why,
+                score=fusion_row("related", "mutual mention" if both else "mention").value(),
+            )
         )
         taken.add(other_id)
     if entry.category is None:
@@ -58,7 +66,7 @@ def related_hits(index: IndexView, entry: Entry) -> list[RelatedHit]:
     same = set(index.category_positions(entry.category)) - {index.position[i] for i in taken}
     label = index.glossary.vocabulary.label(entry.category)
     wanted = set(search_tokens(entry.term + " " + entry.definition))
-    for doc, sim in lookup.bm25(index, entry.term + " " + entry.definition, same, top=10):
+    for doc, sim in bm25(index, entry.term + " " + entry.definition, same, top=10):
         other = index.entries[doc]
         shared = [t for t in dict.fromkeys(search_tokens(other.definition)) if t in wanted][:4]
         why = f"Also in {label}" + (f"; both discuss {', '.join(shared)}" if shared else "")
@@ -68,7 +76,7 @@ def related_hits(index: IndexView, entry: Entry) -> list[RelatedHit]:
                 term=other.term,
                 relation="same-category",
                 why=why,
-                score=round(0.2 + 0.4 * sim, 3),
+                score=round(fusion_row("related", "same-category text").value(sim), 3),
             )
         )
     return hits
@@ -91,6 +99,6 @@ def _mentioned_by(index: IndexView, entry: Entry) -> list[str]:
     found = []
     for doc in sorted(candidates)[:500]:
         other = index.entries[doc]
-        if other.id != entry.id and entry.id in lookup.definition_mentions(index, other):
+        if other.id != entry.id and entry.id in definition_mentions(index, other):
             found.append(other.id)
     return found

@@ -69,8 +69,10 @@ from ai_glossary_mcp.data.index import first_sentence
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.store import memory_store
 from ai_glossary_mcp.errors import InvalidArgument
-from ai_glossary_mcp.search import lookup
 from ai_glossary_mcp.search.normalize import search_tokens
+from ai_glossary_mcp.search.ranking import search
+from ai_glossary_mcp.search.resolve import resolve
+from ai_glossary_mcp.search.spotting import snippet, spot_names
 
 # -- symbols in formula legends ------------------------------------------------
 _GREEK = {
@@ -164,7 +166,7 @@ class GlossaryService:
     # -- define -------------------------------------------------------------
     def _define(self, index: IndexView, term: str, detail: Detail) -> DefineResult:
         query = check_text(term, "term")
-        res = lookup.resolve(index, query)
+        res = resolve(index, query)
         if res.entry is None:
             note = None
             if res.example_of is not None:
@@ -204,7 +206,7 @@ class GlossaryService:
         q = check_text(query, "query")
         n = check_limit(limit, "limit", SEARCH_LIMIT)
         cat = check_category(category, self.index.categories)
-        hits = lookup.search(self.index, q, n, cat)
+        hits = search(self.index, q, n, cat)
         wanted = set(search_tokens(q))
         return SearchResult(
             query=q,
@@ -215,7 +217,7 @@ class GlossaryService:
                     term=e.term,
                     acronym=e.acronym,
                     score=s,
-                    snippet=lookup.snippet(e, q, wanted=wanted),
+                    snippet=snippet(e, q, wanted=wanted),
                     uri=entry_uri(e.id),
                 )
                 for e, s in hits
@@ -256,7 +258,7 @@ class GlossaryService:
         n = check_limit(limit, "limit", RELATED_LIMIT)
         index = self.index
         relation = check_relation(relation, index.glossary.vocabulary)
-        res = lookup.resolve(index, query)
+        res = resolve(index, query)
         if res.entry is None:
             return RelatedResult(found=False, suggestions=suggestions(res.suggestions or res.ambiguous))
         hits = related_hits(index, res.entry)
@@ -279,7 +281,7 @@ class GlossaryService:
         if symbol not in ("", None):
             symbol = check_text(symbol, "symbol", MAX_SYMBOL_CHARS)
         index = self.index
-        res = lookup.resolve(index, query)
+        res = resolve(index, query)
         if res.entry is None:
             return FormulaResult(
                 found=False,
@@ -326,7 +328,7 @@ class GlossaryService:
         # null means "not given": clients in strict function-calling modes must send every declared name.
         inputs = {name: value for name, value in inputs.items() if value is not None}
         index = self.index
-        res = lookup.resolve(index, query)
+        res = resolve(index, query)
         names = ", ".join(f"{e.id}" for e in index.glossary.formula_entries if e.id in EVALUATORS)
         if res.entry is None:
             raise InvalidArgument(
@@ -396,7 +398,7 @@ class GlossaryService:
         raw = text  # offsets refer to the text as sent, not the stripped copy
         index = self.index
         by_id = index.glossary.by_id
-        spots = lookup.spot_names(index, raw)
+        spots = spot_names(index, raw)
         del body
         mentions = [
             Mention(

@@ -21,8 +21,8 @@ from ai_glossary_mcp.app.render import about, categories_markdown, entry_markdow
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.app.shape import entry_full
 from ai_glossary_mcp.data.glossary import URI_PREFIX, entry_uri
+from ai_glossary_mcp.data.index import first_sentence
 from ai_glossary_mcp.data.names import title
-from ai_glossary_mcp.search import lookup
 
 if TYPE_CHECKING:
     from ai_glossary_mcp.serving.mcp_server import GlossaryMCPServer
@@ -74,7 +74,7 @@ def resources_page(service: GlossaryService, offset: int, limit: int | None) -> 
             uri=entry_uri(e.id),
             name=e.id,
             title=title(e),
-            description=lookup.first_sentence(e.definition),
+            description=first_sentence(e.definition),
             mime_type="text/markdown",
         )
         for e in g.entries[first:last]

@@ -1,0 +1,123 @@
+"""BM25F full-text scoring over the index's precomputed postings: the "text" signal.
+
+Each posting carries a token's impact on an entry (field weights and length normalisation are folded in
+when the index is built), so a query's score is a sum of impacts. Long queries on a large glossary add
+them up in numpy (`_dense_top`) in the same order as the loop, so both paths give the same doubles
+(tests/test_scale.py checks it).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from functools import lru_cache
+
+from ai_glossary_mcp.data.contract import IndexView
+from ai_glossary_mcp.data.index import Posting
+from ai_glossary_mcp.search.arrays import float_array, int_array, numpy_allowed, union
+from ai_glossary_mcp.search.normalize import search_tokens
+from ai_glossary_mcp.search.query import Query
+
+DENSE_POSTINGS = 4_000  # above this many postings in all, numpy adds up BM25 weights (faster from there)
+SPARSE_TOP_RATIO = (
+    8  # BM25 ranks only the entries it touched when its postings are at most 1/8 of the glossary
+)
+ROWS_PER_COLUMN = 64  # the k-th best score is first bounded from below by the best of each of n/64 columns
+
+
+def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
+    """The signal: the best `depth` entries for the query's words, scored 0-1 (the best hit is 1)."""
+    return bm25(query.index, query.text, query.allowed, top=depth)
+
+
+def bm25(
+    index: IndexView, text: str, allowed: set[int] | frozenset[int] | None = None, top: int | None = None
+) -> list[tuple[int, float]]:
+    """(entry position, score normalised to the best hit = 1.0), best first, ties by position;
+    only the best `top` when given."""
+    lists = [p for t in dict.fromkeys(search_tokens(text)) if (p := index.posting(t)) is not None]
+    if top is not None and sum(len(p.docs) for p in lists) > DENSE_POSTINGS and numpy_allowed(index):
+        scores = _dense_top(len(index.entries), lists, allowed, top)
+    else:
+        scores = defaultdict(float)
+        for docs, impacts in lists:
+            for doc, impact in zip(docs, impacts, strict=True):
+                scores[doc] += impact
+        if allowed is not None:
+            scores = {d: s for d, s in scores.items() if d in allowed}
+    if not scores:
+        return []
+    best = max(scores.values())
+    keyed = [(-s, d) for d, s in scores.items()]  # best score first, ties by position
+    ranked = heapq.nsmallest(top, keyed) if top is not None and top < len(keyed) else sorted(keyed)
+    return [(d, -s / best) for s, d in ranked]
+
+
+def _dense_top(
+    n: int, lists: list[Posting], allowed: set[int] | frozenset[int] | None, top: int
+) -> dict[int, float]:
+    """The same sums as the loop in bm25, in C: one float64 accumulator per entry, posting lists added
+    token by token (so each entry's additions happen in the same order and give the same doubles), then
+    only the entries tied with or above the top-th best score come back to Python. numpy is imported
+    here, on the first long query, so small glossaries never pay for it."""
+    import numpy as np
+
+    k = min(top, n)
+    if k <= 0:
+        return {}
+    # np.add.at adds in array order, list by list, from 0.0: the loop's doubles. Adding list by list needs
+    # no concatenated copies (bincount also casts the entries to int64), so far less memory is touched.
+    acc = np.zeros(n)
+    docs = [int_array(np, p.docs) for p in lists]
+    for p, at in zip(lists, docs, strict=True):
+        np.add.at(acc, at, float_array(np, p.impacts))
+    if allowed is not None:  # only the category's entries compete: gather them rather than zero the others
+        positions = _positions(np, allowed)
+        found, scores = _top_scores(np, acc[positions], k)
+        found = positions[found]
+    elif sum(map(len, docs)) * SPARSE_TOP_RATIO <= n:
+        # Few entries were touched: rank those (their distinct positions, merged) rather than scan all of acc.
+        touched = union(np, docs)
+        values = acc[touched]
+        positive = values > 0  # as _top_scores keeps: an entry's impacts could in principle sum to 0
+        found, scores = _best_of(np, touched[positive], values[positive], k)
+    else:
+        found, scores = _top_scores(np, acc, k)
+    return dict(zip(found.tolist(), scores.tolist(), strict=True))
+
+
+def _top_scores(np, acc, k: int):
+    """(indices, values) of acc's entries scoring at least its k-th best value (every positive one if fewer
+    than k are positive), without np.partition over all of acc: that is slow when most entries are 0."""
+    n = len(acc)
+    rows = ROWS_PER_COLUMN if n >= ROWS_PER_COLUMN * k else 1
+    # Each column's best is a different entry, so at least k entries score >= the k-th best column best:
+    # a lower bound of the k-th best score that leaves only the likely top entries to partition.
+    best = acc[: n - n % rows].reshape(rows, -1).max(axis=0)
+    bound = np.partition(best, len(best) - k)[len(best) - k] if len(best) >= k else 0.0
+    found = np.flatnonzero(acc >= bound) if bound > 0 else np.flatnonzero(acc > 0)
+    return _best_of(np, found, acc[found], k)
+
+
+def _best_of(np, found, values, k: int):
+    """(found, values) cut to the entries scoring at least the k-th best value, in their given order."""
+    if len(found) > k:
+        keep = values >= np.partition(values, len(values) - k)[len(values) - k]
+        found, values = found[keep], values[keep]
+    return found, values
+
+
+def _positions(np, allowed: set[int] | frozenset[int]):
+    """Allowed entry positions as an array, in any order. category_positions hands out the same frozenset
+    per category, so a repeat search costs one dictionary lookup instead of a 12,000-item walk (at most 16
+    kept: a category's set and array are ~1 MB at 100,000 entries)."""
+    if isinstance(allowed, frozenset):
+        return _frozen_positions(allowed)
+    return np.fromiter(allowed, dtype=np.intp, count=len(allowed))
+
+
+@lru_cache(maxsize=16)
+def _frozen_positions(allowed: frozenset[int]):
+    import numpy as np
+
+    return np.fromiter(allowed, dtype=np.intp, count=len(allowed))

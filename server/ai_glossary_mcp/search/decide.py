@@ -1,0 +1,63 @@
+"""Decide what a name means: one entry, an instance of one, a tie between several, or nothing.
+
+Resolution is a pipeline of increasingly forgiving rules, and the first rule that fires wins: the raw
+spelling (exact id/term, acronym, alias), then the normalised key (case, Unicode, separators, articles,
+plurals, British spelling), then an instance's name (its concept is not it: not found, the concept
+suggested), then typo-level fuzzy matching (fuzzy.py scores, typos.py accepts). The fuzzy winner must beat
+the best candidate for any other entry by FUZZY_MARGIN, or the answer is "ambiguous". Suggestions for a
+miss are added by resolve.py, which fuses them; this module only decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ai_glossary_mcp.data.contract import IndexView
+from ai_glossary_mcp.data.model import Entry
+from ai_glossary_mcp.search.fuzzy import FUZZY_MARGIN, Scored, fuzzy_scores, typo_reachable
+from ai_glossary_mcp.search.normalize import fold, name_key
+
+AMBIGUOUS_SHOWN = 5  # a tie lists the best candidate and at most four rivals
+
+
+@dataclass(frozen=True)
+class Resolution:
+    entry: Entry | None
+    kind: str | None = None
+    score: float = 0.0
+    ambiguous: tuple[tuple[Entry, float], ...] = ()
+    suggestions: tuple[tuple[Entry, float], ...] = ()
+    example_of: Entry | None = None  # the query names an instance of this entry (its `examples:`), not it
+
+
+def decide(index: IndexView, query: str, fuzzy: bool = True) -> tuple[Resolution, Scored | None]:
+    """The resolution of a (validated) name, without suggestions beyond a tie's candidates and an
+    instance's concept; and the fuzzy candidates' similarities when fuzzy matching ran (suggestions
+    reuse them), else None."""
+    by_id = index.glossary.by_id
+    raw = index.raw_names.get(fold(query).strip())
+    if raw is not None:
+        return Resolution(by_id[raw.entry_id], raw.kind, 1.0), None
+    key = name_key(query)
+    if not key:
+        return Resolution(None), None
+    nk = index.keys.get(key) or index.compact_keys.get(key.replace(" ", ""))
+    if nk is not None:
+        return Resolution(by_id[nk.entry_id], "normalized", 1.0), None
+    owner = index.example_of.get(key.replace(" ", ""))
+    if owner is not None:  # an instance is not its concept: not found, its concept suggested first
+        return Resolution(None, suggestions=((by_id[owner], 1.0),), example_of=by_id[owner]), None
+    if not fuzzy or not typo_reachable(index, key):
+        return Resolution(None), None
+    accepted, seen = fuzzy_scores(index, key, decisive_only=True, typed=query)
+    ranked = accepted.ranked()
+    if ranked:
+        best_id, best = ranked[0]
+        rivals = [(eid, s) for eid, s in seen.ranked() if eid != best_id and s > best - FUZZY_MARGIN]
+        if rivals:
+            tied = [(by_id[best_id], best / 100)] + [
+                (by_id[eid], s / 100) for eid, s in rivals[: AMBIGUOUS_SHOWN - 1]
+            ]
+            return Resolution(None, ambiguous=tuple(tied), suggestions=tuple(tied)), seen
+        return Resolution(by_id[best_id], "fuzzy", round(best / 100, 3)), seen
+    return Resolution(None), seen
