@@ -54,6 +54,7 @@ from ai_glossary_mcp.data.index import GlossaryIndex, first_sentence
 from ai_glossary_mcp.data.model import CONTROL_CHARACTERS, Entry
 from ai_glossary_mcp.data.vocabulary import Vocabulary
 from ai_glossary_mcp.errors import InvalidArgument
+from ai_glossary_mcp.formulas.symbols import split_symbols, symbol_form
 from ai_glossary_mcp.search import lookup
 from ai_glossary_mcp.search.normalize import fold, search_tokens
 
@@ -219,73 +220,6 @@ def entry_full(glossary: Glossary, entry: Entry) -> EntryFull:
 
 def _suggestions(pairs: tuple[tuple[Entry, float], ...] | list[tuple[Entry, float]]) -> list[Suggestion]:
     return [Suggestion(id=e.id, term=e.term, score=round(s, 3)) for e, s in pairs][:5]
-
-
-# -- symbols in formula legends ------------------------------------------------
-_GREEK = {
-    "alpha": "α",
-    "beta": "β",
-    "gamma": "γ",
-    "delta": "δ",
-    "epsilon": "ε",
-    "varepsilon": "ε",
-    "zeta": "ζ",
-    "eta": "η",
-    "theta": "θ",
-    "vartheta": "θ",
-    "iota": "ι",
-    "kappa": "κ",
-    "lambda": "λ",
-    "mu": "μ",
-    "nu": "ν",
-    "xi": "ξ",
-    "pi": "π",
-    "rho": "ρ",
-    "sigma": "σ",
-    "tau": "τ",
-    "phi": "φ",
-    "varphi": "φ",
-    "chi": "χ",
-    "psi": "ψ",
-    "omega": "ω",
-    "odot": "⊙",
-    "infty": "∞",
-    "inf": "∞",
-    "sum": "σ",
-    "cdot": "·",
-}
-_DROP_COMMANDS = {
-    "hat",
-    "text",
-    "mathrm",
-    "mathbb",
-    "mathcal",
-    "operatorname",
-    "left",
-    "right",
-    "tilde",
-    "bar",
-}
-_SYMBOL_TOKEN = re.compile(r"\\?[A-Za-z]+|[^\sA-Za-z]")
-
-
-def symbol_form(symbol: str) -> str:
-    """One comparable form for 'β', '\\beta' and 'beta'; 'π_θ', '\\pi_\\theta' and 'pi_theta'."""
-    out = []
-    for token in _SYMBOL_TOKEN.findall(unicodedata.normalize("NFKC", symbol)):
-        word = token.lstrip("\\")
-        if word.lower() in _GREEK and (token.startswith("\\") or len(word) > 1):
-            out.append(_GREEK[word.lower()])
-        elif (token.startswith("\\") and word in _DROP_COMMANDS) or token in "{}_^\\ ":
-            continue
-        else:
-            out.append(token)
-    text = unicodedata.normalize("NFD", "".join(out).replace("ϵ", "ε"))
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-
-
-def _split_symbols(symbol: str) -> list[str]:
-    return [part.strip() for part in re.split(r",|;| and ", symbol) if part.strip()]
 
 
 class GlossaryService:
@@ -541,7 +475,7 @@ class GlossaryService:
         assert entry.formula is not None
         wanted = symbol_form(symbol)
         for v in entry.formula.variables:
-            forms = {symbol_form(s) for s in _split_symbols(v.symbol) + _split_symbols(v.latex)}
+            forms = {symbol_form(s) for s in split_symbols(v.symbol) + split_symbols(v.latex)}
             forms.add(symbol_form(v.symbol))
             if wanted in forms:
                 return VariableOut(symbol=v.symbol, latex=v.latex, meaning=v.meaning)
