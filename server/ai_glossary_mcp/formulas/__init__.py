@@ -1,1 +1,1 @@
-"""Formulas: evaluating an entry's formula on caller inputs (entry point: `evaluator`) and matching legend symbols."""
+"""Formulas: evaluating an entry's formula on caller inputs (`evaluator`) and matching legend symbols."""
