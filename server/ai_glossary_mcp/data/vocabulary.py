@@ -86,7 +86,7 @@ class Vocabulary:
         for name in ("categories", "inverses", "phrases"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[Vocabulary], tuple[dict[str, str], ...]]:
         return (Vocabulary, (dict(self.categories), dict(self.inverses), dict(self.phrases)))
 
     def label(self, category: str | None) -> str | None:
@@ -95,7 +95,7 @@ class Vocabulary:
     def phrase(self, relation: str) -> str:
         return self.phrases.get(relation, relation.replace("-", " "))
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, dict[str, str]]:
         return {
             "categories": dict(self.categories),
             "inverses": dict(self.inverses),
@@ -103,7 +103,7 @@ class Vocabulary:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Vocabulary:
+    def from_json(cls, data: Mapping[str, Mapping[str, str]]) -> Vocabulary:
         return cls(data["categories"], data["inverses"], data["phrases"])
 
 

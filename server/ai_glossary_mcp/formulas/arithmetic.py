@@ -54,5 +54,5 @@ def clip(x: float, low: float, high: float) -> float:
     return min(max(x, low), high)
 
 
-def one_or_all(values: list, batched: bool) -> object:
+def one_or_all(values: list[float], batched: bool) -> object:
     return values if batched else values[0]

@@ -32,7 +32,7 @@ class Step:
 class Evaluation:
     """Validated inputs (defaults applied), the steps in computing order, and the formula's result."""
 
-    inputs: dict
+    inputs: dict[str, object]
     steps: tuple[Step, ...]
     result: object
 

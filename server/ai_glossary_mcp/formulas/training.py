@@ -59,7 +59,7 @@ def _power_law_term(coefficient: float, base: float, exponent: float, names: tup
     if coefficient == 0.0:
         return 0.0
     try:
-        power = base**exponent
+        power: float = base**exponent
     except OverflowError:  # the power is beyond 1.8e308, so the term underflows to 0
         return 0.0
     if power == 0.0:

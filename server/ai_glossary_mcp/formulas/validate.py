@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 from ai_glossary_mcp.formulas.registry import FormulaInputError
 
@@ -137,7 +138,7 @@ def _check_range(
         raise FormulaInputError(f"{name} must be {_range_text(gt, ge, lt, le)}, got {_fmt(x)}{hint}")
 
 
-def number(name: str, value: object, **bounds) -> float:
+def number(name: str, value: object, **bounds: Any) -> float:
     x = _real(name, value)
     _check_range(name, x, **bounds)
     return x
@@ -149,7 +150,7 @@ def vector(
     *,
     min_length: int = 1,
     max_length: int = MAX_VECTOR_LENGTH,
-    **bounds,
+    **bounds: Any,
 ) -> list[float]:
     """A list of finite numbers with min_length..max_length values, each within bounds."""
     if not isinstance(value, (list, tuple)):
@@ -205,7 +206,7 @@ def matrix(name: str, value: object) -> list[list[float]]:
     return rows
 
 
-def number_or_vector(name: str, value: object, **bounds) -> float | list[float]:
+def number_or_vector(name: str, value: object, **bounds: Any) -> float | list[float]:
     if isinstance(value, (list, tuple)):
         return vector(name, value, **bounds)
     x = _real(name, value, what="a number or a list of numbers")
