@@ -72,7 +72,7 @@ fresh-install: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/python -c "from ai_glossary_mcp.data.model import entry_json_schema; from ai_glossary_mcp.data.loader import load_glossary; \
-	import json; cats = load_glossary(['glossary_data/ai-ml']).categories; \
+	import json; cats = load_glossary(['glossary_data/ai-ml']).vocabulary.categories; \
 	open('glossary_data/schema.json','w').write(json.dumps(entry_json_schema(cats), indent=2, ensure_ascii=False) + '\n')"
 	$(BIN)/python -c "from ai_glossary_mcp.config import default_config_yaml; \
 	open('configs/default.yaml','w').write(default_config_yaml())"

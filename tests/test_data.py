@@ -116,7 +116,7 @@ def test_read_more_titles_come_from_the_seed(glossary):
 
 def test_categories_are_from_the_vocabulary_and_all_used(glossary):
     used = {e.category for e in glossary.entries}
-    assert used <= set(glossary.categories)
+    assert used <= set(glossary.vocabulary.categories)
     assert len(used) >= 10
 
 
@@ -175,8 +175,8 @@ def test_ids_are_stable_slugs(glossary):
 
 def test_schema_file_is_current(glossary):
     committed = json.loads((ROOT / "glossary_data" / "schema.json").read_text(encoding="utf-8"))
-    assert committed["properties"]["category"]["enum"] == [*glossary.categories, None]
-    assert committed == entry_json_schema(glossary.categories), (
+    assert committed["properties"]["category"]["enum"] == [*glossary.vocabulary.categories, None]
+    assert committed == entry_json_schema(glossary.vocabulary.categories), (
         "glossary_data/schema.json is stale: run `make schema`"
     )
 
@@ -197,4 +197,4 @@ def test_pack_file_describes_the_pack():
 def test_the_bundled_pack_declares_its_fifteen_categories(glossary):
     pack = yaml.safe_load((PACK / "pack.yaml").read_text(encoding="utf-8"))
     assert len(pack["categories"]) == 15
-    assert dict(glossary.categories) == pack["categories"]
+    assert dict(glossary.vocabulary.categories) == pack["categories"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ai_glossary_mcp.data.loader import load_glossary
-from ai_glossary_mcp.data.model import AUTHORED_RELATIONS
+from ai_glossary_mcp.data.vocabulary import AUTHORED_RELATIONS
 from helpers import EXE, ROOT, server_env
 
 PACK = """name: net

@@ -20,7 +20,8 @@ import yaml
 
 from ai_glossary_mcp.data.glossary import Edge, Glossary
 from ai_glossary_mcp.data.loader import MAX_FILE_BYTES, load_glossary
-from ai_glossary_mcp.data.model import RELATION_INVERSES, Entry
+from ai_glossary_mcp.data.model import Entry
+from ai_glossary_mcp.data.vocabulary import RELATION_INVERSES
 from ai_glossary_mcp.errors import PackValidationError, Problem, display_path
 
 PACKS = Path(__file__).resolve().parent / "fixtures" / "packs"

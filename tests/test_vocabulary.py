@@ -18,6 +18,13 @@ from ai_glossary_mcp.data.index import GlossaryIndex
 from ai_glossary_mcp.data.loader import load_glossary
 from ai_glossary_mcp.data.store import open_store
 from ai_glossary_mcp.data.store_writer import write_store
+from ai_glossary_mcp.data.vocabulary import (
+    AUTHORED_RELATIONS,
+    BUILTIN_RELATIONS,
+    RELATION_INVERSES,
+    RELATION_PHRASES,
+    RelationPair,
+)
 from ai_glossary_mcp.errors import PackValidationError
 from ai_glossary_mcp.serving.mcp_server import create_server
 
@@ -62,7 +69,7 @@ def write(root: Path, pack: str = PACK, entries: dict[str, str] = ENTRIES) -> Pa
 
 def test_the_glossary_exposes_the_declared_vocabulary(tmp_path: Path):
     g = load_glossary([write(tmp_path / "law")])
-    assert dict(g.categories) == {"contracts": "Contract law", "torts": "Torts"}
+    assert dict(g.vocabulary.categories) == {"contracts": "Contract law", "torts": "Torts"}
     assert g.by_id["due-process"].category is None
     back = [e for e in g.edges["contract"] if e.target == "bilateral-contract"]
     assert [(e.relation, e.inferred) for e in back] == [("narrower", True)]
@@ -76,7 +83,7 @@ async def test_tools_follow_the_served_packs(tmp_path: Path, stored: bool):
     if stored:
         write_store(GlossaryIndex(glossary), tmp_path / "law.sqlite")
         service = GlossaryService(open_store(tmp_path / "law.sqlite"))
-        assert dict(service.glossary.categories) == {"contracts": "Contract law", "torts": "Torts"}
+        assert dict(service.index.categories) == {"contracts": "Contract law", "torts": "Torts"}
     async with Client(create_server(service)) as c:
         page = (await c.call_tool("list_terms", {"category": "contracts"})).structured_content
         assert [i["id"] for i in page["terms"]] == ["bilateral-contract", "contract"]
@@ -147,3 +154,20 @@ def test_packs_may_not_disagree_about_a_relation_type(tmp_path: Path):
     assert (
         problem.message == "relation type 'broader' has inverse 'broader' here but 'narrower' in pack 'law'"
     )
+
+
+def test_each_built_in_relation_pair_gives_both_directions():
+    assert len(RELATION_INVERSES) == 15
+    assert set(RELATION_PHRASES) == set(RELATION_INVERSES)
+    assert tuple(pair.name for pair in BUILTIN_RELATIONS) == AUTHORED_RELATIONS
+    for name, inverse in RELATION_INVERSES.items():
+        assert RELATION_INVERSES[inverse] == name
+    assert RELATION_INVERSES["has-variant"] == "variant-of"
+    assert RELATION_PHRASES["has-variant"] == "has a variant"
+    assert RELATION_INVERSES["see-also"] == "see-also"
+    assert RELATION_PHRASES["see-also"] == "is closely related to"
+
+
+def test_a_built_in_relation_pair_names_its_inverse_and_how_it_reads_together():
+    with pytest.raises(ValueError, match="both the inverse and its phrase"):
+        RelationPair("broader", "is a kind of", "narrower")

@@ -316,7 +316,7 @@ LIMITS = st.integers(1, 50) | st.one_of(
     st.booleans(),
     st.sampled_from(["5", "ten", "", None, [5], {"n": 5}]),
 )
-CATEGORIES = tuple(load_glossary().categories)  # the served categories, as the tools see them
+CATEGORIES = tuple(load_glossary().vocabulary.categories)  # the served categories, as the tools see them
 CATEGORY = st.one_of(
     st.sampled_from(
         [""] + list(CATEGORIES) + [c.upper() for c in CATEGORIES] + ["Fine Tuning", "fine_tuning"]

@@ -15,8 +15,6 @@ reference once at the start, so a request never sees half of each version.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from typing import Any
 
@@ -69,76 +67,11 @@ from ai_glossary_mcp.data.index import first_sentence
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.store import memory_store
 from ai_glossary_mcp.errors import InvalidArgument
+from ai_glossary_mcp.formulas.symbols import split_symbols, symbol_form
 from ai_glossary_mcp.search.normalize import search_tokens
 from ai_glossary_mcp.search.ranking import search
 from ai_glossary_mcp.search.resolve import resolve
 from ai_glossary_mcp.search.spotting import snippet, spot_names
-
-# -- symbols in formula legends ------------------------------------------------
-_GREEK = {
-    "alpha": "α",
-    "beta": "β",
-    "gamma": "γ",
-    "delta": "δ",
-    "epsilon": "ε",
-    "varepsilon": "ε",
-    "zeta": "ζ",
-    "eta": "η",
-    "theta": "θ",
-    "vartheta": "θ",
-    "iota": "ι",
-    "kappa": "κ",
-    "lambda": "λ",
-    "mu": "μ",
-    "nu": "ν",
-    "xi": "ξ",
-    "pi": "π",
-    "rho": "ρ",
-    "sigma": "σ",
-    "tau": "τ",
-    "phi": "φ",
-    "varphi": "φ",
-    "chi": "χ",
-    "psi": "ψ",
-    "omega": "ω",
-    "odot": "⊙",
-    "infty": "∞",
-    "inf": "∞",
-    "sum": "σ",
-    "cdot": "·",
-}
-_DROP_COMMANDS = {
-    "hat",
-    "text",
-    "mathrm",
-    "mathbb",
-    "mathcal",
-    "operatorname",
-    "left",
-    "right",
-    "tilde",
-    "bar",
-}
-_SYMBOL_TOKEN = re.compile(r"\\?[A-Za-z]+|[^\sA-Za-z]")
-
-
-def symbol_form(symbol: str) -> str:
-    """One comparable form for 'β', '\\beta' and 'beta'; 'π_θ', '\\pi_\\theta' and 'pi_theta'."""
-    out = []
-    for token in _SYMBOL_TOKEN.findall(unicodedata.normalize("NFKC", symbol)):
-        word = token.lstrip("\\")
-        if word.lower() in _GREEK and (token.startswith("\\") or len(word) > 1):
-            out.append(_GREEK[word.lower()])
-        elif (token.startswith("\\") and word in _DROP_COMMANDS) or token in "{}_^\\ ":
-            continue
-        else:
-            out.append(token)
-    text = unicodedata.normalize("NFD", "".join(out).replace("ϵ", "ε"))
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-
-
-def _split_symbols(symbol: str) -> list[str]:
-    return [part.strip() for part in re.split(r",|;| and ", symbol) if part.strip()]
 
 
 class GlossaryService:
@@ -310,7 +243,7 @@ class GlossaryService:
         assert entry.formula is not None
         wanted = symbol_form(symbol)
         for v in entry.formula.variables:
-            forms = {symbol_form(s) for s in _split_symbols(v.symbol) + _split_symbols(v.latex)}
+            forms = {symbol_form(s) for s in split_symbols(v.symbol) + split_symbols(v.latex)}
             forms.add(symbol_form(v.symbol))
             if wanted in forms:
                 return VariableOut(symbol=v.symbol, latex=v.latex, meaning=v.meaning)

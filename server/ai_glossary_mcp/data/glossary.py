@@ -86,11 +86,6 @@ class Glossary:
         return len(self.entries)
 
     @property
-    def categories(self) -> Mapping[str, str]:
-        """The served categories: id -> label, in pack order."""
-        return self.vocabulary.categories
-
-    @property
     def formula_entries(self) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.formula is not None)
 

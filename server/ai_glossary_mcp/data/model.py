@@ -8,7 +8,8 @@ and is replaced as a whole on reload, never patched in place.
 
 Vocabularies are data, not code: each pack declares its categories (and any
 relation types beyond the built-in ones) in its pack.yaml, so a glossary of
-any domain fits; vocabulary.py merges the served packs' declarations.
+any domain fits; vocabulary.py declares the built-in relation types and merges
+the served packs' declarations.
 """
 
 from __future__ import annotations
@@ -19,55 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-# The built-in relation types every pack may use, each with the inverse the loader adds on the other
-# entry and a phrase used to explain the edge in one line. A pack may declare further types in its
-# pack.yaml (`relation_types:`); categories are declared by each pack (`categories:`), never fixed here.
-RELATION_INVERSES: dict[str, str] = {
-    "variant-of": "has-variant",
-    "has-variant": "variant-of",
-    "builds-on": "basis-for",
-    "basis-for": "builds-on",
-    "part-of": "has-part",
-    "has-part": "part-of",
-    "uses": "used-by",
-    "used-by": "uses",
-    "mitigates": "mitigated-by",
-    "mitigated-by": "mitigates",
-    "measures": "measured-by",
-    "measured-by": "measures",
-    "alternative-to": "alternative-to",
-    "contrasts-with": "contrasts-with",
-    "see-also": "see-also",
-}
-RELATION_PHRASES: dict[str, str] = {
-    "variant-of": "is a variant of",
-    "has-variant": "has a variant",
-    "builds-on": "builds on",
-    "basis-for": "is the basis for",
-    "part-of": "is part of",
-    "has-part": "has as a part",
-    "uses": "uses",
-    "used-by": "is used by",
-    "mitigates": "mitigates",
-    "mitigated-by": "is mitigated by",
-    "measures": "measures",
-    "measured-by": "is measured by",
-    "alternative-to": "is an alternative to",
-    "contrasts-with": "contrasts with",
-    "see-also": "is closely related to",
-}
-# Of the built-in types only these are written by curators; their inverses are derived.
-AUTHORED_RELATIONS: tuple[str, ...] = (
-    "variant-of",
-    "builds-on",
-    "part-of",
-    "uses",
-    "mitigates",
-    "measures",
-    "alternative-to",
-    "contrasts-with",
-    "see-also",
-)
+from ai_glossary_mcp.data.vocabulary import AUTHORED_RELATIONS, RELATION_INVERSES
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
@@ -98,8 +51,7 @@ class Relation(BaseModel):
         pattern=ID_PATTERN,
         max_length=60,
         description="How this entry relates to the other one: a built-in type "
-        "(variant-of, builds-on, part-of, uses, mitigates, measures, alternative-to, "
-        "contrasts-with, see-also) or one its pack declares.",
+        f"({', '.join(AUTHORED_RELATIONS)}) or one its pack declares.",
     )
     note: str | None = Field(default=None, max_length=200, description="One line saying why.")
 

@@ -198,11 +198,6 @@ class StoredGlossary:
             self.entries.at(r[0]) for r in self._db.all("SELECT pos FROM entries WHERE formula ORDER BY pos")
         )
 
-    @property
-    def categories(self) -> Mapping[str, str]:
-        """The served categories: id -> label, in pack order."""
-        return self.vocabulary.categories
-
     def counts(self) -> dict[str, int]:
         return dict(self._counts)
 

@@ -1,5 +1,10 @@
 """The served vocabulary: the categories and relation types of the packs actually loaded.
 
+The built-in relation types are declared here once, as data: one
+`RelationPair` per pair of types (the type curators write, its inverse, and
+how each reads), from which the inverse map, the phrase map and the authored
+list are derived, so a new built-in type is one new row.
+
 Categories are declared per pack (pack.yaml `categories:`), relation types are
 the built-in ones plus those packs declare (`relation_types:`). The loader
 merges the declarations of the served packs into one `Vocabulary`, in pack
@@ -13,8 +18,62 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from ai_glossary_mcp.data.model import AUTHORED_RELATIONS, RELATION_INVERSES, RELATION_PHRASES, Pack
+if TYPE_CHECKING:  # model.py imports the built-in relation types from here
+    from ai_glossary_mcp.data.model import Pack
+
+
+@dataclass(frozen=True)
+class RelationPair:
+    """A built-in relation type curators write, how an edge of it reads ('A <phrase> B'), and its inverse.
+
+    The loader adds the inverse edge on the other entry. A symmetric type (no `inverse`) is its own inverse.
+    """
+
+    name: str
+    phrase: str
+    inverse: str | None = None
+    inverse_phrase: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.inverse is None) != (self.inverse_phrase is None):
+            raise ValueError(f"relation type {self.name!r}: give both the inverse and its phrase, or neither")
+
+
+# The built-in relation types every pack may use. A pack may declare further types in its pack.yaml
+# (`relation_types:`); categories are declared by each pack (`categories:`), never fixed here.
+BUILTIN_RELATIONS: tuple[RelationPair, ...] = (
+    RelationPair("variant-of", "is a variant of", "has-variant", "has a variant"),
+    RelationPair("builds-on", "builds on", "basis-for", "is the basis for"),
+    RelationPair("part-of", "is part of", "has-part", "has as a part"),
+    RelationPair("uses", "uses", "used-by", "is used by"),
+    RelationPair("mitigates", "mitigates", "mitigated-by", "is mitigated by"),
+    RelationPair("measures", "measures", "measured-by", "is measured by"),
+    RelationPair("alternative-to", "is an alternative to"),
+    RelationPair("contrasts-with", "contrasts with"),
+    RelationPair("see-also", "is closely related to"),
+)
+
+
+def _both_directions(pairs: Iterable[RelationPair]) -> Iterable[tuple[str, str, str]]:
+    """(type, inverse, phrase) for every built-in type, each authored type followed by its inverse."""
+    for pair in pairs:
+        if pair.inverse is None or pair.inverse_phrase is None:  # both or neither (__post_init__)
+            yield pair.name, pair.name, pair.phrase
+        else:
+            yield pair.name, pair.inverse, pair.phrase
+            yield pair.inverse, pair.name, pair.inverse_phrase
+
+
+# Derived from BUILTIN_RELATIONS; never edit these by hand.
+AUTHORED_RELATIONS: tuple[str, ...] = tuple(pair.name for pair in BUILTIN_RELATIONS)
+RELATION_INVERSES: Mapping[str, str] = MappingProxyType(
+    {name: inverse for name, inverse, _ in _both_directions(BUILTIN_RELATIONS)}
+)
+RELATION_PHRASES: Mapping[str, str] = MappingProxyType(
+    {name: phrase for name, _, phrase in _both_directions(BUILTIN_RELATIONS)}
+)
 
 
 @dataclass(frozen=True)
@@ -27,7 +86,7 @@ class Vocabulary:
         for name in ("categories", "inverses", "phrases"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[Vocabulary], tuple[dict[str, str], ...]]:
         return (Vocabulary, (dict(self.categories), dict(self.inverses), dict(self.phrases)))
 
     def label(self, category: str | None) -> str | None:
@@ -36,7 +95,7 @@ class Vocabulary:
     def phrase(self, relation: str) -> str:
         return self.phrases.get(relation, relation.replace("-", " "))
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, dict[str, str]]:
         return {
             "categories": dict(self.categories),
             "inverses": dict(self.inverses),
@@ -44,7 +103,7 @@ class Vocabulary:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Vocabulary:
+    def from_json(cls, data: Mapping[str, Mapping[str, str]]) -> Vocabulary:
         return cls(data["categories"], data["inverses"], data["phrases"])
 
 
@@ -54,7 +113,7 @@ def authorable_relations(pack: Pack) -> tuple[str, ...]:
 
 
 def merge_vocabularies(packs: Iterable[Pack]) -> tuple[Vocabulary, list[tuple[str, str]]]:
-    """The served vocabulary, and (pack name, message) for each declaration contradicting an earlier pack's."""
+    """The served vocabulary, and (pack name, message) for each declaration contradicting an earlier one."""
     categories: dict[str, str] = {}
     inverses, phrases = dict(RELATION_INVERSES), dict(RELATION_PHRASES)
     declared_by: dict[str, str] = {}

@@ -1,1 +1,1 @@
-"""Formulas: parsing and safe evaluation of the pack's LaTeX."""
+"""Formulas: evaluating an entry's formula on caller inputs (`evaluator`) and matching legend symbols."""

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ai_glossary_mcp.data.model import AUTHORED_RELATIONS, ID_PATTERN, entry_json_schema
+from ai_glossary_mcp.data.model import ID_PATTERN, entry_json_schema
+from ai_glossary_mcp.data.vocabulary import AUTHORED_RELATIONS
 from ai_glossary_mcp.errors import Problem, display_path
 from ai_glossary_mcp.search.normalize import name_key
 
