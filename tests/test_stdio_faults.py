@@ -15,6 +15,7 @@ import json
 import os
 import pty
 import select
+import signal
 import subprocess
 import time
 
@@ -175,6 +176,9 @@ def test_a_line_over_the_cap_is_refused_without_holding_it():
 def test_ctrl_c_in_a_terminal_stops_the_server():
     pid, fd = pty.fork()
     if pid == 0:  # the child: the console script on a terminal, as a person starts it
+        # A shell starts a foreground program with SIGINT at its default; pytest run as a background job
+        # (`make test &`) would hand down an ignored SIGINT, and Python then never raises KeyboardInterrupt.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execve(str(EXE), [str(EXE)], server_env())
     try:
         os.write(fd, json.dumps(jsonrpc("ping", None, 1)).encode() + b"\n")
