@@ -171,7 +171,8 @@ def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase, lang: str 
     out.write(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<tbx type="TBX-Basic" style="dca" xml:lang={quoteattr(lang)} xmlns="urn:iso:std:iso:30042:ed-2">\n'
-        f"  <tbxHeader><fileDesc><titleStmt><title>{escape(title)}</title></titleStmt></fileDesc></tbxHeader>\n"
+        f"  <tbxHeader><fileDesc><titleStmt><title>{escape(title)}</title></titleStmt>"
+        "</fileDesc></tbxHeader>\n"
         "  <text><body>\n"
     )
 
@@ -186,7 +187,8 @@ def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase, lang: str 
         out.write(f"    <conceptEntry id={quoteattr(e.id)}>\n")
         if e.category:
             out.write(
-                f'      <descrip type="subjectField">{escape(glossary.vocabulary.label(e.category))}</descrip>\n'
+                '      <descrip type="subjectField">'
+                f"{escape(glossary.vocabulary.label(e.category))}</descrip>\n"
             )
         for r in e.related:
             out.write(
