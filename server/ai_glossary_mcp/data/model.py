@@ -83,10 +83,11 @@ class _FrozenList(list[_T]):
     def _refuse(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("glossary data is immutable")
 
+    # One refusing method stands in for every mutator, whatever its signature (hence the ignores).
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse  # type: ignore[assignment]
     append = extend = insert = pop = remove = clear = sort = reverse = _refuse  # type: ignore[assignment]
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> tuple[type[_FrozenList[_T]], tuple[list[_T]]]:
         return (_FrozenList, (list(self),))
 
 
@@ -94,10 +95,11 @@ class _FrozenDict(dict[_K, _V]):
     def _refuse(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("glossary data is immutable")
 
+    # As in _FrozenList: one refusing method for every mutator, whatever its signature.
     __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
     clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> tuple[type[_FrozenDict[_K, _V]], tuple[dict[_K, _V]]]:
         return (_FrozenDict, (dict(self),))
 
 

@@ -18,9 +18,13 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ai_glossary_mcp.errors import display_path
+
+if TYPE_CHECKING:
+    from ai_glossary_mcp.data.glossary import Glossary
+    from ai_glossary_mcp.data.model import Entry
 
 from .common import Parsed, Record, fail, read_source
 
@@ -147,7 +151,11 @@ def parse(path: Path, lang: str | None = None, **_: Any) -> Parsed:
 
 
 def export(
-    entries: Iterable[Any], glossary: Any, out: io.TextIOBase, lang: str | None = None, syntax: str = "turtle"
+    entries: Iterable[Entry],
+    glossary: Glossary,
+    out: io.TextIOBase,
+    lang: str | None = None,
+    syntax: str = "turtle",
 ) -> None:
     import rdflib
     from rdflib.namespace import DCTERMS, RDF, SKOS

@@ -14,9 +14,13 @@ import io
 from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ai_glossary_mcp.errors import display_path
+
+if TYPE_CHECKING:
+    from ai_glossary_mcp.data.glossary import Glossary
+    from ai_glossary_mcp.data.model import Entry
 
 from .common import Parsed, Record, fail, read_source
 
@@ -126,7 +130,7 @@ def parse_tsv(path: Path, **options: Any) -> Parsed:
     return parse(path, delimiter="\t", **options)
 
 
-def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase) -> None:
+def export(entries: Iterable[Entry], glossary: Glossary, out: io.TextIOBase) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["term", "definition", "aliases", "acronym", "category", "related", "tags"])
     for e in entries:
