@@ -53,8 +53,7 @@ def _setting_help(name: str) -> str:
 def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
     # On subcommands the default is SUPPRESS, so an option given before the subcommand
     # (`ai-glossary-mcp --config FILE define x`) is not overwritten by the subcommand's default.
-    # (None is what argparse gives an option with no default: the parser sets none of its own.)
-    default = argparse.SUPPRESS if sub else None
+    default = argparse.SUPPRESS if sub else None  # None: argparse's own default for these options
     p.add_argument(
         "--data",
         action="append",
@@ -69,12 +68,8 @@ def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
         help="do not serve the bundled ai-ml pack (default: it is served)",
         default=default,
     )
-    p.add_argument(
-        "--config",
-        metavar="FILE",
-        help=f"settings file (default: ${CONFIG_ENV} if set, else none)",
-        default=default,
-    )
+    config_help = f"settings file (default: ${CONFIG_ENV} if set, else none)"
+    p.add_argument("--config", metavar="FILE", help=config_help, default=default)
     p.add_argument("--log-level", choices=LOG_LEVELS, help=_setting_help("log_level"), default=default)
 
 
