@@ -19,9 +19,10 @@ import pytest
 import yaml
 
 from ai_glossary_mcp.data.glossary import Edge, Glossary
-from ai_glossary_mcp.data.loader import MAX_FILE_BYTES, load_glossary
+from ai_glossary_mcp.data.loader import load_glossary
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.vocabulary import RELATION_INVERSES
+from ai_glossary_mcp.data.yaml_reader import MAX_FILE_BYTES
 from ai_glossary_mcp.errors import PackValidationError, Problem, display_path
 
 PACKS = Path(__file__).resolve().parent / "fixtures" / "packs"

@@ -21,7 +21,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ai_glossary_mcp import __version__
 from ai_glossary_mcp.app.factory import open_service
@@ -39,7 +39,7 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool whose r
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too; keep it short)
+    def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse prints usage too; keep it short)
         self.exit(EXIT_USAGE, f"ai-glossary-mcp: error: {message} (see --help)\n")
 
 
@@ -53,25 +53,24 @@ def _setting_help(name: str) -> str:
 def _common(p: argparse.ArgumentParser, sub: bool = True) -> None:
     # On subcommands the default is SUPPRESS, so an option given before the subcommand
     # (`ai-glossary-mcp --config FILE define x`) is not overwritten by the subcommand's default.
-    d = {"default": argparse.SUPPRESS} if sub else {}
+    default = argparse.SUPPRESS if sub else None  # None: argparse's own default for these options
     p.add_argument(
         "--data",
         action="append",
         metavar="PACK_DIR",
         help="extra glossary pack directory, served after the bundled pack (repeatable; "
         "default: none, or `packs` in the settings file)",
-        **d,
+        default=default,
     )
     p.add_argument(
         "--no-bundled",
         action="store_true",
         help="do not serve the bundled ai-ml pack (default: it is served)",
-        **(d or {"default": None}),
+        default=default,
     )
-    p.add_argument(
-        "--config", metavar="FILE", help=f"settings file (default: ${CONFIG_ENV} if set, else none)", **d
-    )
-    p.add_argument("--log-level", choices=LOG_LEVELS, help=_setting_help("log_level"), **d)
+    config_help = f"settings file (default: ${CONFIG_ENV} if set, else none)"
+    p.add_argument("--config", metavar="FILE", help=config_help, default=default)
+    p.add_argument("--log-level", choices=LOG_LEVELS, help=_setting_help("log_level"), default=default)
 
 
 def build_parser() -> argparse.ArgumentParser:

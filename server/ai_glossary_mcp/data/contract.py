@@ -1,6 +1,6 @@
 """The written contract between the data and the queries: what an index and a glossary must offer.
 
-Lookups, the service, the renderers and the MCP layer read a glossary only
+The search modules, the service, the renderers and the MCP layer read a glossary only
 through these two Protocols, so they never depend on how it is held. The one
 implementation served is the compiled SQLite store (`store.StoredIndex` and
 `store.StoredGlossary`, over a file or an in-memory database); the loaded

@@ -68,8 +68,9 @@ class Glossary:
         object.__setattr__(self, "entry_pack", MappingProxyType(dict(self.entry_pack)))
         object.__setattr__(self, "edges", MappingProxyType(dict(self.edges)))
 
-    def __reduce__(self) -> tuple:
-        # Read-only mapping proxies do not pickle; rebuild them from plain dicts (used by the load cache).
+    def __reduce__(self) -> tuple[type[Glossary], tuple[object, ...]]:
+        # Read-only mapping proxies do not pickle or deep-copy; rebuild them from plain dicts, so a
+        # Glossary can still be pickled (a process pool, a test's copy.deepcopy) though no cache stores one.
         return (
             Glossary,
             (

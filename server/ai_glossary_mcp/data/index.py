@@ -120,8 +120,8 @@ class GlossaryIndex:
                 self.example_of.setdefault(compact_key(example), e.id)
         self.key_list: list[str] = list(self.keys)
         self.max_name_words: int = max((k.count(" ") + 1 for k in self.key_list), default=0)
-        self.key_trigrams: dict[str, array] = self._build_trigrams()
-        self.key_words: dict[str, array] = self._build_key_words()
+        self.key_trigrams: dict[str, array[int]] = self._build_trigrams()
+        self.key_words: dict[str, array[int]] = self._build_key_words()
         # Letters (spaces left out) per key, to rank candidates by closeness in length; names are at most 200
         # characters (model.py), so a byte holds them.
         self.key_lengths: bytes = bytes(min(255, len(k) - k.count(" ")) for k in self.key_list)
@@ -157,16 +157,16 @@ class GlossaryIndex:
             if len(compact_owner[ck]) == 1 and ck not in self.compact_keys:
                 self.compact_keys[ck] = nk
 
-    def _build_trigrams(self) -> dict[str, array]:
+    def _build_trigrams(self) -> dict[str, array[int]]:
         # Compact int arrays, not lists: at 100,000 entries there are millions of (trigram, key) pairs.
-        table: dict[str, array] = defaultdict(lambda: array("i"))
+        table: dict[str, array[int]] = defaultdict(lambda: array("i"))
         for i, key in enumerate(self.key_list):
             for gram in trigrams(key):
                 table[gram].append(i)
         return dict(table)
 
-    def _build_key_words(self) -> dict[str, array]:
-        table: dict[str, array] = defaultdict(lambda: array("i"))
+    def _build_key_words(self) -> dict[str, array[int]]:
+        table: dict[str, array[int]] = defaultdict(lambda: array("i"))
         for i, key in enumerate(self.key_list):
             for word in dict.fromkeys(key.split()):
                 table[word].append(i)  # ascending key ids, like the trigram lists
@@ -178,7 +178,8 @@ class GlossaryIndex:
         extra = [self.glossary.vocabulary.categories.get(e.category, e.category)] if e.category else []
         if e.formula is not None:
             extra += [v.meaning for v in e.formula.variables] + list(e.formula.notes)
-        # Interned: the same few thousand words recur in every entry, and all entries' tokens are held at once.
+        # Interned: the same few thousand words recur in every entry, and all entries' tokens are held
+        # at once.
         return {
             "term": _interned(search_tokens(e.term)),
             "names": _interned(search_tokens(" ; ".join(other_names))),
@@ -193,8 +194,8 @@ class GlossaryIndex:
         avg = {f: (sum(len(d[f]) for d in per_doc) / n) or 1.0 for f in FIELD_WEIGHTS}
         # Per token, its entries and saturated weights as they are found, in compact arrays: a list of
         # (entry, weight) tuples costs ~70 bytes a pair, and a 100,000-entry glossary has ~10 million pairs.
-        tf_docs: dict[str, array] = defaultdict(lambda: array("i"))
-        tf_weights: dict[str, array] = defaultdict(lambda: array("d"))
+        tf_docs: dict[str, array[int]] = defaultdict(lambda: array("i"))
+        tf_weights: dict[str, array[float]] = defaultdict(lambda: array("d"))
         for doc, fields in enumerate(per_doc):
             per_doc[doc] = None  # type: ignore[call-overload]  # released as it is consumed
             weighted: dict[str, float] = defaultdict(float)

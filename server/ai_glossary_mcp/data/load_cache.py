@@ -276,7 +276,7 @@ def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
     return bool(outcome.get("built"))
 
 
-def _child_build(key: str, path: str, pack_dirs: list[str]) -> dict:
+def _child_build(key: str, path: str, pack_dirs: list[str]) -> dict[str, object]:
     """The child's side of _build_in_child: load, index and write the store; the outcome as a dict."""
     from dataclasses import asdict
 
@@ -324,9 +324,13 @@ def _cached(pack_dirs: Sequence[Path], key: str) -> StoredIndex | None:
     directory = cache_dir()
     path = directory / f"glossary-{key}.sqlite"
     stored = _open(path) if _private_dir(directory) else None
-    if stored is None and _large(pack_dirs) and _private_dir(directory, create=True):
-        if _build_in_child(pack_dirs, key, path):
-            stored = _open(path)
+    if (
+        stored is None
+        and _large(pack_dirs)
+        and _private_dir(directory, create=True)
+        and _build_in_child(pack_dirs, key, path)
+    ):
+        stored = _open(path)
     if stored is not None:
         _remember(pack_dirs, key)
     return stored

@@ -6,14 +6,14 @@ file (syntax, schema, cross-file rules) and raises them together, each as
 `file:line: message`, because a curator fixing a pack wants the whole list.
 
 Why it is shaped this way:
-- YAML is composed to a node tree first (with `SafeLoader`), which gives line
-  numbers for every key and item, lets us refuse anchors/aliases (the
-  "billion laughs" expansion) and absurd nesting before anything is built,
-  and only then is the tree constructed into plain Python data.
-- Per-file checks (encoding, size, YAML, pydantic schema, id = file name,
-  LaTeX parses) come first; cross-file rules (duplicate ids across packs,
-  names that collide after normalisation, relations to missing ids) run once
-  every file is read, and the inverse relation edges are derived last.
+- Reading one file (size, encoding, safe YAML, line numbers) is yaml_reader.py's
+  job; this module holds the rules on what packs and entries may say.
+- Per-file checks (pydantic schema, id = file name, declared vocabulary, LaTeX
+  parses) come first; cross-file rules (duplicate ids across packs, names that
+  collide after normalisation, relations to missing ids) run once every file
+  is read, and the inverse relation edges are derived last.
+- `check_pack_data` runs the same rules on data held in memory, so `import`
+  validates what it is about to write without reading it back.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-import yaml
 from pydantic import ValidationError
 
 from ai_glossary_mcp.data.bundled import PACK_FILE, bundled_pack_dir
@@ -34,16 +33,15 @@ from ai_glossary_mcp.data.glossary import Edge, Glossary, PackInfo, sort_key
 from ai_glossary_mcp.data.model import Entry, Pack
 from ai_glossary_mcp.data.names import names as entry_names
 from ai_glossary_mcp.data.vocabulary import Vocabulary, authorable_relations, merge_vocabularies
+from ai_glossary_mcp.data.yaml_reader import DocumentPath, Positions, line_for, read_yaml, schema_problems
 from ai_glossary_mcp.errors import PackValidationError, Problem, display_path
 from ai_glossary_mcp.search.normalize import name_key
 
-# libyaml's parser when PyYAML was built with it (about 10x faster), the pure-Python one otherwise.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-MAX_FILE_BYTES = 256 * 1024
-MAX_NESTING = 24
+class _Hasher(Protocol):
+    """What the loader needs of `hashlib.sha256()`: the content hash covers every byte read."""
 
-Positions = dict[tuple[Any, ...], int]
+    def update(self, data: bytes, /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -55,127 +53,8 @@ class _Located:
     path: str
     positions: Positions
 
-    def line(self, *path: Any) -> int:
-        return _line_for(self.positions, path)
-
-
-def _line_for(positions: Positions, path: Sequence[Any]) -> int:
-    path = tuple(path)
-    while path:
-        if path in positions:
-            return positions[path]
-        path = path[:-1]
-    return positions.get((), 1)
-
-
-def _walk_nodes(root: yaml.Node, path_str: str, problems: list[Problem]) -> Positions | None:
-    """Map every key/item path to its line; refuse aliases and deep nesting."""
-    positions: Positions = {(): root.start_mark.line + 1}
-    seen: set[int] = set()
-    duplicates = False
-    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())]
-    while stack:
-        node, path = stack.pop()
-        if id(node) in seen:
-            problems.append(
-                Problem(
-                    path_str,
-                    node.start_mark.line + 1,
-                    "YAML anchors and aliases are not allowed in glossary files",
-                )
-            )
-            return None
-        seen.add(id(node))
-        if len(path) > MAX_NESTING:
-            problems.append(
-                Problem(path_str, node.start_mark.line + 1, f"nesting deeper than {MAX_NESTING} levels")
-            )
-            return None
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node)
-                if path + (key,) in positions:  # YAML would silently keep the last one
-                    problems.append(
-                        Problem(
-                            path_str,
-                            key_node.start_mark.line + 1,
-                            f"duplicate key '{key}' (first at line {positions[path + (key,)]})",
-                        )
-                    )
-                    duplicates = True
-                    continue
-                positions[path + (key,)] = key_node.start_mark.line + 1
-                stack.append((value_node, path + (key,)))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                positions[path + (index,)] = item.start_mark.line + 1
-                stack.append((item, path + (index,)))
-    return None if duplicates else positions
-
-
-def read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, Positions, bytes] | None:
-    """Read one YAML file safely; on failure append problems and return None."""
-    shown = display_path(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        problems.append(Problem(shown, 0, f"cannot read file: {exc.strerror or exc}"))
-        return None
-    if len(raw) > MAX_FILE_BYTES:
-        problems.append(Problem(shown, 1, f"file is larger than {MAX_FILE_BYTES // 1024} KiB"))
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(shown, line, f"file is not UTF-8 (invalid byte 0x{raw[exc.start]:02x})"))
-        return None
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        problems.append(Problem(shown, line, "file contains NUL bytes (binary data, not YAML text)"))
-        return None
-    loader = _SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            problems.append(Problem(shown, 1, "file is empty"))
-            return None
-        positions = _walk_nodes(node, shown, problems)
-        if positions is None:
-            return None
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        detail = "; ".join(part for part in (exc.context, exc.problem) if part)
-        problems.append(Problem(shown, line, f"YAML syntax error: {detail}"))
-        return None
-    except yaml.YAMLError as exc:
-        problems.append(Problem(shown, 1, f"YAML error: {exc}"))
-        return None
-    except RecursionError:  # only the pure-Python parser recurses; report where it had got to
-        problems.append(
-            Problem(shown, getattr(loader, "line", 0) + 1, f"nesting deeper than {MAX_NESTING} levels")
-        )
-        return None
-    finally:
-        loader.dispose()
-    return data, positions, raw
-
-
-def _schema_problems(exc: ValidationError, shown: str, positions: Positions) -> Iterable[Problem]:
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        dotted = ".".join(str(part) for part in loc) or "(file)"
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            message = f"unknown field '{dotted}'"
-        elif kind == "missing":
-            message = f"missing required field '{dotted}'"
-        else:
-            message = f"{dotted}: {err['msg']}"
-        yield Problem(shown, _line_for(positions, loc), message)
+    def line(self, *path: str | int) -> int:
+        return line_for(self.positions, path)
 
 
 # `\\` (a line break), `\{` and `\}` (literal braces) are not grouping braces.
@@ -221,7 +100,7 @@ def _check_vocabulary(item: _Located, pack: Pack, problems: list[Problem]) -> No
             )
 
 
-def _load_entry(path: Path, pack: Pack, problems: list[Problem], hasher: Any) -> _Located | None:
+def _load_entry(path: Path, pack: Pack, problems: list[Problem], hasher: _Hasher) -> _Located | None:
     shown = display_path(path)
     loaded = read_yaml(path, problems)
     if loaded is None:
@@ -232,7 +111,7 @@ def _load_entry(path: Path, pack: Pack, problems: list[Problem], hasher: Any) ->
 
 
 def _check_entry(
-    data: Any, path: Path, shown: str, positions: Positions, pack: Pack, problems: list[Problem]
+    data: object, path: Path, shown: str, positions: Positions, pack: Pack, problems: list[Problem]
 ) -> _Located | None:
     """The per-file rules on one entry's data (schema, id = file name, vocabulary, LaTeX)."""
     if not isinstance(data, dict):
@@ -241,7 +120,7 @@ def _check_entry(
     try:
         entry = Entry.model_validate(data)
     except ValidationError as exc:
-        problems.extend(_schema_problems(exc, shown, positions))
+        problems.extend(schema_problems(exc, shown, positions))
         return None
     located = _Located(entry, pack.name, shown, positions)
     _check_vocabulary(located, pack, problems)
@@ -257,7 +136,7 @@ def _check_entry(
 
 
 def _load_pack(
-    directory: Path, problems: list[Problem], hasher: Any
+    directory: Path, problems: list[Problem], hasher: _Hasher
 ) -> tuple[PackInfo, list[_Located]] | None:
     shown = display_path(directory)
     if not directory.is_dir():
@@ -284,7 +163,7 @@ def _load_pack(
     try:
         pack = Pack.model_validate(data)
     except ValidationError as exc:
-        problems.extend(_schema_problems(exc, display_path(pack_path), positions))
+        problems.extend(schema_problems(exc, display_path(pack_path), positions))
         return None
     try:
         names = sorted(os.listdir(directory))
@@ -334,7 +213,8 @@ def _merge(packs: list[tuple[PackInfo, list[_Located]]], problems: list[Problem]
                     Problem(
                         item.path,
                         item.line("id"),
-                        f"duplicate id '{item.entry.id}' (already defined in {earlier.path}:{earlier.line('id')}); "
+                        f"duplicate id '{item.entry.id}' "
+                        f"(already defined in {earlier.path}:{earlier.line('id')}); "
                         "set `overrides: true` in a later pack to replace it",
                     )
                 )
@@ -351,7 +231,7 @@ def _check_names(merged: dict[str, _Located], problems: list[Problem]) -> None:
         item = merged[entry_id]
         e = item.entry
         # The id first (see names.names), then every other name with where it is written in the file.
-        located: list[tuple[str, str, tuple[Any, ...]]] = [("id", e.id, ("id",))]
+        located: list[tuple[str, str, DocumentPath]] = [("id", e.id, ("id",))]
         for n in entry_names(e, with_misspellings=True):
             list_field = _LIST_FIELDS.get(n.field)
             located.append((n.field, n.text, (list_field, n.position) if list_field else (n.field,)))
@@ -370,7 +250,8 @@ def _check_names(merged: dict[str, _Located], problems: list[Problem]) -> None:
                     Problem(
                         item.path,
                         line,
-                        f"{field} '{value}' collides with the {o_field} '{o_value}' of entry '{o_item.entry.id}' "
+                        f"{field} '{value}' collides with the {o_field} '{o_value}' "
+                        f"of entry '{o_item.entry.id}' "
                         f"({o_item.path}:{o_line})",
                     )
                 )
@@ -426,7 +307,7 @@ def _edges(
 
 
 def check_pack_data(
-    pack_data: dict[str, Any], entries: Sequence[dict[str, Any]], directory: Path
+    pack_data: dict[str, object], entries: Sequence[dict[str, object]], directory: Path
 ) -> list[Problem]:
     """Every rule `load_glossary` applies to one pack, on data held in memory that is about to be written
     to `directory` (pack.yaml's mapping, one mapping per entry file): `import` checks what it will write
@@ -435,7 +316,7 @@ def check_pack_data(
     try:
         pack = Pack.model_validate(pack_data)
     except ValidationError as exc:
-        problems.extend(_schema_problems(exc, display_path(directory / PACK_FILE), {}))
+        problems.extend(schema_problems(exc, display_path(directory / PACK_FILE), {}))
         return problems
     located = []
     for data in entries:

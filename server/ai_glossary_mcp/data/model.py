@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -26,7 +26,7 @@ ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
 
 
-# Unicode's control characters (category Cc), as a regex character range; service.py's argument checks
+# Unicode's control characters (category Cc), as a regex character range; app/checks.py's argument checks
 # use the same range.
 CONTROL_CHARACTERS = "\x00-\x1f\x7f-\x9f"
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
@@ -69,7 +69,12 @@ class Variable(BaseModel):
     meaning: str = Field(min_length=1, max_length=600, description="The legend bullet, verbatim.")
 
 
-class _FrozenList(list):
+_T = TypeVar("_T")
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _FrozenList(list[_T]):
     """A list that refuses changes, so a frozen model's nested data stays frozen.
 
     It stays a real `list` (and `_FrozenDict` a real `dict`) so that JSON encoders,
@@ -78,21 +83,23 @@ class _FrozenList(list):
     def _refuse(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("glossary data is immutable")
 
+    # One refusing method stands in for every mutator, whatever its signature (hence the ignores).
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse  # type: ignore[assignment]
     append = extend = insert = pop = remove = clear = sort = reverse = _refuse  # type: ignore[assignment]
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> tuple[type[_FrozenList[_T]], tuple[list[_T]]]:
         return (_FrozenList, (list(self),))
 
 
-class _FrozenDict(dict):
+class _FrozenDict(dict[_K, _V]):
     def _refuse(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("glossary data is immutable")
 
+    # As in _FrozenList: one refusing method for every mutator, whatever its signature.
     __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
     clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> tuple[type[_FrozenDict[_K, _V]], tuple[dict[_K, _V]]]:
         return (_FrozenDict, (dict(self),))
 
 
@@ -231,7 +238,7 @@ class Pack(BaseModel):
             if not isinstance(label, str) or not label or len(label) > 100:
                 raise ValueError(f"category {cid!r} needs a label of 1-100 characters")
             _one_line(label)
-        return deep_freeze(v)
+        return _FrozenDict(v)  # deep_freeze(v), which for str values is this
 
     @field_validator("relation_types")
     @classmethod
@@ -248,7 +255,7 @@ class Pack(BaseModel):
                     f"relation type {name!r} has inverse {decl.inverse!r}, which is not declared "
                     "(declare it too, or make the type its own inverse)"
                 )
-        return deep_freeze(v)
+        return _FrozenDict(v)  # deep_freeze(v), which leaves the (frozen) RelationType models as they are
 
 
 def entry_json_schema(categories: Iterable[str] | None = None) -> dict[str, Any]:

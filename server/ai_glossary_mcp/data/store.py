@@ -65,17 +65,18 @@ class _Db:
         con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         return cls(con)
 
-    def one(self, sql: str, args: Sequence[Any] = ()) -> tuple | None:
+    def one(self, sql: str, args: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         with self.lock:
-            return self.con.execute(sql, args).fetchone()
+            row: tuple[Any, ...] | None = self.con.execute(sql, args).fetchone()
+            return row
 
-    def all(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+    def all(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.lock:
             return self.con.execute(sql, args).fetchall()
 
-    def all_in(self, sql: str, values: Sequence[Any]) -> list[tuple]:
+    def all_in(self, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
         """The rows of `sql`, whose `{}` is an IN list, for all `values`: sent IN_CHUNK at a time."""
-        rows: list[tuple] = []
+        rows: list[tuple[Any, ...]] = []
         for start in range(0, len(values), IN_CHUNK):
             chunk = values[start : start + IN_CHUNK]
             rows += self.all(sql.format(",".join("?" * len(chunk))), chunk)
@@ -95,10 +96,10 @@ class _Db:
         return json.loads(row[0])
 
 
-class _Lookup(Mapping):
+class _Lookup(Mapping[Any, Any]):
     """A read-only mapping whose items are rows: `get` is one indexed query, cached."""
 
-    def __init__(self, fetch: Callable[[Any], Any], keys: Callable[[], list], cache: int = 8192):
+    def __init__(self, fetch: Callable[[Any], Any], keys: Callable[[], list[Any]], cache: int = 8192):
         self._fetch = lru_cache(maxsize=cache)(fetch)  # returns None for a missing key
         self._keys = keys
 
@@ -115,14 +116,14 @@ class _Lookup(Mapping):
     def __contains__(self, key: object) -> bool:
         return self._fetch(key) is not None
 
-    def __iter__(self) -> Iterator:
+    def __iter__(self) -> Iterator[Any]:
         return iter(self._keys())
 
     def __len__(self) -> int:
         return len(self._keys())
 
 
-class _Entries(Sequence):
+class _Entries(Sequence[Entry]):
     """All entries in glossary order, decoded on demand."""
 
     def __init__(self, db: _Db, count: int):
@@ -231,7 +232,7 @@ class StoredIndex:
             cache=16384,
         )
         self.posting = lru_cache(maxsize=128)(self._posting)
-        self._rows: tuple[bytes, array] | None = None
+        self._rows: tuple[bytes, array[int]] | None = None
         self._key_row = lru_cache(maxsize=KEY_CACHE)(self._decode_key_row)
         self._rows_lock = threading.Lock()
         self._grams = _ListCache(db, "SELECT gram, kids FROM grams WHERE gram IN ({})")
@@ -310,7 +311,8 @@ class StoredIndex:
 
     @cached_property
     def key_lengths(self) -> bytes:
-        return self._db.value("SELECT data FROM blobs WHERE name = 'key_lengths'")
+        blob: bytes = self._db.value("SELECT data FROM blobs WHERE name = 'key_lengths'")
+        return blob
 
     def keys_at(self, key_ids: Sequence[int]) -> list[tuple[str, NameKey]]:
         key_row = self._key_row
@@ -324,7 +326,7 @@ class StoredIndex:
         return key, NameKey(entry_id, sys.intern(kind), text, int(rank))
 
     @property
-    def _key_rows(self) -> tuple[bytes, array]:
+    def _key_rows(self) -> tuple[bytes, array[int]]:
         """Every name key's row, in key id order, held in one bytes object with an offsets array, read on
         the first fuzzy lookup: scoring reads dozens of arbitrary rows per query, and slicing them out of
         memory costs a microsecond each where an SQLite lookup by id costs several (about 32 MB at
@@ -377,11 +379,11 @@ class _ListCache:
         return {k: p for k, p in found.items() if p is not None}
 
 
-def _first(row: tuple | None) -> Any:
+def _first(row: tuple[Any, ...] | None) -> Any:
     return None if row is None else row[0]
 
 
-def _ints(blob: bytes) -> array:
+def _ints(blob: bytes) -> array[int]:
     out = array("i")
     out.frombytes(blob)
     return out

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 if TYPE_CHECKING:  # model.py imports the built-in relation types from here
     from ai_glossary_mcp.data.model import Pack
@@ -89,6 +89,12 @@ class Vocabulary:
     def __reduce__(self) -> tuple[type[Vocabulary], tuple[dict[str, str], ...]]:
         return (Vocabulary, (dict(self.categories), dict(self.inverses), dict(self.phrases)))
 
+    @overload
+    def label(self, category: str) -> str: ...
+    @overload
+    def label(self, category: None) -> None: ...
+    @overload
+    def label(self, category: str | None) -> str | None: ...
     def label(self, category: str | None) -> str | None:
         return None if category is None else self.categories.get(category, category)
 

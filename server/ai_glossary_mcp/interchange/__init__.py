@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ai_glossary_mcp.interchange.common import Parsed
 
 # format -> (module, parse function, export function or None)
 FORMATS: dict[str, tuple[str, str, str | None]] = {
@@ -46,12 +49,16 @@ def guess_format(path: Path) -> str | None:
     return EXTENSIONS.get(path.suffix.lower())
 
 
-def importer(name: str) -> Callable[..., Any]:
+def importer(name: str) -> Callable[..., Parsed]:
+    """The format's `parse(path, **options)`; options it does not use (`lang`, `mapping`) are ignored."""
     module, parse, _ = FORMATS[name]
-    return getattr(import_module(f"{__name__}.{module}"), parse)
+    found: Callable[..., Parsed] = getattr(import_module(f"{__name__}.{module}"), parse)
+    return found
 
 
-def exporter(name: str) -> Callable[..., Any]:
+def exporter(name: str) -> Callable[..., None]:
+    """The format's `export(entries, glossary, out[, lang])`, which writes to `out`."""
     module, _, export = FORMATS[name]
     assert export is not None
-    return getattr(import_module(f"{__name__}.{module}"), export)
+    found: Callable[..., None] = getattr(import_module(f"{__name__}.{module}"), export)
+    return found

@@ -6,8 +6,9 @@ every format: ids are slugs of the term with collisions reported, categories bec
 pack categories, relations are resolved by name (unknown targets reported), names that would
 collide with another entry's are dropped with a note; the pack is checked with every rule of the
 loader (`check_pack_data`, on the data about to be written), written to a temporary directory and
-only then renamed into place, so a failed import never leaves a partial pack behind. `ImportFailure` carries `file:line: message` problems for input
-the format cannot read at all; the CLI prints them and exits 1.
+only then renamed into place, so a failed import never leaves a partial pack behind.
+`ImportFailure` carries `file:line: message` problems for input the format cannot read at all;
+the CLI prints them and exits 1.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import shutil
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +145,8 @@ _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9 ,.()/&+_-]*[A-Za-z0-9.)]|[A-Za-z]")
 _YAML_WORDS = {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
 
 
-# What YAML will not read raw in a double-quoted scalar: non-printables, and NEL/LS/PS, which it folds as breaks.
+# What YAML will not read raw in a double-quoted scalar: non-printables, and NEL/LS/PS, which it folds
+# as breaks.
 _UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -227,6 +230,39 @@ def _category_ids(parsed: Parsed) -> dict[str, str]:
     return mapping
 
 
+def _claim_names(
+    names: list[str],
+    what: str,
+    *,
+    where: str,
+    term: str,
+    entry_id: str,
+    owners: dict[str, str],
+    notes: list[str],
+) -> list[str]:
+    """The names (of kind `what`) that entry `entry_id` may keep, claimed for it in `owners`; a name that is
+    too long or names another entry is dropped with a note, the term itself or a repeat silently."""
+    key = name_key(term)
+    out: list[str] = []
+    for name in names:
+        name = one_line(name)
+        k = name_key(name)
+        if not name or not k:
+            continue
+        if len(name) > 120:
+            notes.append(
+                f"{where}: dropped the {what} '{name[:40]}...' of '{term}': longer than 120 characters"
+            )
+        elif owners.get(k, entry_id) != entry_id:
+            notes.append(f"{where}: dropped the {what} '{name}' of '{term}': it names entry '{owners[k]}'")
+        elif k == key or name in out:
+            continue  # the term itself, or repeated: nothing is lost
+        else:
+            owners[k] = entry_id
+            out.append(name)
+    return out
+
+
 def build_entries(parsed: Parsed, summary: Summary) -> list[dict[str, Any]]:
     """Records -> entry dicts that pass the loader's rules; every change goes into summary.notes."""
     notes = summary.notes
@@ -256,7 +292,7 @@ def build_entries(parsed: Parsed, summary: Summary) -> list[dict[str, Any]]:
         entries.append({"id": "", "term": term, "definition": definition})
         kept.append(r)
     # Then ids: a slug of the term, unless that slug is another entry's id or names another entry.
-    for entry, r in zip(entries, kept):
+    for entry, r in zip(entries, kept, strict=True):
         term = entry["term"]
         base = r.id if r.id and re.fullmatch(ID_PATTERN, r.id) else slugify(term)
         entry_id, n = base, 1
@@ -273,33 +309,10 @@ def build_entries(parsed: Parsed, summary: Summary) -> list[dict[str, Any]]:
     term_ids = {e["term"]: e["id"] for e in entries}
     for k, owner in list(owners.items()):
         owners[k] = term_ids.get(owner, owner)
-    for entry, r in zip(entries, kept):
-        entry_id, term, key = entry["id"], entry["term"], name_key(entry["term"])
+    for entry, r in zip(entries, kept, strict=True):
+        entry_id, term = entry["id"], entry["term"]
         definition = entry.pop("definition")
-
-        def own(names: list[str], what: str) -> list[str]:
-            out = []
-            for name in names:
-                name = one_line(name)
-                k = name_key(name)
-                if not name or not k:
-                    continue
-                if len(name) > 120:
-                    notes.append(
-                        f"{r.where}: dropped the {what} '{name[:40]}...' of '{term}': longer than 120 "
-                        "characters"
-                    )
-                elif owners.get(k, entry_id) != entry_id:
-                    notes.append(
-                        f"{r.where}: dropped the {what} '{name}' of '{term}': it names entry '{owners[k]}'"
-                    )
-                elif k == key or name in out:
-                    continue  # the term itself, or repeated: nothing is lost
-                else:
-                    owners[k] = entry_id
-                    out.append(name)
-            return out
-
+        own = partial(_claim_names, where=r.where, term=term, entry_id=entry_id, owners=owners, notes=notes)
         if r.acronym:
             acronym = own([r.acronym], "acronym")
             if acronym:
@@ -325,7 +338,7 @@ def build_entries(parsed: Parsed, summary: Summary) -> list[dict[str, Any]]:
             entry["read_more"] = r.read_more
     by_id = {e["id"]: e for e in entries}
     known_types = set(AUTHORED_RELATIONS) | set(parsed.relation_types)
-    for entry, r in zip(entries, kept):
+    for entry, r in zip(entries, kept, strict=True):
         related, seen = [], set()
         for target, relation, note in r.related:
             if relation not in known_types:

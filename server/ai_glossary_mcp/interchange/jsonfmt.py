@@ -14,9 +14,13 @@ import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ai_glossary_mcp.errors import display_path
+
+if TYPE_CHECKING:
+    from ai_glossary_mcp.data.glossary import Glossary
+    from ai_glossary_mcp.data.model import Entry
 
 from .common import Parsed, Record, fail, read_source
 
@@ -86,7 +90,7 @@ def parse(path: Path, **_: Any) -> Parsed:
     return parsed
 
 
-def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase) -> None:
+def export(entries: Iterable[Entry], glossary: Glossary, out: io.TextIOBase) -> None:
     pack = glossary.packs[0].pack if glossary.packs else None
     terms = []
     for e in entries:

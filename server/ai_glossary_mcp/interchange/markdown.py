@@ -14,10 +14,14 @@ import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ai_glossary_mcp.data.names import with_acronym
 from ai_glossary_mcp.errors import display_path
+
+if TYPE_CHECKING:
+    from ai_glossary_mcp.data.glossary import Glossary
+    from ai_glossary_mcp.data.model import Entry
 
 from .common import Parsed, Record, fail, read_source, split_heading
 
@@ -108,7 +112,7 @@ def parse(path: Path, **_: Any) -> Parsed:
     return parsed
 
 
-def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase) -> None:
+def export(entries: Iterable[Entry], glossary: Glossary, out: io.TextIOBase) -> None:
     title = glossary.packs[0].pack.title if glossary.packs else "Glossary"
     out.write(f"# {title}\n\n")
     for e in entries:

@@ -18,9 +18,13 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ai_glossary_mcp.errors import display_path
+
+if TYPE_CHECKING:
+    from ai_glossary_mcp.data.glossary import Glossary
+    from ai_glossary_mcp.data.model import Entry
 
 from .common import Parsed, Record, fail, read_source
 
@@ -93,7 +97,7 @@ def parse(path: Path, lang: str | None = None, **_: Any) -> Parsed:
     shown = display_path(path)
 
     def pick(subject: Any, predicate: Any, many: bool = False) -> Any:
-        values = [o for o in graph.objects(subject, predicate)]
+        values = list(graph.objects(subject, predicate))
         wanted = [
             o for o in values if getattr(o, "language", None) in ((lang, None) if lang else (None, "en"))
         ]
@@ -123,7 +127,7 @@ def parse(path: Path, lang: str | None = None, **_: Any) -> Parsed:
                 f"{where}: skipped: no prefLabel" + (f" in language '{lang}'" if lang else "")
             )
             continue
-        related = []
+        related: list[tuple[str, str, str | None]] = []
         for predicate, relation in (
             (SKOS.broader, "broader"),
             (SKOS.narrower, "narrower"),
@@ -147,7 +151,11 @@ def parse(path: Path, lang: str | None = None, **_: Any) -> Parsed:
 
 
 def export(
-    entries: Iterable[Any], glossary: Any, out: io.TextIOBase, lang: str | None = None, syntax: str = "turtle"
+    entries: Iterable[Entry],
+    glossary: Glossary,
+    out: io.TextIOBase,
+    lang: str | None = None,
+    syntax: str = "turtle",
 ) -> None:
     import rdflib
     from rdflib.namespace import DCTERMS, RDF, SKOS
@@ -161,7 +169,10 @@ def export(
     graph.add((scheme, RDF.type, SKOS.ConceptScheme))
     if pack:
         graph.add((scheme, DCTERMS.title, rdflib.Literal(pack.title, lang=lang)))
-    literal = lambda value: rdflib.Literal(value, lang=lang)  # noqa: E731
+
+    def literal(value: str) -> rdflib.Literal:
+        return rdflib.Literal(value, lang=lang)
+
     for e in entries:
         c = base[e.id]
         graph.add((c, RDF.type, SKOS.Concept))

@@ -12,10 +12,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ai_glossary_mcp.errors import display_path
+
+if TYPE_CHECKING:
+    from ai_glossary_mcp.data.glossary import Glossary
+    from ai_glossary_mcp.data.model import Entry
 
 from .common import Parsed, Record, fail, read_source
 
@@ -59,6 +64,11 @@ def _columns(header: list[str], mapping: Mapping[str, str], path: Path) -> dict[
     return columns
 
 
+def _cell(row: list[str], columns: Mapping[str, int], field: str) -> str:
+    """The row's cell for `field`, stripped; empty when the file has no such column or the row ends first."""
+    return row[columns[field]].strip() if field in columns and columns[field] < len(row) else ""
+
+
 def _split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
@@ -92,8 +102,8 @@ def parse(path: Path, delimiter: str = ",", mapping: Mapping[str, str] | None = 
                 f"malformed row: {len(row)} cells under a header of {len(header)} "
                 "(an unquoted delimiter in a cell?)",
             )
-        cell = lambda f: row[columns[f]].strip() if f in columns and columns[f] < len(row) else ""  # noqa: E731
-        related = []
+        cell = partial(_cell, row, columns)
+        related: list[tuple[str, str, str | None]] = []
         for name in _split(cell("related")):
             kind, sep, target = name.partition(":")
             related.append(
@@ -120,7 +130,7 @@ def parse_tsv(path: Path, **options: Any) -> Parsed:
     return parse(path, delimiter="\t", **options)
 
 
-def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase) -> None:
+def export(entries: Iterable[Entry], glossary: Glossary, out: io.TextIOBase) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["term", "definition", "aliases", "acronym", "category", "related", "tags"])
     for e in entries:

@@ -17,10 +17,14 @@ import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from ai_glossary_mcp.errors import display_path
+
+if TYPE_CHECKING:
+    from ai_glossary_mcp.data.glossary import Glossary
+    from ai_glossary_mcp.data.model import Entry
 
 from .common import Parsed, Record, fail, read_source
 
@@ -165,13 +169,14 @@ def parse(path: Path, lang: str | None = None, **_: Any) -> Parsed:
     return parsed
 
 
-def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase, lang: str | None = None) -> None:
+def export(entries: Iterable[Entry], glossary: Glossary, out: io.TextIOBase, lang: str | None = None) -> None:
     lang = lang or "en"
     title = glossary.packs[0].pack.title if glossary.packs else "Glossary"
     out.write(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<tbx type="TBX-Basic" style="dca" xml:lang={quoteattr(lang)} xmlns="urn:iso:std:iso:30042:ed-2">\n'
-        f"  <tbxHeader><fileDesc><titleStmt><title>{escape(title)}</title></titleStmt></fileDesc></tbxHeader>\n"
+        f"  <tbxHeader><fileDesc><titleStmt><title>{escape(title)}</title></titleStmt>"
+        "</fileDesc></tbxHeader>\n"
         "  <text><body>\n"
     )
 
@@ -186,7 +191,8 @@ def export(entries: Iterable[Any], glossary: Any, out: io.TextIOBase, lang: str 
         out.write(f"    <conceptEntry id={quoteattr(e.id)}>\n")
         if e.category:
             out.write(
-                f'      <descrip type="subjectField">{escape(glossary.vocabulary.label(e.category))}</descrip>\n'
+                '      <descrip type="subjectField">'
+                f"{escape(glossary.vocabulary.label(e.category))}</descrip>\n"
             )
         for r in e.related:
             out.write(

@@ -42,7 +42,10 @@ def split_formula(line: str) -> tuple[str, str] | None:
     first = _LATEX_HINT.search(line)
     if first is None:
         return None
-    squash = lambda s: re.sub(r"\s+", "", s)  # noqa: E731
+
+    def squash(s: str) -> str:
+        return re.sub(r"\s+", "", s)
+
     best: tuple[int, int] | None = None
     for i in range(max(0, first.start() - 60), first.start() + 1):
         rendered = _rendered(line[i:])
