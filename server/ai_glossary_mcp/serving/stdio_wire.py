@@ -61,7 +61,7 @@ _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]]')
 _ID_VALUE = re.compile(rb'\s*:\s*("(?:[^"\\]|\\.)*"|-?(?:0|[1-9][0-9]*))\s*(?:[,}]|$)')
 
 
-def readable_id(item: Any) -> RequestId | None:
+def readable_id(item: object) -> RequestId | None:
     rid = item.get("id") if isinstance(item, dict) else None
     return rid if isinstance(rid, (str, int)) and not isinstance(rid, bool) else None
 
