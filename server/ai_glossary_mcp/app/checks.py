@@ -80,9 +80,11 @@ def check_terms(value: Any, count: Count) -> list[Any]:
 
 
 def check_detail(value: Any) -> Detail:
-    if value not in ("brief", "full"):
-        raise InvalidArgument("`detail` must be 'brief' or 'full'")
-    return value
+    if value == "brief":
+        return "brief"
+    if value == "full":
+        return "full"
+    raise InvalidArgument("`detail` must be 'brief' or 'full'")
 
 
 def check_letter(value: Any) -> str:
@@ -131,7 +133,7 @@ def check_category(value: Any, categories: Mapping[str, str]) -> str | None:
 
 # -- prompt arguments ------------------------------------------------------------
 def check_audience(value: Any) -> str:
-    if value not in AUDIENCE_STYLE:
+    if not isinstance(value, str) or value not in AUDIENCE_STYLE:
         raise InvalidArgument("audience must be beginner, practitioner or expert")
     return value
 

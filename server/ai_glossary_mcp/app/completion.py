@@ -88,7 +88,8 @@ def complete_names(
         key = name_key(prefix)
         scored: dict[str, float] = {}
         for raw, nk in index.names_with_prefix(folded, MAX_PREFIX_NAMES):
-            rank = fusion_row("complete", "exact name prefix" if nk.kind == "exact" else "other name prefix").bonus
+            row_name = "exact name prefix" if nk.kind == "exact" else "other name prefix"
+            rank = fusion_row("complete", row_name).bonus
             scored[nk.entry_id] = max(scored.get(nk.entry_id, 0), rank - len(raw) / 1000)
         if key:
             _, seen = fuzzy_scores(index, key)

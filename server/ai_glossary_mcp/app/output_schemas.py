@@ -48,7 +48,7 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """An equivalent schema without $ref (when not recursive), nullable anyOfs or derived titles."""
     defs = schema.get("$defs", {})
     try:
-        out = _walk(schema, defs, ())
+        out: dict[str, Any] = _walk(schema, defs, ())  # a dict walked is a dict
     except _Recursive:
         return schema
     out.pop("$defs", None)
@@ -113,7 +113,8 @@ def derived_file_text(models: Iterable[type[BaseModel]]) -> str:
 
 def published_schemas() -> dict[str, dict[str, Any]]:
     """The schemas in SCHEMA_FILE, by result class name (a fresh copy: callers may keep and change it)."""
-    return json.loads(_schema_text())
+    schemas: dict[str, dict[str, Any]] = json.loads(_schema_text())
+    return schemas
 
 
 @lru_cache(maxsize=1)

@@ -27,7 +27,8 @@ def related_hits(index: IndexView, entry: Entry) -> list[RelatedHit]:
     taken = {entry.id}
     for rank, edge in enumerate(index.glossary.edges.get(entry.id, ())):
         other = by_id[edge.target]
-        score = fusion_row("related", "inferred relation" if edge.inferred else "curated relation").value(0.0, rank)
+        row_name = "inferred relation" if edge.inferred else "curated relation"
+        score = fusion_row("related", row_name).value(0.0, rank)
         hits.append(
             RelatedHit(
                 id=other.id,
@@ -86,8 +87,9 @@ def _mentioned_by(index: IndexView, entry: Entry) -> list[str]:
     """Entries whose definitions name this one: candidates from postings, confirmed by spotting."""
     candidates: set[int] = set()
     for name in names(entry):
-        postings = [index.posting(t) for t in dict.fromkeys(search_tokens(name.text))]
-        if not postings or any(p is None for p in postings):
+        looked_up = [index.posting(t) for t in dict.fromkeys(search_tokens(name.text))]
+        postings = [p for p in looked_up if p is not None]
+        if not postings or len(postings) < len(looked_up):  # a word no definition has: no mentions
             continue
         postings.sort(key=lambda p: len(p.docs))
         docs = set(postings[0].docs)

@@ -9,6 +9,7 @@ agent can follow, and the source's read-more titles.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ai_glossary_mcp.data.contract import GlossaryView, IndexView
 from ai_glossary_mcp.data.glossary import entry_uri
@@ -87,7 +88,7 @@ def categories_markdown(index: IndexView) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def about(glossary: GlossaryView, version: str) -> dict:
+def about(glossary: GlossaryView, version: str) -> dict[str, Any]:
     """What an agent cites: server version, packs, counts and the content hash."""
     return {
         "server": {"name": "ai-glossary-mcp", "version": version},

@@ -114,9 +114,9 @@ class GlossaryService:
                 note=note,
             )
         entry = entry_full(index.glossary, res.entry) if detail == "full" else entry_brief(res.entry)
-        return DefineResult(
-            found=True, entry=entry, match=MatchInfo(kind=res.kind, score=res.score, query=query)
-        )  # type: ignore[arg-type]
+        # search/decide.py's Resolution.kind is a plain str; a resolved one is always a MatchKind.
+        match = MatchInfo(kind=res.kind, score=res.score, query=query)  # type: ignore[arg-type]
+        return DefineResult(found=True, entry=entry, match=match)
 
     def define(self, term: Any, detail: Any = "full") -> DefineResult:
         return self._define(self.index, term, check_detail(detail))

@@ -6,9 +6,16 @@ SDK's `Completion`. A reference to anything else completes nothing (None).
 """
 
 # No `from __future__ import annotations`: the SDK inspects the completion handler it registers.
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from mcp_types import Completion, PromptReference, ResourceTemplateReference
+from mcp_types import (
+    Completion,
+    CompletionArgument,
+    CompletionContext,
+    PromptReference,
+    ResourceTemplateReference,
+)
 
 from ai_glossary_mcp.app.completion import ENTRY
 from ai_glossary_mcp.app.service import GlossaryService
@@ -18,7 +25,13 @@ if TYPE_CHECKING:
     from ai_glossary_mcp.serving.mcp_server import GlossaryMCPServer
 
 
-def _target(ref: Any) -> str | None:
+CompletionHandler = Callable[
+    [ResourceTemplateReference | PromptReference, CompletionArgument, CompletionContext | None],
+    Awaitable[Completion | None],
+]
+
+
+def _target(ref: ResourceTemplateReference | PromptReference) -> str | None:
     if isinstance(ref, ResourceTemplateReference) and ref.uri in (TEMPLATE_URI, JSON_TEMPLATE_URI):
         return ENTRY
     if isinstance(ref, PromptReference):
@@ -27,11 +40,18 @@ def _target(ref: Any) -> str | None:
 
 
 def register_completions(server: "GlossaryMCPServer", service: GlossaryService) -> None:
-    @server.completion()
-    async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
+    async def complete(
+        ref: ResourceTemplateReference | PromptReference,
+        argument: CompletionArgument,
+        context: CompletionContext | None,
+    ) -> Completion | None:
         await server.wait_for_glossary()
-        chosen = getattr(context, "arguments", None) or {}
+        chosen = (context.arguments if context is not None else None) or {}
         done = service.complete(_target(ref) or "", argument.name, argument.value or "", chosen)
         if done is None:
             return None
         return Completion(values=done.values, total=done.total, has_more=done.has_more)
+
+    # mcp 2.3's MCPServer.completion() has no annotations; it calls the handler as CompletionHandler.
+    register: Callable[[CompletionHandler], CompletionHandler] = server.completion()  # type: ignore[no-untyped-call]
+    register(complete)

@@ -55,16 +55,19 @@ def connection_cap(descriptor_limit: int) -> int:
 
 
 class GuardedConnection:
-    """Mixin for a uvicorn HTTP protocol class (H11Protocol or HttpToolsProtocol)."""
+    """Mixin for a uvicorn HTTP protocol class (H11Protocol or HttpToolsProtocol).
+
+    Its `super()` calls reach that class, which only `guarded_protocol()` names: to the type checker the
+    mixin's base is `object`, hence the `[misc]` ignores on them."""
 
     request_timeout: float = REQUEST_TIMEOUT
     max_connections: int = 1000
-    cycle: Any
-    connections: set
+    cycle: Any  # uvicorn's RequestResponseCycle, a different class for each protocol implementation
+    connections: set[asyncio.Protocol]
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -114,8 +117,8 @@ class GuardedConnection:
             (
                 c
                 for c in self.connections
-                if c is not self
-                and isinstance(c, GuardedConnection)
+                if isinstance(c, GuardedConnection)
+                and c is not self
                 and c._awaiting_request()
                 and not c.transport.is_closing()
             ),
@@ -133,7 +136,7 @@ class GuardedConnection:
         )
 
 
-def guarded_protocol(base: type, request_timeout: float, max_connections: int) -> type:
+def guarded_protocol(base: type[asyncio.Protocol], request_timeout: float, max_connections: int) -> type:
     """uvicorn's protocol class `base` with the connection guard mixed in."""
     return type(
         f"Guarded{base.__name__}",
@@ -142,7 +145,7 @@ def guarded_protocol(base: type, request_timeout: float, max_connections: int) -
     )
 
 
-def default_protocol() -> type:
+def default_protocol() -> type[asyncio.Protocol]:
     from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
     return AutoHTTPProtocol

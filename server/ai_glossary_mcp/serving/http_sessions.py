@@ -27,10 +27,12 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mcp_types import INVALID_REQUEST
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ai_glossary_mcp.serving.stdio_wire import readable_id
 
@@ -39,14 +41,17 @@ logger = logging.getLogger("ai_glossary_mcp.http")
 SESSION_HEADER = b"mcp-session-id"
 REPLAYED_HEADERS = (b"host", b"origin", b"authorization")
 
+Headers = list[tuple[bytes, bytes]]
+ErrorResponse = tuple[int, Headers, bytes]  # status, headers, body
+
 
 def _error(
     status: int,
     code: int,
     message: str,
-    extra_headers: list[tuple[bytes, bytes]] = (),
+    extra_headers: Sequence[tuple[bytes, bytes]] = (),
     rid: str | int | None = None,
-) -> tuple:
+) -> ErrorResponse:
     body = json.dumps({"jsonrpc": "2.0", "id": rid, "error": {"code": code, "message": message}}).encode()
     headers = [
         (b"content-type", b"application/json"),
@@ -56,7 +61,7 @@ def _error(
     return status, headers, body
 
 
-async def _respond(send: Any, response: tuple) -> None:
+async def _respond(send: Send, response: ErrorResponse) -> None:
     status, headers, body = response
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -72,7 +77,7 @@ class Session:
 class SessionGuard:
     def __init__(
         self,
-        app: Any,
+        app: ASGIApp,
         path: str,
         *,
         stateless: bool,
@@ -90,9 +95,9 @@ class SessionGuard:
         self.max_get_streams = max_get_streams if max_get_streams is not None else max_sessions
         self.sessions: OrderedDict[str, Session] = OrderedDict()
         self.get_streams = 0
-        self._reaper: asyncio.Task | None = None
+        self._reaper: asyncio.Task[None] | None = None
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self.app(scope, self._watch_lifespan(receive), send)
             return
@@ -160,13 +165,13 @@ class SessionGuard:
             if method == "DELETE":
                 self.sessions.pop(session_id, None)
 
-    async def _open(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def _open(self, scope: Scope, receive: Receive, send: Send) -> None:
         # A session is closed to make room only once the SDK has accepted the new one: a request it refuses
         # (no or a wrong token, a bad Host, not an initialize) must not cost another client its session.
         # Until then the table may briefly hold more; the SDK's own cap is twice max_sessions.
         opened: list[str] = []
 
-        async def watch(message: dict[str, Any]) -> None:
+        async def watch(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] < 400:
                 for name, value in message.get("headers", ()):
                     if name.lower() == SESSION_HEADER:
@@ -194,7 +199,7 @@ class SessionGuard:
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": b"", "more_body": False}
 
-        async def discard(message: dict[str, Any]) -> None:
+        async def discard(message: Message) -> None:
             return None
 
         try:
@@ -202,10 +207,11 @@ class SessionGuard:
         except Exception:  # the session may be gone already; it must not keep the new client out
             logger.debug("closing session %s failed", session_id[:64], exc_info=True)
 
-    async def _refuse_batch(self, receive: Any) -> tuple[Any, tuple | None]:
+    async def _refuse_batch(self, receive: Receive) -> tuple[Receive, ErrorResponse | None]:
         """Read the body (up to the SDK's own cap; beyond it the SDK answers 413) and refuse, with -32600 and
         no echo, what is not one JSON-RPC 2.0 message: a batch, or an object without "jsonrpc": "2.0"."""
-        messages, size = [], 0
+        messages: list[Message] = []
+        size = 0
         while True:
             message = await receive()
             messages.append(message)
@@ -242,7 +248,7 @@ class SessionGuard:
                     )
         pending = list(messages)
 
-        async def replay() -> dict[str, Any]:
+        async def replay() -> Message:
             if pending:
                 return pending.pop(0)
             return await receive()
@@ -263,8 +269,8 @@ class SessionGuard:
                 logger.info("session %s idle for %.0f s: closed", session_id[:8], self.idle_timeout)
                 await self.close_session(session_id)
 
-    def _watch_lifespan(self, receive: Any) -> Any:
-        async def watched() -> dict[str, Any]:
+    def _watch_lifespan(self, receive: Receive) -> Receive:
+        async def watched() -> Message:
             message = await receive()
             if message.get("type") == "lifespan.shutdown" and self._reaper is not None:
                 self._reaper.cancel()
@@ -273,8 +279,9 @@ class SessionGuard:
         return watched
 
 
-def _header(scope: dict[str, Any], name: bytes) -> str | None:
-    for key, value in scope["headers"]:
+def _header(scope: Scope, name: bytes) -> str | None:
+    headers: Headers = scope["headers"]
+    for key, value in headers:
         if key == name:
             return value.decode("latin-1")
     return None

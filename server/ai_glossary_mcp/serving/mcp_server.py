@@ -19,23 +19,37 @@ import inspect
 import logging
 import threading
 import weakref
+from collections.abc import Callable
 from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
 import anyio
-from mcp.server import MCPServer
+from mcp.server import MCPServer, ServerRequestContext
+from mcp.server.auth.provider import TokenVerifier
+from mcp.server.auth.settings import AuthSettings
 from mcp.server.caching import CacheHint
+from mcp.server.connection import Connection
+from mcp.server.context import CallNext, HandlerResult
 from mcp.server.lowlevel.helper_types import ReadResourceContents
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.server.mcpserver.utilities.func_metadata import func_metadata
+from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata, func_metadata
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, CallToolResult, Icon, TextContent
+from mcp_types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    GetPromptResult,
+    Icon,
+    InputRequiredResult,
+    TextContent,
+    ToolAnnotations,
+)
 from mcp_types import Resource as MCPResource
 from mcp_types import Tool as MCPTool
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-from pydantic import ValidationError
+from pydantic import AnyUrl, ValidationError
 
 from ai_glossary_mcp import __version__
 from ai_glossary_mcp.app.cursors import decode_cursor, encode_cursor
@@ -71,6 +85,8 @@ SERVER_ICONS = [
 
 _RESOURCES_OFFSET: ContextVar[int | None] = ContextVar("resources_offset", default=None)
 
+RequestContext = ServerRequestContext[Any, Any]  # what a middleware sees of a request
+
 
 def _tool_error(message: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
@@ -105,9 +121,12 @@ class GlossaryMCPServer(MCPServer):
         self.service = service
         # Live handshake-era connections (mcp.server.connection.Connection), to tell each one that the
         # resource list changed. Not ServerSession: that is a per-request proxy, gone after the request.
-        self.connections: weakref.WeakSet[Any] = weakref.WeakSet()
-        self.tool_functions: dict[str, Any] = {}  # name -> function, in registration order (through add_tool)
-        self._arg_models: dict[str, Any] = {}  # name -> the SDK's FuncMetadata for it, built on first call
+        self.connections: weakref.WeakSet[Connection] = weakref.WeakSet()
+        # name -> function, in registration order (through add_tool)
+        self.tool_functions: dict[str, Callable[..., Any]] = {}
+        self._arg_models: dict[
+            str, FuncMetadata
+        ] = {}  # name -> the SDK's FuncMetadata for it, built on first call
         self.output_schemas: dict[str, dict[str, Any]] = {}  # tool name -> the outputSchema it publishes
         self._published_tools: list[MCPTool] | None = None  # list_tools' answer, built on first use
         # The subscriptions/listen fan-out (2026-07-28 clients), kept so a reload can publish on it.
@@ -115,8 +134,27 @@ class GlossaryMCPServer(MCPServer):
         super().__init__(subscriptions=self.subscriptions, **kwargs)
         self.middleware.extend([self._refuse_unknown_tools, self._page_resources])
 
-    def add_tool(self, fn: Any, name: str | None = None, **kwargs: Any) -> None:
-        super().add_tool(fn, name=name, **kwargs)
+    def add_tool(
+        self,
+        fn: Callable[..., Any],
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: ToolAnnotations | None = None,
+        icons: list[Icon] | None = None,
+        meta: dict[str, Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> None:
+        super().add_tool(
+            fn,
+            name=name,
+            title=title,
+            description=description,
+            annotations=annotations,
+            icons=icons,
+            meta=meta,
+            structured_output=structured_output,
+        )
         self.tool_functions[name or fn.__name__] = fn
         self._published_tools = None
 
@@ -142,7 +180,7 @@ class GlossaryMCPServer(MCPServer):
             ]
         return list(self._published_tools)
 
-    async def _refuse_unknown_tools(self, ctx: Any, call_next: Any) -> Any:
+    async def _refuse_unknown_tools(self, ctx: RequestContext, call_next: CallNext) -> HandlerResult:
         """An unknown tool is a JSON-RPC error (the spec's rule), not an isError result."""
         if ctx.method == "tools/call":
             name = (ctx.params or {}).get("name")
@@ -153,7 +191,7 @@ class GlossaryMCPServer(MCPServer):
                 )
         return await call_next(ctx)
 
-    async def _page_resources(self, ctx: Any, call_next: Any) -> Any:
+    async def _page_resources(self, ctx: RequestContext, call_next: CallNext) -> HandlerResult:
         """resources/list in pages of `resource_page_size`, so a 100,000-entry glossary is not one 20 MB
         reply: the cursor is read here, the SDK's handler lists that page (list_resources), and the next
         cursor is added to its answer."""
@@ -170,12 +208,14 @@ class GlossaryMCPServer(MCPServer):
             result = await call_next(ctx)
         finally:
             _RESOURCES_OFFSET.reset(token)
+        if not isinstance(result, dict):  # the SDK answers resources/list with a dict
+            return result
         end = offset + len(result.get("resources", ()))
         if end < len(self.service.glossary) + len(STATIC_RESOURCES):
             result = {**result, "nextCursor": encode_cursor(end, RESOURCES_LISTING)}
         return result
 
-    async def _serve_tool_calls(self, ctx: Any, call_next: Any) -> Any:
+    async def _serve_tool_calls(self, ctx: RequestContext, call_next: CallNext) -> HandlerResult:
         """tools/call on an initialized handshake-era connection, answered here: the arguments are validated
         by the same model the SDK builds (func_metadata), the tool runs, and its CallToolResult is the answer.
         This skips only layers that add nothing for these tools (a second validation of params, a Context
@@ -197,6 +237,7 @@ class GlossaryMCPServer(MCPServer):
         connection = connection_of(ctx)
         if (
             fn is None
+            or not isinstance(name, str)
             or not isinstance(arguments, dict)
             or connection is None
             or not connection.initialize_accepted
@@ -208,9 +249,14 @@ class GlossaryMCPServer(MCPServer):
         await self.wait_for_glossary()
         try:
             kwargs = metadata.validate_arguments(arguments)
+            result: CallToolResult  # every tool returns one (serving/tools.py)
             if inspect.iscoroutinefunction(fn):
-                return await fn(**kwargs)
-            return await anyio.to_thread.run_sync(partial(fn, **kwargs))  # slow tools keep the loop free
+                result = await fn(**kwargs)
+            else:
+                result = await anyio.to_thread.run_sync(
+                    partial(fn, **kwargs)
+                )  # slow tools keep the loop free
+            return result
         except ValidationError as exc:
             return _tool_error(_validation_message(name, exc))
         except ToolError as exc:
@@ -223,7 +269,9 @@ class GlossaryMCPServer(MCPServer):
                 f"Error executing tool {name}"
             )  # as the SDK's path: no internals to the client
 
-    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
         await self.wait_for_glossary()
         try:
             return await super().call_tool(name, arguments, context)
@@ -236,8 +284,8 @@ class GlossaryMCPServer(MCPServer):
             raise ToolError(str(exc).removeprefix(f"Error executing tool {name}: ")) from exc.__cause__
 
     async def get_prompt(
-        self, name: str, arguments: dict[str, Any] | None = None, context: Any = None
-    ) -> Any:
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
         prompt = next((p for p in await self.list_prompts() if p.name == name), None)
         if prompt is None:
             known = ", ".join(p.name for p in await self.list_prompts())
@@ -269,13 +317,19 @@ class GlossaryMCPServer(MCPServer):
             offset = offset or 0
         return resources.resources_page(self.service, offset, limit)
 
-    async def read_resource(self, uri: Any, context: Any = None) -> list[ReadResourceContents]:
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
+    ) -> list[ReadResourceContents]:
         await self.wait_for_glossary()
         return resources.read(self.service, uri)
 
 
 def create_server(
-    service: GlossaryService, *, log_level: str = "WARNING", auth: Any = None, token_verifier: Any = None
+    service: GlossaryService,
+    *,
+    log_level: str = "WARNING",
+    auth: AuthSettings | None = None,
+    token_verifier: TokenVerifier | None = None,
 ) -> GlossaryMCPServer:
     check_sdk()
     server = GlossaryMCPServer(
@@ -286,16 +340,16 @@ def create_server(
         version=__version__,
         icons=SERVER_ICONS,
         instructions=instructions_for(service),
-        log_level=log_level.upper(),  # type: ignore[arg-type]
+        log_level=log_level.upper(),  # the config's schema allows only the SDK's level names
         auth=auth,
         token_verifier=token_verifier,
         cache_hints=dict.fromkeys(
             ("tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"),
             CACHE,
-        ),  # type: ignore[misc]
+        ),
     )
 
-    async def track_session(ctx: Any, call_next: Any) -> Any:
+    async def track_session(ctx: RequestContext, call_next: CallNext) -> HandlerResult:
         # Remember live sessions so a reload can tell each one that the resource list changed.
         connection = connection_of(ctx)
         if connection is not None:

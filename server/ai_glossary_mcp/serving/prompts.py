@@ -7,7 +7,8 @@ JSON-RPC invalid-params error, as the spec asks of prompts.
 """
 
 # No `from __future__ import annotations`: the SDK evaluates every prompt signature when it registers it.
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
@@ -19,21 +20,30 @@ from ai_glossary_mcp.app.render import entry_markdown
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.app.tools import ToolName
 from ai_glossary_mcp.data.glossary import entry_uri
+from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.errors import InvalidArgument
 
 if TYPE_CHECKING:
     from ai_glossary_mcp.serving.mcp_server import GlossaryMCPServer
 
 
-def _checked(check: Any, *args: Any) -> Any:
+CheckArgs = ParamSpec("CheckArgs")
+Checked = TypeVar("Checked")
+# A prompt's messages, as the SDK takes them: {"role": ..., "content": <content block>}.
+PromptMessage = dict[str, Any]
+
+
+def _checked(
+    check: Callable[CheckArgs, Checked], *args: CheckArgs.args, **kwargs: CheckArgs.kwargs
+) -> Checked:
     """check(*args), with InvalidArgument as the JSON-RPC -32602 error a prompt answers with."""
     try:
-        return check(*args)
+        return check(*args, **kwargs)
     except InvalidArgument as exc:
         raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
 
 
-def _embedded(service: GlossaryService, term: str) -> tuple[dict, Any]:
+def _embedded(service: GlossaryService, term: str) -> tuple[dict[str, Any], Entry]:
     result = service.define(term, "brief")
     if not result.found or result.entry is None:
         hint = ", ".join(s.term for s in (result.ambiguous or result.suggestions)) or "none"
@@ -57,7 +67,7 @@ def register_prompts(server: "GlossaryMCPServer", service: GlossaryService) -> N
         audience: Annotated[
             str, Field(description="beginner, practitioner (default) or expert.")
         ] = "practitioner",
-    ) -> list[dict]:
+    ) -> list[PromptMessage]:
         """Explain one glossary term for an audience, grounded in its reviewed entry."""
         term = _checked(check_text, term, "term")
         audience = _checked(check_audience, audience)
@@ -75,7 +85,12 @@ def register_prompts(server: "GlossaryMCPServer", service: GlossaryService) -> N
         )
         return [{"role": "user", "content": block}, {"role": "user", "content": text}]
 
-    @server.prompt(title="Compare terms")
+    @server.prompt(
+        title="Compare terms",
+        # Not a docstring, so the bounds are the ones declared in app/bounds.py.
+        description=f"Compare {COMPARE_TERMS.low}-{COMPARE_TERMS.high} glossary terms side by side, "
+        "grounded in their reviewed entries.",
+    )
     def compare_terms(
         terms: Annotated[
             str,
@@ -84,8 +99,7 @@ def register_prompts(server: "GlossaryMCPServer", service: GlossaryService) -> N
                 f"({COMPARE_TERMS.low}-{COMPARE_TERMS.high})."
             ),
         ],
-    ) -> list[dict]:
-        """Compare 2-5 glossary terms side by side, grounded in their reviewed entries."""
+    ) -> list[PromptMessage]:
         names = _checked(check_prompt_terms, terms)
         blocks, entries = [], []
         for name in names:
@@ -104,7 +118,7 @@ def register_prompts(server: "GlossaryMCPServer", service: GlossaryService) -> N
     def walk_through_formula(
         term: Annotated[str, Field(description="A glossary term that has a formula (e.g. DPO, softmax).")],
         symbol: Annotated[str, Field(description="Optional: one symbol of its legend to focus on.")] = "",
-    ) -> list[dict]:
+    ) -> list[PromptMessage]:
         """Walk through a glossary formula, or one symbol of it, grounded in the reviewed entry."""
         term = _checked(check_text, term, "term")
         # A symbol the legend does not have is an error whose message lists the symbols it has.

@@ -10,11 +10,12 @@ them.
 
 # No `from __future__ import annotations`: the SDK evaluates the template signatures it registers.
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from mcp_types import Resource as MCPResource
+from pydantic import AnyUrl
 
 from ai_glossary_mcp import __version__
 from ai_glossary_mcp.app.render import about, categories_markdown, entry_markdown, index_markdown
@@ -81,7 +82,7 @@ def resources_page(service: GlossaryService, offset: int, limit: int | None) -> 
     ]
 
 
-def read(service: GlossaryService, uri: Any) -> list[ReadResourceContents]:
+def read(service: GlossaryService, uri: AnyUrl | str) -> list[ReadResourceContents]:
     """The contents of one resource, or ResourceNotFoundError saying which URIs exist."""
     text = str(uri)
     index = service.index

@@ -24,7 +24,11 @@ from functools import partial
 from importlib.metadata import version
 from typing import Any
 
+from mcp.server import MCPServer, Server, ServerRequestContext
+from mcp.server.connection import Connection
 from mcp.server.lowlevel.server import NotificationOptions
+from mcp.shared._stream_protocols import ReadStream, WriteStream
+from mcp.shared.message import SessionMessage
 
 SUPPORTED = ((2, 3), (2, 4))  # [2.3, 2.4)
 
@@ -42,24 +46,30 @@ def check_sdk() -> None:
         )
 
 
-def lowlevel(server: Any) -> Any:
+def lowlevel(server: MCPServer[Any]) -> Server[Any]:
     return server._lowlevel_server
 
 
-async def serve_streams(server: Any, read_stream: Any, write_stream: Any) -> None:
+async def serve_streams(
+    server: MCPServer[Any],
+    read_stream: ReadStream[SessionMessage | Exception],
+    write_stream: WriteStream[SessionMessage],
+) -> None:
     """Serve one connection of the MCPServer over the given streams (the SDK's dual-era serving loop)."""
     low = lowlevel(server)
     await low.run(read_stream, write_stream, low.create_initialization_options())
 
 
-def advertise_list_changed(server: Any) -> None:
+def advertise_list_changed(server: MCPServer[Any]) -> None:
     """Handshake-era clients learn about listChanged from initialize: say resources can change."""
     low = lowlevel(server)
+    # Rebinding the method is the point: the SDK's HTTP sessions call it without arguments.
     low.create_initialization_options = partial(  # type: ignore[method-assign]
         type(low).create_initialization_options, low, NotificationOptions(resources_changed=True)
     )
 
 
-def connection_of(ctx: Any) -> Any:
+def connection_of(ctx: ServerRequestContext[Any, Any]) -> Connection | None:
     """The live Connection behind a request context, or None (stateless requests have no lasting one)."""
-    return getattr(getattr(ctx, "session", None), "_connection", None)
+    connection: Connection | None = getattr(getattr(ctx, "session", None), "_connection", None)
+    return connection

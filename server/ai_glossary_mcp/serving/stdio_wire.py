@@ -29,6 +29,7 @@ print or a child process can never write into the protocol stream.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -41,8 +42,9 @@ from typing import Any
 
 import anyio
 import mcp_types
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from mcp.shared.message import SessionMessage
-from mcp_types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, JSONRPCRequest
+from mcp_types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, JSONRPCMessage, JSONRPCRequest
 from pydantic import ValidationError
 
 logger = logging.getLogger("ai_glossary_mcp.stdio")
@@ -59,7 +61,7 @@ _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]]')
 _ID_VALUE = re.compile(rb'\s*:\s*("(?:[^"\\]|\\.)*"|-?(?:0|[1-9][0-9]*))\s*(?:[,}]|$)')
 
 
-def readable_id(item: Any) -> RequestId | None:
+def readable_id(item: object) -> RequestId | None:
     rid = item.get("id") if isinstance(item, dict) else None
     return rid if isinstance(rid, (str, int)) and not isinstance(rid, bool) else None
 
@@ -177,11 +179,11 @@ class InFlight:
         else:
             self.counts[rid] = n - 1
 
-    async def wait_idle(self, timeout: float) -> bool:
+    async def wait_idle(self, grace: float) -> bool:
         if not self.counts:
             return True
         self._idle = asyncio.Event()
-        with anyio.move_on_after(timeout):
+        with anyio.move_on_after(grace):
             await self._idle.wait()
         return not self.counts
 
@@ -194,7 +196,7 @@ class StdoutWriter:
         self.in_flight = in_flight
         self.broken = False
 
-    def write_message(self, message: Any, settles: bool = True) -> None:
+    def write_message(self, message: JSONRPCMessage, settles: bool = True) -> None:
         """Write one message; an answer (`settles`) crosses its request off the requests in flight."""
         data = message.model_dump_json(by_alias=True, exclude_unset=True).encode() + b"\n"
         rid = getattr(message, "id", None)
@@ -229,7 +231,12 @@ class StdoutWriter:
 
 async def _readable(loop: asyncio.AbstractEventLoop, fd: int) -> None:
     ready = loop.create_future()
-    loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
     try:
         await ready
     finally:
@@ -290,7 +297,7 @@ class StdinLines:
                     self.in_flight.done(cancelled)
             out.append(message)
 
-    async def pump(self, send: Any) -> None:
+    async def pump(self, send: MemoryObjectSendStream[SessionMessage]) -> None:
         """Read until EOF, sending each message on `send`; then let the requests in flight be answered."""
         read = _reader_for(self.fd)
         pending = bytearray()
@@ -369,10 +376,8 @@ def claimed_stdio() -> Iterator[tuple[int, int]]:
         os.dup2(2, 1)
         yield wire_in, wire_out
     finally:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
-        except (OSError, ValueError):
-            pass
         os.dup2(saved_in, 0)
         os.dup2(saved_out, 1)
         for fd in (saved_in, saved_out, wire_in, wire_out):
@@ -380,7 +385,10 @@ def claimed_stdio() -> Iterator[tuple[int, int]]:
 
 
 async def serve_lines(
-    run_server: Callable[[Any, Any], Awaitable[None]], fd_in: int, fd_out: int, eof_grace: float = EOF_GRACE
+    run_server: Callable[[MemoryObjectReceiveStream[SessionMessage], StdoutWriter], Awaitable[None]],
+    fd_in: int,
+    fd_out: int,
+    eof_grace: float = EOF_GRACE,
 ) -> None:
     """Drive `run_server(read_stream, write_stream)` (the SDK's serving loop) over the two descriptors."""
     in_flight = InFlight()

@@ -14,11 +14,12 @@ answer was just built from.
 
 # No `from __future__ import annotations`: the SDK evaluates every tool signature when it registers it,
 # and string annotations cost it an eval() each (about 8 ms of a start in all).
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ResourceLink, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import Field, WithJsonSchema
 
 from ai_glossary_mcp.app.bounds import (
     COMPARE_TERMS,
@@ -58,8 +59,18 @@ READ_ONLY = ToolAnnotations(
 # String lengths are checked by the service (with a message that says the limit), not declared per argument.
 Term = str
 
+ToolFunction = TypeVar("ToolFunction", bound=Callable[..., Any])
 
-def answer(result: BaseModel) -> CallToolResult:
+
+class AnswerResult(Protocol):
+    """What answer() reads of a service result (every model in app/results.py has it)."""
+
+    def linked_ids(self) -> list[str]: ...
+    def model_dump_json(self) -> str: ...
+    def model_dump(self, *, mode: str) -> dict[str, Any]: ...
+
+
+def answer(result: AnswerResult) -> CallToolResult:
     """Structured content plus its compact JSON copy as text, then a resource_link to each entry the answer
     is about (only its name and uri: every field of every link is paid for in the agent's context)."""
     links = [ResourceLink(type="resource_link", name=i, uri=entry_uri(i)) for i in result.linked_ids()]
@@ -69,22 +80,26 @@ def answer(result: BaseModel) -> CallToolResult:
     )
 
 
-def _call(fn, *args: Any) -> CallToolResult:
+def _call(fn: Callable[..., AnswerResult], *args: Any) -> CallToolResult:
     try:
         return answer(fn(*args))
     except InvalidArgument as exc:
         raise ToolError(str(exc)) from None
 
 
-def _structured_tool(server: "GlossaryMCPServer", schemas: dict[str, dict[str, Any]], **kwargs: Any) -> Any:
-    """server.tool(), publishing as outputSchema the derived schema of the function's return class (the
-    function returns that class's content as a CallToolResult, through _call)."""
+def _structured_tool(
+    server: "GlossaryMCPServer", schemas: dict[str, dict[str, Any]], **kwargs: Any
+) -> Callable[[ToolFunction], ToolFunction]:
+    """server.tool(), publishing as outputSchema the derived schema of the result class the function's
+    return annotation names: `Annotated[CallToolResult, SomeResult]`, the SDK's own spelling of "a
+    CallToolResult whose structured content is a SomeResult" (built through _call)."""
 
     name = str(kwargs.pop("name"))
 
-    def register(fn: Any) -> Any:
+    def register(fn: ToolFunction) -> ToolFunction:
         server.tool(name=name, structured_output=False, **kwargs)(fn)
-        server.output_schemas[name] = schemas[fn.__annotations__["return"].__name__]
+        (result_class,) = fn.__annotations__["return"].__metadata__
+        server.output_schemas[name] = schemas[result_class.__name__]
         return fn
 
     return register
@@ -103,20 +118,25 @@ def register_tools(server: "GlossaryMCPServer", service: GlossaryService) -> Non
     @_structured_tool(
         server, schemas, name=ToolName.DEFINE_TERM, title="Define a term", annotations=READ_ONLY
     )
-    async def define_term(term: Term, detail: Detail = "brief") -> DefineResult:
+    async def define_term(term: Term, detail: Detail = "brief") -> Annotated[CallToolResult, DefineResult]:
         """Reviewed definition of an AI/ML term, by name, acronym, alias or misspelling ('KV cache', 'DPO');
         use it instead of memory. detail=full adds aliases, category, formula, relations, links."""
-        return _call(service.define, term, detail)  # type: ignore[return-value]
+        return _call(service.define, term, detail)
 
     @_structured_tool(
-        server, schemas, name=ToolName.DEFINE_TERMS, title="Define several terms", annotations=READ_ONLY
+        server,
+        schemas,
+        name=ToolName.DEFINE_TERMS,
+        title="Define several terms",
+        # Not a docstring, so the batch bound is the one declared in app/bounds.py.
+        description=f"define_term for up to {DEFINE_BATCH.high} terms in one call; results in input order.",
+        annotations=READ_ONLY,
     )
     async def define_terms(
         terms: Annotated[list[Term], Field(min_length=DEFINE_BATCH.low, max_length=DEFINE_BATCH.high)],
         detail: Detail = "brief",
-    ) -> DefineManyResult:
-        """define_term for up to 20 terms in one call; results in input order."""
-        return _call(service.define_many, terms, detail)  # type: ignore[return-value]
+    ) -> Annotated[CallToolResult, DefineManyResult]:
+        return _call(service.define_many, terms, detail)
 
     @_structured_tool(
         server, schemas, name=ToolName.SEARCH_TERMS, title="Search the glossary", annotations=READ_ONLY
@@ -125,10 +145,10 @@ def register_tools(server: "GlossaryMCPServer", service: GlossaryService) -> Non
         query: Annotated[str, Field(description="e.g. 'shrink weights to 4 bits'")],
         limit: Annotated[int, Field(ge=SEARCH_LIMIT.low, le=SEARCH_LIMIT.high)] = SEARCH_LIMIT.default,
         category: str = "",
-    ) -> SearchResult:
+    ) -> Annotated[CallToolResult, SearchResult]:
         """Ranked search of names and definitions, each hit with the passage that matched: for when you know
         what a concept does but not its name."""
-        return _call(service.search, query, limit, category)  # type: ignore[return-value]
+        return _call(service.search, query, limit, category)
 
     @_structured_tool(server, schemas, name=ToolName.LIST_TERMS, title="List terms", annotations=READ_ONLY)
     async def list_terms(
@@ -136,10 +156,10 @@ def register_tools(server: "GlossaryMCPServer", service: GlossaryService) -> Non
         category: str = "",
         cursor: str = "",
         limit: Annotated[int, Field(ge=LIST_LIMIT.low, le=LIST_LIMIT.high)] = LIST_LIMIT.default,
-    ) -> ListResult:
+    ) -> Annotated[CallToolResult, ListResult]:
         """Browse entries alphabetically, optionally by letter or category; pass next_cursor as cursor until
         it is ''."""
-        return _call(service.list_terms, letter, category, cursor, limit)  # type: ignore[return-value]
+        return _call(service.list_terms, letter, category, cursor, limit)
 
     @_structured_tool(
         server, schemas, name=ToolName.FIND_RELATED, title="Find related terms", annotations=READ_ONLY
@@ -148,10 +168,10 @@ def register_tools(server: "GlossaryMCPServer", service: GlossaryService) -> Non
         term: Term,
         relation: str = "",
         limit: Annotated[int, Field(ge=RELATED_LIMIT.low, le=RELATED_LIMIT.high)] = RELATED_LIMIT.default,
-    ) -> RelatedResult:
+    ) -> Annotated[CallToolResult, RelatedResult]:
         """Concepts connected to a term, best first, each with why: curated relations (variant-of, builds-on,
         uses, ...; `relation` keeps one), mutual mentions, same-category neighbours."""
-        return _call(service.related, term, relation, limit)  # type: ignore[return-value]
+        return _call(service.related, term, relation, limit)
 
     @_structured_tool(
         server, schemas, name=ToolName.EXPLAIN_FORMULA, title="Explain a formula", annotations=READ_ONLY
@@ -160,10 +180,10 @@ def register_tools(server: "GlossaryMCPServer", service: GlossaryService) -> Non
         term: Term,
         symbol: str = "",
         include_mathml: bool = False,
-    ) -> FormulaResult:
+    ) -> Annotated[CallToolResult, FormulaResult]:
         """A term's formula as LaTeX and text, read in words, with its legend (or one `symbol`: β, \\beta or
         beta). No formula: has_formula=false; never invent one."""
-        return _call(service.explain_formula, term, symbol, include_mathml)  # type: ignore[return-value]
+        return _call(service.explain_formula, term, symbol, include_mathml)
 
     @_structured_tool(
         server, schemas, name=ToolName.EVALUATE_FORMULA, title="Evaluate a formula", annotations=READ_ONLY
@@ -171,20 +191,20 @@ def register_tools(server: "GlossaryMCPServer", service: GlossaryService) -> Non
     async def evaluate_formula(
         term: Term,
         inputs: Annotated[dict[str, Any], WithJsonSchema(_inputs_schema())],
-    ) -> EvaluationResult:
+    ) -> Annotated[CallToolResult, EvaluationResult]:
         """Compute a formula on your numbers, with every intermediate step: never guess a result. Wrong inputs
         get an error saying what the formula takes."""
-        return _call(service.evaluate, term, inputs)  # type: ignore[return-value]
+        return _call(service.evaluate, term, inputs)
 
     @_structured_tool(
         server, schemas, name=ToolName.COMPARE_TERMS, title="Compare terms", annotations=READ_ONLY
     )
     def compare_terms(
         terms: Annotated[list[Term], Field(min_length=COMPARE_TERMS.low, max_length=COMPARE_TERMS.high)],
-    ) -> CompareResult:
+    ) -> Annotated[CallToolResult, CompareResult]:
         """For 'X vs Y': brief definitions side by side, the curated relations among them and shared
         neighbours."""
-        return _call(service.compare, terms)  # type: ignore[return-value]
+        return _call(service.compare, terms)
 
     @_structured_tool(
         server,
@@ -193,10 +213,12 @@ def register_tools(server: "GlossaryMCPServer", service: GlossaryService) -> Non
         title="Find glossary terms in text",
         annotations=READ_ONLY,
     )
-    def find_terms_in_text(text: Annotated[str, Field(max_length=MAX_TEXT_CHARS)]) -> MentionsResult:
+    def find_terms_in_text(
+        text: Annotated[str, Field(max_length=MAX_TEXT_CHARS)],
+    ) -> Annotated[CallToolResult, MentionsResult]:
         """Spot glossary terms in a passage, e.g. a draft: offsets and one-line definitions. Short all-caps
         acronyms match case-sensitively."""
-        return _call(service.find_in_text, text)  # type: ignore[return-value]
+        return _call(service.find_in_text, text)
 
     if tuple(server.tool_functions) != TOOL_NAMES:  # the enum is what tests, instructions and manifest read
         raise RuntimeError(f"registered tools {list(server.tool_functions)} are not ToolName {TOOL_NAMES}")

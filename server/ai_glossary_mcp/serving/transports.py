@@ -21,6 +21,7 @@ import ipaddress
 import logging
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -30,6 +31,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from mcp.shared.subscriptions import ResourcesListChanged
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from pydantic import AnyHttpUrl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -46,10 +48,13 @@ from ai_glossary_mcp.serving.http_limits import (
 )
 from ai_glossary_mcp.serving.http_sessions import SessionGuard
 from ai_glossary_mcp.serving.mcp_server import GlossaryMCPServer
+from ai_glossary_mcp.serving.reload import Reloader
 from ai_glossary_mcp.serving.sdk_compat import serve_streams
 from ai_glossary_mcp.serving.stdio_wire import claimed_stdio, serve_lines
 
 logger = logging.getLogger("ai_glossary_mcp")
+
+HealthEndpoint = Callable[[Request], Awaitable[Response]]
 
 
 def configure_logging(level: str) -> None:
@@ -102,7 +107,7 @@ async def notify_list_changed(server: GlossaryMCPServer) -> None:
             logger.debug("could not notify a connection", exc_info=True)
 
 
-async def serve_stdio(server: GlossaryMCPServer, reloader: Any = None) -> None:
+async def serve_stdio(server: GlossaryMCPServer, reloader: Reloader | None = None) -> None:
     """Serve one client over stdin/stdout through the SDK's serving loop and our own wire (stdio_wire)."""
     with claimed_stdio() as (fd_in, fd_out):
         async with anyio.create_task_group() as tg:
@@ -118,7 +123,8 @@ WILDCARD_BINDS = ("0.0.0.0", "::", "")
 def security_settings(config: Config) -> TransportSecuritySettings:
     """DNS-rebinding protection from allowed_hosts and allowed_origins. Every allowed host is also an allowed
     origin (http and https), so listing a host is enough to serve browsers on it. A pattern the check
-    cannot match ('*', '*.example.com') is refused at start, in one line, instead of rejecting every request."""
+    cannot match ('*', '*.example.com') is refused at start, in one line, instead of rejecting every
+    request."""
     hosts = [str(h).strip() for h in config.get("allowed_hosts")]
     origins = [str(o).strip() for o in config.get("allowed_origins")]
     for kind, values in (("allowed_hosts", hosts), ("allowed_origins", origins)):
@@ -185,12 +191,11 @@ def quiet_sdk_loggers(level: str) -> None:
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def build_http_app(server: GlossaryMCPServer, config: Config) -> Any:
+def build_http_app(server: GlossaryMCPServer, config: Config) -> SessionGuard:
     """The Starlette app for streamable HTTP, with our security settings and the session guard in front."""
     security = security_settings(config)
     guard = TransportSecurityMiddleware(security)
 
-    @server.custom_route("/healthz", methods=["GET"])
     async def healthz(request: Request) -> Response:
         refused = await guard.validate_request(request)  # the same Host/Origin rules as the MCP endpoint
         if refused is not None:
@@ -205,6 +210,10 @@ def build_http_app(server: GlossaryMCPServer, config: Config) -> Any:
                 "content_hash": g.content_hash,
             }
         )
+
+    # mcp 2.3 leaves custom_route's decorator unannotated; it takes a Starlette endpoint like healthz.
+    route: Callable[[HealthEndpoint], HealthEndpoint] = server.custom_route("/healthz", methods=["GET"])
+    route(healthz)
 
     stateless = bool(config.get("stateless"))
     max_sessions = int(config.get("max_sessions"))
@@ -235,7 +244,7 @@ def auth_settings(config: Config) -> tuple[AuthSettings | None, StaticTokenVerif
     if not tokens:
         return None, None
     base = f"http://{connect_host(config)}:{config.get('port')}"
-    return AuthSettings(issuer_url=base, resource_server_url=None), StaticTokenVerifier(tokens)
+    return AuthSettings(issuer_url=AnyHttpUrl(base), resource_server_url=None), StaticTokenVerifier(tokens)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -259,7 +268,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
 async def serve_http(
     server: GlossaryMCPServer,
     config: Config,
-    reloader: Any = None,
+    reloader: Reloader | None = None,
     ready: Any = None,
     with_token: bool = False,
 ) -> None:
