@@ -41,7 +41,7 @@ def test_wheel_contains_the_package_and_every_glossary_file(wheel: Path):
     assert "ai_glossary_mcp/__init__.py" in names and "ai_glossary_mcp/serving/mcp_server.py" in names
     assert "ai_glossary_mcp/app/output_schemas.json" in names  # the tools' outputSchemas, read at start
     assert "ai_glossary_mcp/search/english_words.gz" in names  # the word list of the real-word typo rule
-    # and the notice of the list it is derived from
+    # the licence notice of the dictionary the word list is derived from
     assert "ai_glossary_mcp/search/english_words.LICENSE" in names
     for path in (ROOT / "glossary_data" / "ai-ml").glob("*.yaml"):
         assert f"ai_glossary_mcp/glossary_data/ai-ml/{path.name}" in names
