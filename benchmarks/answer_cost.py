@@ -146,7 +146,8 @@ def in_process(calls: int) -> None:
         "search_terms": lambda a: _answer(service.search(a["query"], 5)),
     }
     print(
-        "\n| lookup, in process (service call + the tool's result) | hot p50 | after a 2 ms sleep p50 | idle / hot |"
+        "\n| lookup, in process (service call + the tool's result) "
+        "| hot p50 | after a 2 ms sleep p50 | idle / hot |"
     )
     print("|---|---|---|---|")
     for label, (tool, args) in CASES.items():
@@ -162,7 +163,8 @@ def in_process(calls: int) -> None:
                     samples.append(time.perf_counter() - start)
             p50[mode] = statistics.median(samples)
         print(
-            f"| {label} | {p50['hot'] * 1e6:.0f} µs | {p50['idle'] * 1e6:.0f} µs | {p50['idle'] / p50['hot']:.1f}x |"
+            f"| {label} | {p50['hot'] * 1e6:.0f} µs | {p50['idle'] * 1e6:.0f} µs "
+            f"| {p50['idle'] / p50['hot']:.1f}x |"
         )
 
 

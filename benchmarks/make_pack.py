@@ -606,7 +606,7 @@ def generate(n: int, seed: int = 0) -> list[dict]:
         if attempts > 50 * n + 1000:
             raise RuntimeError(f"could not find {n} unique names (vocabulary too small)")
         words = _pick_name(rng)
-        if len(set(w.lower() for w in words)) != len(words):
+        if len({w.lower() for w in words}) != len(words):
             continue
         term = " ".join(words)
         if term in seen_terms:
@@ -697,7 +697,10 @@ def _definition(rng: random.Random, e: dict, entries: list[dict], i: int) -> str
     pool = [
         f"It {rng.choice(VERBS)} {rng.choice(OBJECTS)} while keeping {rng.choice(PROBLEMS)} under control.",
         f"Compared with {other['term']}, it trades {rng.choice(COSTS)} for less {rng.choice(PROBLEMS)}.",
-        f"It is commonly paired with {other2['acronym'] or other2['term']} and evaluated on {rng.choice(EVALS)}.",
+        (
+            f"It is commonly paired with {other2['acronym'] or other2['term']} "
+            f"and evaluated on {rng.choice(EVALS)}."
+        ),
         f"In practice it reduces {rng.choice(PROBLEMS)} at the cost of {rng.choice(COSTS)}.",
         f"The technique was introduced to address {rng.choice(PROBLEMS)} in {rng.choice(SETTINGS)}.",
         f"Its main hyperparameter controls how aggressively it {rng.choice(VERBS)} {rng.choice(OBJECTS)}.",
@@ -760,6 +763,9 @@ def entry_yaml(e: dict) -> str:
 
 
 def pack_yaml(n: int, seed: int) -> str:
+    description = (
+        f"{n} generated entries with ML-flavoured names, aliases, acronyms and relations, for benchmarks."
+    )
     return (
         "\n".join(
             [
@@ -769,7 +775,7 @@ def pack_yaml(n: int, seed: int) -> str:
                 f"version: {_q(f'0.0.{n}+seed{seed}')}",
                 'source: "benchmarks/make_pack.py (generated)"',
                 'license: "Generated test data; no license restrictions."',
-                f"description: {_q(f'{n} generated entries with ML-flavoured names, aliases, acronyms and relations, for benchmarks.')}",
+                f"description: {_q(description)}",
                 "categories:",
                 *(f"  {cid}: {_q(label)}" for cid, label in CATEGORIES.items()),
             ]

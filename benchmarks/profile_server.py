@@ -35,7 +35,9 @@ def top(prof: cProfile.Profile, n: int, title: str) -> str:
     st.sort_stats("cumulative").print_stats(n)
     text = out.getvalue()
     # drop pstats' preamble lines about ordering/files
-    return "\n".join(l for l in text.splitlines() if l.strip() and not l.startswith("   Ordered by"))
+    return "\n".join(
+        line for line in text.splitlines() if line.strip() and not line.startswith("   Ordered by")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

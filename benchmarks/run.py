@@ -65,14 +65,15 @@ BUNDLED_QUERIES = {
     "related": "FlashAttention",
 }
 BUNDLED_PARAGRAPH = (
-    "Modern LLM serving stacks keep a KV-Cache in paged attention blocks and rely on continuous batching, while "
-    "speculative decoding lets a small draft model propose tokens that the target model verifies. During "
-    "pre-training, mixed precision training, gradient checkpointing and tensor parallelism keep memory in check, "
-    "and FlashAttention with RoPE and RMSNorm makes self-attention fast. After SFT, teams align the model with "
-    "RLHF, DPO or GRPO, watch for reward hacking, and evaluate on MMLU with LLM-as-a-judge. Retrieval-augmented "
-    "generation with a vector database, chunking and reranking reduces hallucination, although lost-in-the-middle "
-    "effects remain inside a long context window. Quantization methods such as GPTQ, AWQ and QLoRA with NF4 or "
-    "FP8 shrink the weights, and a Mixture of Experts routes tokens with expert routing and grouped-query attention. "
+    "Modern LLM serving stacks keep a KV-Cache in paged attention blocks and rely on continuous "
+    "batching, while speculative decoding lets a small draft model propose tokens that the target model "
+    "verifies. During pre-training, mixed precision training, gradient checkpointing and tensor "
+    "parallelism keep memory in check, and FlashAttention with RoPE and RMSNorm makes self-attention "
+    "fast. After SFT, teams align the model with RLHF, DPO or GRPO, watch for reward hacking, and "
+    "evaluate on MMLU with LLM-as-a-judge. Retrieval-augmented generation with a vector database, "
+    "chunking and reranking reduces hallucination, although lost-in-the-middle effects remain inside a "
+    "long context window. Quantization methods such as GPTQ, AWQ and QLoRA with NF4 or FP8 shrink the "
+    "weights, and a Mixture of Experts routes tokens with expert routing and grouped-query attention. "
 )
 MAX_TEXT_CHARS = 19_800  # the server accepts up to 20,000
 TEXT_WORDS = 2000
@@ -98,7 +99,7 @@ def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     s = sorted(values)
-    k = max(0, min(len(s) - 1, int(round(q / 100 * len(s) + 0.5)) - 1))
+    k = max(0, min(len(s) - 1, round(q / 100 * len(s) + 0.5) - 1))
     return s[k]
 
 
@@ -159,7 +160,8 @@ def _synthetic_text(entries: list[Any]) -> str:
     paragraph = (
         f"Our serving team replaced the {a[0]} with a {a[1]} after profiling showed heavy memory traffic. "
         f"The {a[2]} still feeds the {a[3]}, and both were evaluated against the {a[4]} on long prompts. "
-        f"We then tried the {a[5]} together with the {a[6]}, because the {a[7]} alone overfits small datasets. "
+        f"We then tried the {a[5]} together with the {a[6]}, "
+        f"because the {a[7]} alone overfits small datasets. "
         f"For alignment the {a[8]} and the {a[9]} were compared, and the {a[10]} was kept as a fallback. "
         f"Finally the {a[11]} was added to the pipeline to reduce latency spikes under load. "
     )
@@ -348,7 +350,7 @@ async def first_answer_pair(
     """spawn -> ... -> the first define_term answer, against the floor's first echo: what a client waits
     for when it asks right away (a large pack set's start may still be confirming its files)."""
     ours, floor = [], []
-    for i in range(reps):
+    for _ in range(reps):
         ours.append(await cold_start(params_ours(pack), mode, ("define_term", {"term": term})))
         floor.append(await cold_start(params_floor(), mode, ("echo", {"text": term})))
     return ours, floor
@@ -709,7 +711,7 @@ async def http_bench(
         b_floor, h_floor = rpc_request("echo", {"text": "KV-Cache"}, protocol)
         for conc in concurrency:
             acc = {"ours": [0, 0.0, [], 0], "floor": [0, 0.0, [], 0]}
-            for r in range(rounds):
+            for _ in range(rounds):
                 for who in ("ours", "floor", "floor", "ours"):  # ABBA cancels drift
                     port, body, hdr = (
                         (p_ours, b_ours, h_ours) if who == "ours" else (p_floor, b_floor, h_floor)
@@ -730,7 +732,8 @@ async def http_bench(
                     "errors": err,
                 }
             log(
-                f"    HTTP c={conc:<3} ours {row['ours']['rps']:7.1f} req/s p95 {1000 * row['ours']['p95']:7.1f} ms"
+                f"    HTTP c={conc:<3} ours {row['ours']['rps']:7.1f} req/s"
+                f" p95 {1000 * row['ours']['p95']:7.1f} ms"
                 f" | floor {row['floor']['rps']:7.1f} req/s p95 {1000 * row['floor']['p95']:7.1f} ms"
                 f" (errors {row['ours']['errors']}/{row['floor']['errors']})"
             )
@@ -923,7 +926,8 @@ async def bench(args: argparse.Namespace) -> int:
         n_reps = reps - 1 if est * reps <= args.cold_budget else max(1, int(args.cold_budget // est))
         if n_reps < reps - 1:
             log(
-                f"  cold start ~{est:.0f}s each: {n_reps} reps instead of {reps} (--cold-budget {args.cold_budget:.0f}s)"
+                f"  cold start ~{est:.0f}s each: {n_reps} reps instead of {reps}"
+                f" (--cold-budget {args.cold_budget:.0f}s)"
             )
         log(f"  cold starts x{n_reps} (interleaved) ...")
         cold = await cold_pair(pack, args.mode, n_reps)
@@ -940,7 +944,8 @@ async def bench(args: argparse.Namespace) -> int:
 
     if not args.no_http:
         log(
-            f"HTTP stateless, define_term 'KV-Cache' vs echo, {duration:g}s trials ABBA x{rounds} per level ..."
+            f"HTTP stateless, define_term 'KV-Cache' vs echo, {duration:g}s trials"
+            f" ABBA x{rounds} per level ..."
         )
         conc = [1, 8, 32]
         rows = await http_bench(conc, duration, rounds, args.http_protocol)
@@ -972,11 +977,11 @@ async def bench(args: argparse.Namespace) -> int:
     )
     print(table.render())
     print(
-        "\nRatios are ours/floor measured interleaved in this run; per-call ratios divide by the floor's echo "
-        "round trip sampled alternately with each row. [..] is what the call returned (match rule / hits). "
-        "Per-call rows use the SDK's mcp.Client, which also parses each reply and validates structuredContent "
-        "against the tool's outputSchema (jsonschema); the ↳ rows repeat the call with a raw JSON-RPC line "
-        "client, so they show the servers' side alone."
+        "\nRatios are ours/floor measured interleaved in this run; per-call ratios divide by the floor's "
+        "echo round trip sampled alternately with each row. [..] is what the call returned (match rule / "
+        "hits). Per-call rows use the SDK's mcp.Client, which also parses each reply and validates "
+        "structuredContent against the tool's outputSchema (jsonschema); the ↳ rows repeat the call with "
+        "a raw JSON-RPC line client, so they show the servers' side alone."
     )
     if (
         not args.no_floors

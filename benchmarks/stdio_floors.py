@@ -128,6 +128,13 @@ def measure(ours_cmd: list[str], calls: int, env: dict[str, str] | None, cases: 
     return rows
 
 
+def _ratio_mark(ratio: float, target: float | None) -> str:
+    """A ratio with its target and whether it meets it: '1.20 (≤1.50 ok)', or '1.20 (-)' without a target."""
+    shown = "≤" + format(target, ".2f") if target else "-"
+    met = " ok" if target and ratio <= target else ""
+    return f"{ratio:.2f} ({shown}{met})"
+
+
 def table(title: str, rows: list[dict], python_targets: dict[str, float], target_key: str = "target") -> str:
     out = [
         f"**{title}**",
@@ -138,10 +145,10 @@ def table(title: str, rows: list[dict], python_targets: dict[str, float], target
     ]
     for r in rows:
         py_target = python_targets.get(r["case"])
-        mark = lambda v, t: f"{v:.2f} ({'≤' + format(t, '.2f') if t else '-'}{' ok' if t and v <= t else ''})"
         out.append(
             f"| {r['case']} | {r['ours_us'] / 1000:.2f} ms | {r['sdk_us'] / 1000:.2f} ms | "
-            f"{r['py_us'] / 1000:.2f} ms | {mark(r['vs_sdk'], r[target_key])} | {mark(r['vs_py'], py_target)} |"
+            f"{r['py_us'] / 1000:.2f} ms | {_ratio_mark(r['vs_sdk'], r[target_key])} "
+            f"| {_ratio_mark(r['vs_py'], py_target)} |"
         )
     return "\n".join(out)
 

@@ -36,9 +36,7 @@ def parse_seed(path: Path = SEED) -> list[SeedEntry]:
             letter = block
             i += 1
             continue
-        if entries and (
-            block.startswith("•") or block == "Where:" or block.startswith("Read more") or "\\" in block
-        ):
+        if entries and (block.startswith(("•", "Read more")) or block == "Where:" or "\\" in block):
             current = entries[-1]
             if block.startswith("•"):
                 current.bullets.append(block.lstrip("•").strip())

@@ -101,7 +101,7 @@ def test_tokens_file_without_tokens_is_rejected(tmp_path):
     tokens = tmp_path / "empty.txt"
     tokens.write_text("# nothing here\n", encoding="utf-8")
     c = load_config({}, write(tmp_path, f"auth:\n  tokens_file: {tokens}\n"), {})
-    with pytest.raises(ConfigError, match="auth.tokens_file"):
+    with pytest.raises(ConfigError, match=r"auth\.tokens_file"):
         c.tokens()
 
 
@@ -182,7 +182,7 @@ def test_invalid_yaml_names_file_and_line(tmp_path):
 
 
 def test_missing_config_file_is_a_config_error():
-    with pytest.raises(ConfigError, match="/nonexistent.yaml"):
+    with pytest.raises(ConfigError, match=r"/nonexistent\.yaml"):
         load_config({}, "/nonexistent.yaml", {})
 
 

@@ -72,7 +72,7 @@ def test_descriptions_fit_the_registry_limit():
 
 
 def test_the_registry_name_the_repository_and_the_readme_agree():
-    owner, repo = urlsplit(PYPROJECT["urls"]["Repository"]).path.strip("/").split("/")
+    owner, _repo = urlsplit(PYPROJECT["urls"]["Repository"]).path.strip("/").split("/")
     assert SERVER_JSON["name"] == f"io.github.{owner}/{PYPROJECT['name']}"
     assert SERVER_JSON["repository"] == {"url": PYPROJECT["urls"]["Repository"], "source": "github"}
     assert MANIFEST["repository"]["url"] == PYPROJECT["urls"]["Repository"]

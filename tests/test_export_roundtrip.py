@@ -50,7 +50,9 @@ ENTRIES = {
         "examples": ["TCP Reno"],
         "category": "transport",
         "tags": ["reliable"],
-        "definition": "A connection-oriented protocol that delivers an ordered byte stream, with retransmission.",
+        "definition": (
+            "A connection-oriented protocol that delivers an ordered byte stream, with retransmission."
+        ),
         "related": [
             {"id": "protocol", "relation": "broader"},
             {"id": "udp", "relation": "contrasts-with", "note": "UDP gives no delivery guarantee"},

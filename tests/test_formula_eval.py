@@ -354,7 +354,7 @@ def test_dpo_log_sigmoid_is_stable_for_extreme_margins():
 def test_dpo_matches_numpy(logps, beta):
     tw, rw, tl, rl = logps
     names = ["log_pi_theta_y_w", "log_pi_ref_y_w", "log_pi_theta_y_l", "log_pi_ref_y_l"]
-    evaluation = evaluate("dpo", dict(zip(names, logps), beta=beta))
+    evaluation = evaluate("dpo", dict(zip(names, logps, strict=True), beta=beta))
     margin, per_pair, loss = np_dpo(tw, rw, tl, rl, beta)
     steps = steps_of(evaluation)
     np.testing.assert_allclose(steps["margin"], margin, rtol=1e-9, atol=1e-9)
@@ -468,7 +468,7 @@ def test_ppo_matches_numpy(pair, epsilon):
     assert evaluation.result == pytest.approx(np_ppo(r_t, a_t, epsilon), rel=1e-9, abs=1e-12)
     # The clipped objective is a pessimistic bound: never above the unclipped one.
     steps = steps_of(evaluation)
-    assert all(c <= u for c, u in zip(steps["chosen_term"], steps["unclipped_term"]))
+    assert all(c <= u for c, u in zip(steps["chosen_term"], steps["unclipped_term"], strict=True))
 
 
 # -- RoPE --------------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def servers(tmp_path_factory):
         HttpSpec(("--config", str(config), "--log-level", "debug"), env={"AI_GLOSSARY_MCP_TOKEN": ENV_TOKEN}),
     )
     with http_servers(*specs) as running:
-        yield dict(zip(("stateful", "stateless_a", "stateless_b", "auth"), running))
+        yield dict(zip(("stateful", "stateless_a", "stateless_b", "auth"), running, strict=True))
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,7 @@ def servers(tmp_path_factory):
         HttpSpec(env={"AI_GLOSSARY_MCP_TOKEN": TOKEN}),
     )
     with http_servers(*specs) as running:
-        yield dict(zip(("small", "wildcard", "token"), running))
+        yield dict(zip(("small", "wildcard", "token"), running, strict=True))
 
 
 def _open_session(srv) -> str:

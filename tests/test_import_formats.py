@@ -249,7 +249,8 @@ def test_collisions_and_unknown_relations_are_reported(tmp_path: Path):
 
 
 def test_the_server_never_imports_the_interchange_libraries():
-    # rdflib and defusedxml are for `import`/`export` only: serving (and the CLI's start) must not pay for them.
+    # rdflib and defusedxml are for `import`/`export` only:
+    # serving (and the CLI's start) must not pay for them.
     code = (
         "import sys, ai_glossary_mcp.cli, ai_glossary_mcp.serving.mcp_server, ai_glossary_mcp.interchange; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'defusedxml')))"

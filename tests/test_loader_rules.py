@@ -512,7 +512,7 @@ def test_content_hash_changes_when_an_entry_is_added(tmp_path: Path, valid: Glos
     assert len(grown) == 4 and grown.content_hash != valid.content_hash
 
 
-# --------------------------------------------------------------------------- loader bugs found by these tests, now fixed
+# -------------------------------------------------------------- loader bugs found by these tests, now fixed
 
 
 def test_escaped_braces_are_not_counted_as_unbalanced(tmp_path: Path):

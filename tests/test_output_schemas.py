@@ -28,7 +28,8 @@ def _valid(schema: dict, instance: object) -> bool:
 
 
 def _mutations(data: dict):
-    """Instances that break the schema in one place: wrong types, missing required fields, null where not allowed."""
+    """Instances that break the schema in one place: wrong types, missing required fields,
+    null where not allowed."""
     for key, value in data.items():
         broken = copy.deepcopy(data)
         broken[key] = 12345 if not isinstance(value, (int, float)) or isinstance(value, bool) else "text"

@@ -41,7 +41,8 @@ def test_wheel_contains_the_package_and_every_glossary_file(wheel: Path):
     assert "ai_glossary_mcp/__init__.py" in names and "ai_glossary_mcp/serving/mcp_server.py" in names
     assert "ai_glossary_mcp/app/output_schemas.json" in names  # the tools' outputSchemas, read at start
     assert "ai_glossary_mcp/search/english_words.gz" in names  # the word list of the real-word typo rule
-    assert "ai_glossary_mcp/search/english_words.LICENSE" in names  # and the notice of the list it is derived from
+    # the licence notice of the dictionary the word list is derived from
+    assert "ai_glossary_mcp/search/english_words.LICENSE" in names
     for path in (ROOT / "glossary_data" / "ai-ml").glob("*.yaml"):
         assert f"ai_glossary_mcp/glossary_data/ai-ml/{path.name}" in names
     assert "ai_glossary_mcp/glossary_data/schema.json" in names
@@ -62,7 +63,8 @@ def test_installed_wheel_finds_its_bundled_glossary_from_another_directory(wheel
     code = (
         "import ai_glossary_mcp, ai_glossary_mcp.data.loader as l; print(ai_glossary_mcp.__file__); "
         "print(l.bundled_pack_dir()); print(len(l.load_glossary())); "
-        "from ai_glossary_mcp.search.english_words import is_english_word as e; print(e('decider'), e('tranformer'))"
+        "from ai_glossary_mcp.search.english_words import is_english_word as e; "
+        "print(e('decider'), e('tranformer'))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -91,7 +93,10 @@ def test_validate_on_a_plain_install_checks_the_checkout_pack_in_place_of_the_in
         capture_output=True,
         timeout=300,
     )
-    code = "import sys, ai_glossary_mcp.cli as c; print(c.__file__, file=sys.stderr); sys.exit(c.main(sys.argv[1:]))"
+    code = (
+        "import sys, ai_glossary_mcp.cli as c; print(c.__file__, file=sys.stderr); "
+        "sys.exit(c.main(sys.argv[1:]))"
+    )
     for pack in ("glossary_data/ai-ml", str(tmp_path / "copy")):
         if pack != "glossary_data/ai-ml":
             import shutil

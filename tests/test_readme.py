@@ -108,7 +108,7 @@ async def test_readme_examples_match_the_tools():
     blocks = _blocks(README.read_text(encoding="utf-8"))
     assert [tool for tool, _, _ in blocks] == list(TOOLS)  # one example for each tool, in the tools' order
     answers = await _answers([(tool, args) for tool, args, _ in blocks])
-    for (tool, args, shown), answer in zip(blocks, answers):
+    for (tool, args, shown), answer in zip(blocks, answers, strict=True):
         assert json.loads(shown) == elided(answer), (
             f"README example for {tool} {args} is stale (run: python {__file__} --write)"
         )

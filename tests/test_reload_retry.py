@@ -30,7 +30,8 @@ def _same_size_and_mtime(path, text: str, size: int, mtime_ns: int) -> None:
 
 @pytest.mark.anyio
 async def test_a_rejected_reload_is_retried_until_it_succeeds(tmp_path, monkeypatch, caplog):
-    # The retry schedule is read from retry_at and moved by hand, so no assertion races a timer on a loaded machine.
+    # The retry schedule is read from retry_at and moved by hand,
+    # so no assertion races a timer on a loaded machine.
     monkeypatch.setattr(reload, "RETRY_FIRST", 60.0)
     pack = make_pack(tmp_path / "packs" / "mini")
     service = GlossaryService(load_glossary([pack]))

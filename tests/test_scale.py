@@ -181,7 +181,7 @@ def test_candidates_from_words_find_what_trigrams_find(big, monkeypatch):
     by_words = resolved(memory)
     assert resolved(stored) == by_words
     taken = 0
-    for entry_id, name, q in queries:
+    for _, name, q in queries:
         key_ids = candidates.word_candidates(memory, name_key(q))
         if key_ids is not None:
             taken += 1
@@ -189,12 +189,13 @@ def test_candidates_from_words_find_what_trigrams_find(big, monkeypatch):
     monkeypatch.setattr(candidates, "WORD_PATH_POSTINGS", 10**9)
     by_trigrams = resolved(memory)
     same = 0
-    for (entry_id, _, q), old, new in zip(queries, by_trigrams, by_words):
+    for (entry_id, _, q), old, new in zip(queries, by_trigrams, by_words, strict=True):
         assert new[0] in (None, entry_id), (q, new)
         assert (new[0] is None) == (old[0] is None), (q, old, new)  # resolved by both, or by neither
         same += new == old
     assert taken >= 0.9 * len(queries) and same >= 0.95 * len(queries)
-    assert sum(new[0] == entry_id for (entry_id, _, _), new in zip(queries, by_words)) >= 0.85 * len(queries)
+    resolved_right = sum(new[0] == entry_id for (entry_id, _, _), new in zip(queries, by_words, strict=True))
+    assert resolved_right >= 0.85 * len(queries)
 
 
 def test_word_candidates_give_way_when_words_find_nothing(big):
@@ -255,8 +256,10 @@ def test_the_bundled_glossary_never_imports_numpy():
         "from ai_glossary_mcp.app.service import GlossaryService\n"
         "from tests.quality.evaluate import load_queries\n"
         "service = GlossaryService(load_glossary([bundled_pack_dir()]))\n"
-        "queries = [(q.kind, q.query) for q in load_queries()] + [(kind, text) for kind in ('define', 'search') for text in (\n"
-        "    'attention normalisation transformer embeding', 'mixture of experts attention layer normalization',\n"
+        "queries = [(q.kind, q.query) for q in load_queries()] + [\n"
+        "    (kind, text) for kind in ('define', 'search') for text in (\n"
+        "    'attention normalisation transformer embeding',\n"
+        "    'mixture of experts attention layer normalization',\n"
         "    'attentionnormalizationtransformerembeddingquantization', 'the model ' * 40)]\n"
         "for kind, text in queries:\n"
         "    service.search(text, 10) if kind == 'search' else service.define(text[:200], 'brief')\n"

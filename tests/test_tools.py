@@ -169,9 +169,10 @@ async def test_one_letter_from_a_short_name_or_acronym_is_another_name(client, q
     ],
 )
 async def test_a_different_word_is_not_a_typo(client, query, near):
-    """Typo matching forgives misspelt words, never a changed one: a prefix (un-, non-, de-) or suffix (-al),
-    a word added, a whole word replaced (video/vision, global/local), a letter changed in a short word (top p),
-    or one letter against a short alias (AIME, DSpark). Each resolved to an entry before."""
+    """Typo matching forgives misspelt words, never a changed one: a prefix (un-, non-, de-) or
+    suffix (-al), a word added, a whole word replaced (video/vision, global/local), a letter changed
+    in a short word (top p), or one letter against a short alias (AIME, DSpark). Each resolved to an
+    entry before."""
     data = (await call(client, "define_term", {"term": query})).structured_content
     assert data["found"] is False and data["ambiguous"] == []
     if near is not None:

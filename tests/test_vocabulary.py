@@ -48,7 +48,9 @@ relation_types:
     phrase: has as a kind
 """
 ENTRIES = {
-    "contract": "id: contract\nterm: Contract\ncategory: contracts\ndefinition: A legally binding agreement.\n",
+    "contract": (
+        "id: contract\nterm: Contract\ncategory: contracts\ndefinition: A legally binding agreement.\n"
+    ),
     "bilateral-contract": (
         "id: bilateral-contract\nterm: Bilateral Contract\ncategory: contracts\n"
         "definition: A contract in which both parties make promises.\n"

@@ -3,8 +3,9 @@
 Usage: python smoke_client.py COMMAND [ARG ...]
 Run by tests/install/fresh.sh with the interpreter of the environment under test (which has the
 SDK, a dependency of the server), in this process's whole environment (a `uv tool run` needs its
-UV_* settings; the SDK passes only a few variables by default). Lists the tools and defines DPO through the SDK's Client; prints
-one line and exits 0 when both are right, else says what was wrong and exits 1.
+UV_* settings; the SDK passes only a few variables by default). Lists the tools and defines DPO
+through the SDK's Client; prints one line and exits 0 when both are right, else says what was
+wrong and exits 1.
 """
 
 from __future__ import annotations

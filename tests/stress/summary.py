@@ -69,7 +69,8 @@ def table(checks: list[dict]) -> str:
 
     def line(cells: tuple[str, ...]) -> str:
         return " | ".join(
-            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         )
 
     out = [line(COLUMNS), "-+-".join("-" * w for w in widths)]

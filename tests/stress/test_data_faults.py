@@ -46,7 +46,7 @@ BOMB_PEAK_MB = 64  # tracemalloc peak allowed for a direct load of a bomb
 # -- the faults -------------------------------------------------------------------------------------
 def _billion_laughs() -> str:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for prev, cur in zip("abcdefgh", "bcdefghi"):
+    for prev, cur in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
     return "\n".join(lines) + "\nid: dpo\n"
 
@@ -198,7 +198,7 @@ def test_watch_survives_faults(tmp_path: Path, stress_record: Any) -> None:
             apply(pack / "dpo.yaml")
             try:
                 wait_for(
-                    lambda: srv.stderr().count("reload rejected") > rejections_before,
+                    lambda before=rejections_before: srv.stderr().count("reload rejected") > before,
                     FAULT_BOUND,
                     0.1,
                     f"the rejection of fault {name!r}",
@@ -242,7 +242,9 @@ def test_watch_survives_faults(tmp_path: Path, stress_record: Any) -> None:
             good, current = _version(original, revision)
             t0 = time.monotonic()
             _restore(pack, good)
-            wait_for(lambda: srv.definition() == current, RELOAD_BOUND, 0.3, f"the reload after {name!r}")
+            wait_for(
+                lambda want=current: srv.definition() == want, RELOAD_BOUND, 0.3, f"the reload after {name!r}"
+            )
             row["recovered_s"] = round(time.monotonic() - t0, 2)
         assert raw.proc.poll() is None
         final = srv.stderr()

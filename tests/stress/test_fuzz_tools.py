@@ -796,8 +796,9 @@ def check_complete(
     if result.completion.total is not None:
         assert result.completion.total >= len(values)
     longest = max((len(v) for v in values), default=0)
+    argument_chars = len(str(argument.get("value")))
     assert longest <= MAX_COMPLETION_VALUE, (
-        f"a completion value of {longest:,} chars for an argument of {len(str(argument.get('value'))):,} chars"
+        f"a completion value of {longest:,} chars for an argument of {argument_chars:,} chars"
     )
     assert sum(len(v) for v in values) <= MAX_COMPLETION_CHARS
     return h._count("complete_ok")

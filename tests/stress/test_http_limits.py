@@ -143,7 +143,7 @@ def test_idle_and_byte_by_byte_connections_do_not_stop_answers(stress_record: An
 def test_an_idle_session_expires_even_with_an_open_get_stream(stress_record: Any, tmp_path) -> None:
     config = tmp_path / "idle.yaml"
     config.write_text("session_idle_timeout: 10\n", encoding="utf-8")
-    with _server("--config", str(config)) as (proc, port, _):
+    with _server("--config", str(config)) as (_, port, _):
         url = f"http://127.0.0.1:{port}/mcp"
         r = httpx2.post(url, json=initialize_request(1), headers=MCP_HEADERS, timeout=10)
         sid = r.headers["mcp-session-id"]

@@ -15,6 +15,7 @@ summary without failing the run; deviations in our own wiring fail.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -231,10 +232,8 @@ class HttpChannel(Channel):
 
     def close(self) -> None:
         if self.session:
-            try:
+            with contextlib.suppress(httpx2.HTTPError):
                 self.client.delete(self.srv.url, headers=self.headers())
-            except httpx2.HTTPError:
-                pass
         self.client.close()
 
 
@@ -316,7 +315,8 @@ def _observed(ex: Exchange) -> str:
 # -- the abuses -----------------------------------------------------------------------------------
 def test_truncated_json(channel: Channel, stress_record: Any) -> None:
     ex = _run(channel, stress_record, b'{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"defi')
-    # Nothing identifies the request, so silence is tolerable on stdio; any answer must be -32700 with id null.
+    # Nothing identifies the request, so silence is tolerable on stdio;
+    # any answer must be -32700 with id null.
     for m in ex.messages:
         assert "error" in m and m["error"]["code"] == PARSE_ERROR and m.get("id") is None, m
     if channel.name != "stdio":
@@ -447,7 +447,8 @@ def _concurrent_same_id(channel: HttpChannel, rec: Any, a: dict[str, Any], b: di
 
 
 def test_notification_with_an_id(channel: Channel, stress_record: Any) -> None:
-    """A notification method sent with an id is a request for an unknown method (or ignored): never a crash."""
+    """A notification method sent with an id is a request for an unknown method (or ignored):
+    never a crash."""
     msg = channel.envelope(77, "notifications/initialized")
     ex = _run(channel, stress_record, json.dumps(msg).encode(), expect_ids=(), settle=1.5)
     for m in ex.messages:

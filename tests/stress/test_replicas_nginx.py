@@ -68,7 +68,7 @@ def render_conf(replica_ports: list[int], listen_port: int) -> str:
     text = NGINX_CONF.read_text(encoding="utf-8")
     shipped = re.findall(r"server 127\.0\.0\.1:(\d+) ", text)
     assert len(shipped) == len(replica_ports) == 3, shipped
-    for old, new in zip(shipped, replica_ports):
+    for old, new in zip(shipped, replica_ports, strict=True):
         text = text.replace(f"server 127.0.0.1:{old} ", f"server 127.0.0.1:{new} ", 1)
     text, n = re.subn(r"listen 127\.0\.0\.1:\d+;", f"listen 127.0.0.1:{listen_port};", text)
     assert n == 1
