@@ -9,11 +9,13 @@ start needs none of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.search.candidates import candidate_keys
-from ai_glossary_mcp.search.typos import FUZZY_MIN_RATIO, TypedWords, fuzzy_accepts
+from ai_glossary_mcp.search.confusables import confusables
+from ai_glossary_mcp.search.typos import FUZZY_MIN_RATIO, NearMiss, TypedWords, fuzzy_accepts
 
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
 
@@ -37,7 +39,7 @@ def typo_reachable(index: IndexView, key: str) -> bool:
     return bool(key) and key.count(" ") <= index.max_name_words
 
 
-def similarities(query: str, choices: list[str], scorer) -> list[float]:
+def similarities(query: str, choices: list[str], scorer: Callable[..., float]) -> list[float]:
     """scorer(query, choice) for every choice, computed in rapidfuzz's C++ loop."""
     from rapidfuzz import process
 
@@ -102,11 +104,25 @@ def _score_candidates(
     # Edit distance on the space-free keys: "kvcache" is one edit from "kv cache", not two.
     distances = similarities(query_key.replace(" ", ""), [key.replace(" ", "") for key in keys], OSA.distance)
     most_edits = max(1, len(query_key.replace(" ", "")) // 7)  # no accepting rule allows more edits than this
+    table = confusables(index)
+
+    def rival_of(key: str, entry_id: str) -> Callable[[], bool]:
+        return lambda: table.has_rival(key, entry_id)
+
     for (key, nk), ratio, token_ratio, distance in zip(
         candidates, ratios, token_ratios, distances, strict=True
     ):
         seen.add(nk.entry_id, max(ratio, token_ratio * 0.9))
         if (distance <= most_edits or ratio >= FUZZY_MIN_RATIO) and fuzzy_accepts(
-            query_key, key, nk.kind, ratio, int(distance), typed_words, nk.text
+            NearMiss(
+                query_key,
+                key,
+                nk.kind,
+                ratio,
+                int(distance),
+                typed_words,
+                nk.text,
+                rival_of(key, nk.entry_id),
+            )
         ):
             accepted.add(nk.entry_id, ratio)
