@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.search.candidates import candidate_keys
 from ai_glossary_mcp.search.confusables import confusables
-from ai_glossary_mcp.search.typos import FUZZY_MIN_RATIO, NearMiss, TypedWords, fuzzy_accepts
+from ai_glossary_mcp.search.typos import (
+    FUZZY_MIN_RATIO,
+    LETTERS_PER_EDIT,
+    NearMiss,
+    TypedWords,
+    fuzzy_accepts,
+)
 
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
 
@@ -103,7 +109,8 @@ def _score_candidates(
     token_ratios = similarities(query_key, keys, fuzz.token_set_ratio)
     # Edit distance on the space-free keys: "kvcache" is one edit from "kv cache", not two.
     distances = similarities(query_key.replace(" ", ""), [key.replace(" ", "") for key in keys], OSA.distance)
-    most_edits = max(1, len(query_key.replace(" ", "")) // 7)  # no accepting rule allows more edits than this
+    # No accepting rule allows more edits than this, or a lower ratio than FUZZY_MIN_RATIO.
+    most_edits = max(1, len(query_key.replace(" ", "")) // LETTERS_PER_EDIT)
     table = confusables(index)
 
     def rival_of(key: str, entry_id: str) -> Callable[[], bool]:

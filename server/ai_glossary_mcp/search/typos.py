@@ -17,6 +17,7 @@ without one.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ SHORT_NAME = 4  # names of at most this many letters (and acronyms) forgive only
 SHORT_ALIAS = 6  # aliases of at most this many letters match only as written (or normalised)
 SHORT_WORD = 3  # words of at most this many letters, and names of at most this many, are never misspelt
 LONG_WORD = 8  # words of this many letters or more forgive two edits, shorter ones one
+LETTERS_PER_EDIT = 7  # a name forgives one edit per this many letters (at least one), or a close ratio
+_NOT_DIGITS = re.compile(r"\D+")
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,10 @@ def _short_name(m: NearMiss) -> bool:
 
 def _close(m: NearMiss) -> bool:
     """A few edits for the length, or a close spelling of about the key's length ("tokenisaton")."""
-    if m.shortest < 7:
-        return m.distance <= 1
-    return m.distance <= max(1, m.shortest // 7) or (
-        m.ratio >= FUZZY_MIN_RATIO and abs(len(m.q) - len(m.k)) <= max(2, m.shortest // 6)
+    return m.distance <= max(1, m.shortest // LETTERS_PER_EDIT) or (
+        m.shortest >= LETTERS_PER_EDIT
+        and m.ratio >= FUZZY_MIN_RATIO
+        and abs(len(m.q) - len(m.k)) <= max(2, m.shortest // 6)
     )
 
 
@@ -264,7 +267,10 @@ TYPO_RULES: tuple[Rule, ...] = (
 
 def deciding_rule(near: NearMiss) -> Rule:
     """The first row of TYPO_RULES that applies to `near` (the last one always does)."""
-    return next(rule for rule in TYPO_RULES if rule.applies(near))
+    for rule in TYPO_RULES:
+        if rule.applies(near):
+            return rule
+    raise AssertionError("the last row of TYPO_RULES applies to every near miss")
 
 
 def fuzzy_accepts(near: NearMiss) -> bool:
@@ -349,23 +355,18 @@ def _inflected(said: str, meant: str) -> bool:
 
 
 def _same_word(said: str, meant: str, typed: str | None = None) -> bool:
-    """Whether the key word `said` (typed as `typed`) is `meant` inflected, with letters doubled or
-    undoubled, or with two neighbouring letters swapped: the same word, not another one."""
+    """Whether the key word `said` (typed as `typed`) is `meant` inflected, with a letter doubled or
+    undoubled ("modelling"), or with two neighbouring letters swapped: the same word, not another one."""
     return (
         _inflected(said, meant)
         or key_word(said) == meant
-        or _squeezed(said) == _squeezed(meant)
+        or _edit(said, meant) == "double"
         or _edit(typed or said, meant) == "swap"
     )
 
 
-def _squeezed(word: str) -> str:
-    """`word` with every run of one letter written once: "modelling" and "modeling" agree."""
-    return "".join(c for i, c in enumerate(word) if i == 0 or word[i - 1] != c)
-
-
 def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
+    return _NOT_DIGITS.sub("", text)
 
 
 class TypedWords:
