@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import ModuleType
 
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.search.candidates import candidate_keys
@@ -45,10 +47,19 @@ def typo_reachable(index: IndexView, key: str) -> bool:
     return bool(key) and key.count(" ") <= index.max_name_words
 
 
+@lru_cache(maxsize=1)
+def _rapidfuzz() -> tuple[ModuleType, ModuleType, ModuleType]:
+    """rapidfuzz's process, fuzz and OSA modules, imported on the first fuzzy lookup (a start needs none of
+    them) and then kept: an import statement in the per-query functions costs a microsecond each time."""
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import OSA
+
+    return process, fuzz, OSA
+
+
 def similarities(query: str, choices: list[str], scorer: Callable[..., float]) -> list[float]:
     """scorer(query, choice) for every choice, computed in rapidfuzz's C++ loop."""
-    from rapidfuzz import process
-
+    process = _rapidfuzz()[0]
     out = [0.0] * len(choices)
     for _, score, i in process.extract(query, choices, scorer=scorer, processor=None, limit=None):
         out[i] = score
@@ -100,9 +111,7 @@ def _score_candidates(
 ) -> None:
     if not key_ids:
         return
-    from rapidfuzz import fuzz  # imported on the first fuzzy lookup: a start needs none of it
-    from rapidfuzz.distance import OSA
-
+    _, fuzz, OSA = _rapidfuzz()
     candidates = index.keys_at(key_ids)
     keys = [key for key, _ in candidates]
     ratios = similarities(query_key, keys, fuzz.ratio)
@@ -116,10 +125,13 @@ def _score_candidates(
     def rival_of(key: str, entry_id: str) -> Callable[[], bool]:
         return lambda: table.has_rival(key, entry_id)
 
+    best_seen = seen.best  # Scored.add inlined: this loop runs for every candidate of every fuzzy lookup
     for (key, nk), ratio, token_ratio, distance in zip(
         candidates, ratios, token_ratios, distances, strict=True
     ):
-        seen.add(nk.entry_id, max(ratio, token_ratio * 0.9))
+        similarity = max(ratio, token_ratio * 0.9)
+        if similarity > best_seen.get(nk.entry_id, -1.0):
+            best_seen[nk.entry_id] = similarity
         if (distance <= most_edits or ratio >= FUZZY_MIN_RATIO) and fuzzy_accepts(
             NearMiss(
                 query_key,

@@ -21,7 +21,6 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 
 from ai_glossary_mcp.search.english_words import is_english_word
 from ai_glossary_mcp.search.normalize import key_word, stem, words
@@ -66,14 +65,18 @@ class NearMiss:
         self.shortest = min(len(self.q), len(self.k))
         self.query_words, self.key_words = query_key.split(), key.split()
         self.regrouped = len(self.query_words) != len(self.key_words)
+        self._changed: list[tuple[str, str]] | None = None
 
-    @cached_property
+    @property
     def changed_words(self) -> list[tuple[str, str]]:
-        """(query word, key word) where they differ other than by inflection, when the word counts agree."""
-        if self.regrouped:
-            return []
-        pairs = zip(self.query_words, self.key_words, strict=True)
-        return [(said, meant) for said, meant in pairs if said != meant and not _inflected(said, meant)]
+        """(query word, key word) where they differ other than by inflection, when the word counts agree.
+        Worked out on first use (not functools.cached_property: it takes a lock per object on Python 3.11)."""
+        if self._changed is None:
+            pairs = [] if self.regrouped else zip(self.query_words, self.key_words, strict=True)
+            self._changed = [
+                (said, meant) for said, meant in pairs if said != meant and not _inflected(said, meant)
+            ]
+        return self._changed
 
 
 def _short_name(m: NearMiss) -> bool:
@@ -127,20 +130,16 @@ def _real_word_replaced(said: str, meant: str, m: NearMiss) -> bool:
 def _short_word_changed(said: str, meant: str) -> bool:
     """A changed letter in a word of SHORT_WORD letters or fewer makes another short word (top p, top k);
     one letter dropped, added or swapped is a typo ("Inference-Tim Compute", "Mixture iof Experts")."""
-    from rapidfuzz.distance import OSA
-
     if min(len(said), len(meant)) > SHORT_WORD:
         return False
-    return OSA.distance(said, meant) > 1 or (len(said) == len(meant) and _edit(said, meant) != "swap")
+    return _osa(said, meant) > 1 or (len(said) == len(meant) and _edit(said, meant) != "swap")
 
 
 def _word_too_far(said: str, meant: str) -> bool:
     """More edits than the word's length allows; said + "s" because the plural folding may take a letter of
     the word ("proceds" is "proced"), and a word cut short by two letters ("Model Collaps") is a typo."""
-    from rapidfuzz.distance import OSA
-
     budget = 2 if len(meant) >= LONG_WORD else 1
-    return min(OSA.distance(said, meant), OSA.distance(said + "s", meant)) > budget and not (
+    return min(_osa(said, meant), _osa(said + "s", meant)) > budget and not (
         meant.startswith(said) and len(meant) - len(said) <= 2
     )
 
@@ -363,6 +362,18 @@ def _same_word(said: str, meant: str, typed: str | None = None) -> bool:
         or _edit(said, meant) == "double"
         or _edit(typed or said, meant) == "swap"
     )
+
+
+_OSA: list[Callable[[str, str], int]] = []  # rapidfuzz's OSA distance, imported on first use
+
+
+def _osa(a: str, b: str) -> int:
+    """The optimal-string-alignment edit distance (a swap of neighbours is one edit)."""
+    if not _OSA:
+        from rapidfuzz.distance import OSA  # not at import: a start needs no rapidfuzz
+
+        _OSA.append(OSA.distance)
+    return _OSA[0](a, b)
 
 
 def _digits(text: str) -> str:
