@@ -81,9 +81,10 @@ def fuzzy_scores(
         return accepted, seen
     letters = len(query_key) - query_key.count(" ")
     lengths = index.key_lengths
-    ids.sort(key=lambda k: (abs(lengths[k] - letters), k))
-    near = [k for k in ids if abs(lengths[k] - letters) <= max(3, letters // 4)]
-    far = ids[len(near) :]
+    by_gap = sorted([(abs(lengths[k] - letters), k) for k in ids])  # closest in length first, then by key id
+    near_gap = max(3, letters // 4)
+    near = [k for gap, k in by_gap if gap <= near_gap]
+    far = [k for _, k in by_gap[len(near) :]]
     typed_words = TypedWords(typed if typed is not None else query_key)
     _score_candidates(index, query_key, near, accepted, seen, typed_words)
     if far and decisive_only and accepted.best:
