@@ -63,9 +63,12 @@ def test_rules_have_distinct_names_and_reasons():
 def test_confusables_come_from_the_served_names(service):
     """Served names one edit from another entry's name have rivals (DoRA/LoRA, MMLU/MMMU, DPO loss/IPO
     loss); names with none one edit away do not; the table is one per index object."""
+    from ai_glossary_mcp.data.index import GlossaryIndex
+
     index = service.index
     table = confusables(index)
     assert table is confusables(index)
+    assert confusables(GlossaryIndex(service.glossary)) is not table  # a glossary served anew: a new table
     for written in ("DoRA", "MMLU", "DPO loss", "GPTQ"):
         key = name_key(written)
         assert table.has_rival(key, index.keys[key].entry_id), written

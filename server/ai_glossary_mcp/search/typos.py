@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from ai_glossary_mcp.search.english_words import is_english_word
 from ai_glossary_mcp.search.normalize import key_word, stem, words
 
-FUZZY_MIN_RATIO = 86.0  # a close spelling of a key of 7+ letters (words still checked one by one)
+FUZZY_MIN_RATIO = 86.0  # a close spelling of a name of LETTERS_PER_EDIT+ letters (words still checked)
 SHORT_NAME = 4  # names of at most this many letters (and acronyms) forgive only swapped or doubled letters
 SHORT_ALIAS = 6  # aliases of at most this many letters match only as written (or normalised)
 SHORT_WORD = 3  # words of at most this many letters, and names of at most this many, are never misspelt
