@@ -13,10 +13,15 @@ import heapq
 from collections import Counter
 from collections.abc import Sequence
 from itertools import chain
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.data.index import FUZZY_WORD_MIN, deletion_variants, trigrams
 from ai_glossary_mcp.search.arrays import int_array, numpy_allowed, run_starts, union
+
+if TYPE_CHECKING:
+    from ai_glossary_mcp.search.arrays import IdArray
 
 MAX_CANDIDATES = 32  # keys scored per query: enough for the winner and its rivals, few enough to be cheap
 STOP_GRAM = 2_000  # trigram postings longer than this are skipped once the rarer half is counted
@@ -61,7 +66,7 @@ def _trigram_candidates(postings: list[Sequence[int]], total: int, need: int, us
         ]
     import numpy as np
 
-    joined = np.concatenate([int_array(np, p) for p in postings])
+    joined: IdArray = np.concatenate([int_array(np, p) for p in postings])
     if total <= SORT_COUNT_POSTINGS:
         joined.sort(kind="stable")  # each posting list is sorted: a stable sort merges the runs
         starts = np.flatnonzero(run_starts(np, joined))
@@ -75,10 +80,11 @@ def _trigram_candidates(postings: list[Sequence[int]], total: int, need: int, us
     if len(ids) > MAX_CANDIDATES:  # keep the best counts (and every id tied with the last) before sorting
         cut = counts >= kth_largest_count(np, counts, MAX_CANDIDATES)
         ids, counts = ids[cut], counts[cut]
-    return ids[np.lexsort((ids, -counts))][:MAX_CANDIDATES].tolist()
+    best: list[int] = ids[np.lexsort((ids, -counts))][:MAX_CANDIDATES].tolist()
+    return best
 
 
-def kth_largest_count(np, counts, k: int) -> int:
+def kth_largest_count(np: ModuleType, counts: IdArray, k: int) -> int:
     """The k-th largest of some small non-negative counts (shared trigrams), from their histogram: what
     np.partition finds, in a fraction of its time."""
     at_least = np.cumsum(np.bincount(counts)[::-1])[::-1]  # at_least[c]: how many counts are >= c
@@ -115,9 +121,9 @@ def word_candidates(index: IndexView, key: str) -> list[int] | None:
     need = min(need, len(per_word))
     size = len(key) - key.count(" ")
     if sum(len(p) for lists in per_word for p in lists) <= DENSE_GRAM_POSTINGS or not numpy_allowed(index):
-        held = Counter(chain.from_iterable(set(chain.from_iterable(lists)) for lists in per_word))
+        keys_held = Counter(chain.from_iterable(set(chain.from_iterable(lists)) for lists in per_word))
         lengths = index.key_lengths
-        best = sorted((-c, abs(lengths[k] - size), k) for k, c in held.items() if c >= need)
+        best = sorted((-c, abs(lengths[k] - size), k) for k, c in keys_held.items() if c >= need)
         return [k for _, _, k in best[:MAX_CANDIDATES]] or None
     import numpy as np
 
@@ -134,12 +140,12 @@ def word_candidates(index: IndexView, key: str) -> list[int] | None:
     if sum(map(len, sets)) <= MERGE_PER_PROBE * probes:
         # Sets of similar sizes: merge them (a stable sort merges sorted runs); a key in `need` sets then
         # starts a run of at least `need` equal ids.
-        joined = np.concatenate(sets)
+        joined: IdArray = np.concatenate(sets)
         joined.sort(kind="stable")
         heads = joined[: len(joined) - need + 1]
-        universe = heads[heads == joined[need - 1 :]]
+        universe: IdArray = heads[heads == joined[need - 1 :]]
         if need == len(sets):  # in every set: each such key once (a set holds a key once)
-            held = np.full(len(universe), need, dtype=np.int64)
+            held: IdArray = np.full(len(universe), need, dtype=np.int64)
         else:
             universe = universe[run_starts(np, universe)]
             held = np.searchsorted(joined, universe, "right") - np.searchsorted(joined, universe, "left")
@@ -154,4 +160,5 @@ def word_candidates(index: IndexView, key: str) -> list[int] | None:
     if not len(found):
         return None
     gap = np.abs(np.frombuffer(index.key_lengths, dtype=np.uint8)[found].astype(np.int64) - size)
-    return found[np.lexsort((found, gap, -held))][:MAX_CANDIDATES].tolist()
+    best_keys: list[int] = found[np.lexsort((found, gap, -held))][:MAX_CANDIDATES].tolist()
+    return best_keys

@@ -9,11 +9,21 @@ start needs none of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import ModuleType
 
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.search.candidates import candidate_keys
-from ai_glossary_mcp.search.typos import FUZZY_MIN_RATIO, TypedWords, fuzzy_accepts
+from ai_glossary_mcp.search.confusables import confusables
+from ai_glossary_mcp.search.typos import (
+    FUZZY_MIN_RATIO,
+    LETTERS_PER_EDIT,
+    NearMiss,
+    TypedWords,
+    fuzzy_accepts,
+)
 
 FUZZY_MARGIN = 4.0  # winner must beat the best other entry by this many points
 
@@ -37,10 +47,19 @@ def typo_reachable(index: IndexView, key: str) -> bool:
     return bool(key) and key.count(" ") <= index.max_name_words
 
 
-def similarities(query: str, choices: list[str], scorer) -> list[float]:
-    """scorer(query, choice) for every choice, computed in rapidfuzz's C++ loop."""
-    from rapidfuzz import process
+@lru_cache(maxsize=1)
+def _rapidfuzz() -> tuple[ModuleType, ModuleType, ModuleType]:
+    """rapidfuzz's process, fuzz and OSA modules, imported on the first fuzzy lookup (a start needs none of
+    them) and then kept: an import statement in the per-query functions costs a microsecond each time."""
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import OSA
 
+    return process, fuzz, OSA
+
+
+def similarities(query: str, choices: list[str], scorer: Callable[..., float]) -> list[float]:
+    """scorer(query, choice) for every choice, computed in rapidfuzz's C++ loop."""
+    process = _rapidfuzz()[0]
     out = [0.0] * len(choices)
     for _, score, i in process.extract(query, choices, scorer=scorer, processor=None, limit=None):
         out[i] = score
@@ -62,9 +81,10 @@ def fuzzy_scores(
         return accepted, seen
     letters = len(query_key) - query_key.count(" ")
     lengths = index.key_lengths
-    ids.sort(key=lambda k: (abs(lengths[k] - letters), k))
-    near = [k for k in ids if abs(lengths[k] - letters) <= max(3, letters // 4)]
-    far = ids[len(near) :]
+    by_gap = sorted([(abs(lengths[k] - letters), k) for k in ids])  # closest in length first, then by key id
+    near_gap = max(3, letters // 4)
+    near = [k for gap, k in by_gap if gap <= near_gap]
+    far = [k for _, k in by_gap[len(near) :]]
     typed_words = TypedWords(typed if typed is not None else query_key)
     _score_candidates(index, query_key, near, accepted, seen, typed_words)
     if far and decisive_only and accepted.best:
@@ -92,21 +112,37 @@ def _score_candidates(
 ) -> None:
     if not key_ids:
         return
-    from rapidfuzz import fuzz  # imported on the first fuzzy lookup: a start needs none of it
-    from rapidfuzz.distance import OSA
-
+    _, fuzz, OSA = _rapidfuzz()
     candidates = index.keys_at(key_ids)
     keys = [key for key, _ in candidates]
     ratios = similarities(query_key, keys, fuzz.ratio)
     token_ratios = similarities(query_key, keys, fuzz.token_set_ratio)
     # Edit distance on the space-free keys: "kvcache" is one edit from "kv cache", not two.
     distances = similarities(query_key.replace(" ", ""), [key.replace(" ", "") for key in keys], OSA.distance)
-    most_edits = max(1, len(query_key.replace(" ", "")) // 7)  # no accepting rule allows more edits than this
+    # No accepting rule allows more edits than this, or a lower ratio than FUZZY_MIN_RATIO.
+    most_edits = max(1, len(query_key.replace(" ", "")) // LETTERS_PER_EDIT)
+    table = confusables(index)
+
+    def rival_of(key: str, entry_id: str) -> Callable[[], bool]:
+        return lambda: table.has_rival(key, entry_id)
+
+    best_seen = seen.best  # Scored.add inlined: this loop runs for every candidate of every fuzzy lookup
     for (key, nk), ratio, token_ratio, distance in zip(
         candidates, ratios, token_ratios, distances, strict=True
     ):
-        seen.add(nk.entry_id, max(ratio, token_ratio * 0.9))
+        similarity = max(ratio, token_ratio * 0.9)
+        if similarity > best_seen.get(nk.entry_id, -1.0):
+            best_seen[nk.entry_id] = similarity
         if (distance <= most_edits or ratio >= FUZZY_MIN_RATIO) and fuzzy_accepts(
-            query_key, key, nk.kind, ratio, int(distance), typed_words, nk.text
+            NearMiss(
+                query_key,
+                key,
+                nk.kind,
+                ratio,
+                int(distance),
+                typed_words,
+                nk.text,
+                rival_of(key, nk.entry_id),
+            )
         ):
             accepted.add(nk.entry_id, ratio)

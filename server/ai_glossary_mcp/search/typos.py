@@ -1,129 +1,310 @@
-"""Typo acceptance: whether a query is a name misspelt or another name (the rules that decide fuzzy matches).
+"""Typo acceptance: whether a query is a served name misspelt or another name (fuzzy.py asks, per candidate).
 
-A confident wrong answer is worse than none, so the rules are strict: names of up to four letters and
-acronyms only forgive swapped or doubled letters (one changed letter makes another real name: GPT4 is not
-GPTQ), a changed number is never a typo, nor is a capital letter added at the end of a mixed-case name
-(AutoGPT is not AutoGPTQ), and longer names forgive a few edits only inside the same words (a word added,
-replaced or given a prefix is another name, not a typo, and so is a real English word: "decider" is not
-"decoder"). fuzzy.py scores the candidates and asks `fuzzy_accepts` about each.
+A confident wrong answer is worse than none, so a near miss is taken as a typo only when nothing says it is
+another name. Three kinds of evidence say so, and every rule is a row of TYPO_RULES, read top to bottom, the
+first row that applies deciding:
+- the edit itself: a changed number, a capital letter added at the end of a mixed-case name (a variant's
+  mark), a word added, replaced or given a prefix or suffix, or more letters changed than the length allows;
+- the rival names: a name of SHORT_NAME letters or fewer, an acronym, or a served name that has another
+  entry's name one edit away (confusables.py works that table out from the served glossary) forgives only
+  swapped or doubled letters, since any other one-letter edit of it spells a name just as well;
+- the English word list (english_words.py): a query word that is an English word is that word, not a
+  misspelling of the name's word ("decider" is not "decoder"), unless it is the same word inflected, doubled
+  or swapped ("bets of n").
+tests/test_typos.py runs each row's example and checks that the row decides it, so a row cannot be added
+without one.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from ai_glossary_mcp.search.english_words import is_english_word
 from ai_glossary_mcp.search.normalize import key_word, stem, words
 
-FUZZY_MIN_RATIO = 86.0  # a close spelling of a key of 7+ letters (words still checked one by one)
+FUZZY_MIN_RATIO = 86.0  # a close spelling of a name of LETTERS_PER_EDIT+ letters (words still checked)
 SHORT_NAME = 4  # names of at most this many letters (and acronyms) forgive only swapped or doubled letters
 SHORT_ALIAS = 6  # aliases of at most this many letters match only as written (or normalised)
+SHORT_WORD = 3  # words of at most this many letters, and names of at most this many, are never misspelt
+LONG_WORD = 8  # words of this many letters or more forgive two edits, shorter ones one
+LETTERS_PER_EDIT = 7  # a name forgives one edit per this many letters (at least one), or a close ratio
+_NOT_DIGITS = re.compile(r"\D+")
 
 
-def fuzzy_accepts(
-    query_key: str, key: str, kind: str, ratio: float, distance: int, typed_words: TypedWords, written: str
-) -> bool:
-    """Whether the query is `key` misspelt: a few letters dropped, doubled, swapped or changed inside the
-    same words, never another word. `distance` is the edit distance of the space-free keys; `typed_words`
-    tells which of the query's words were English words as typed; `written` is the name as written."""
-    q = query_key.replace(" ", "")
-    k = key.replace(" ", "")
-    shortest = min(len(q), len(k))
-    if shortest <= 3 or _digits(q) != _digits(
-        k
-    ):  # numbers are identity, never typos: float4/float8, GSM1K/GSM8K
-        return False
-    if _capital_added(q, k, typed_words.typed, written):
-        return False  # a capital letter at the end is part of the name: AutoGPT is not AutoGPTQ
-    if kind == "alias" and len(k) <= SHORT_ALIAS:
-        return False  # short aliases are other names' spellings (AIME, Eval, LVLM, DSpark): exact only
-    if shortest <= SHORT_NAME or kind == "acronym":  # the shorter of the two has four letters or fewer
-        # One letter changed, added or dropped turns a short name or an acronym into another real one (GPT4
-        # and GPTQ, NoPE and RoPE, LoHa and LoRA, SimNPO and SimPO): only two neighbours swapped ("GPQT") or
-        # a letter doubled or undoubled ("MMLLU") pass.
-        if distance != 1:
-            return False
-        return _swapped(q, k) if len(q) == len(k) else _doubled(q, k) or _doubled(k, q)
-    if shortest <= 6:
-        close = distance <= 1
-    else:  # a few edits for the length, or a close spelling with about the key's length ("tokenisaton")
-        close = distance <= max(1, shortest // 7) or (
-            ratio >= FUZZY_MIN_RATIO and abs(len(q) - len(k)) <= max(2, shortest // 6)
-        )
-    return close and _same_words(query_key.split(), key.split(), q, k, distance, typed_words)
+@dataclass(frozen=True)
+class Rule:
+    """One row of TYPO_RULES: when it `applies`, the near miss is a typo if `accept`, else another name."""
+
+    name: str
+    applies: Callable[[NearMiss], bool]
+    accept: bool
+    reason: str
+    example: tuple[str, str]  # (query as typed, served name as written) that this row decides
 
 
-def _same_words(
-    query_words: list[str], key_words: list[str], q: str, k: str, distance: int, typed_words: TypedWords
-) -> bool:
-    """Whether the edits stay inside the key's words: words joined or split ("flash atention"), or each
-    changed word a misspelling of its counterpart (one edit in a word under eight letters, two from eight;
-    no changed letter in words of three letters or fewer, so "top p" is not "top k"). Not a
-    word added ("HumanEval X"), a prefix added or dropped ("unsupervised", "non causal", "unpaired"),
-    letters added at a word's end ("functional"), or a real English word in place of another ("decider",
-    "content window", joined or not: "ModeCollapse"): that is a different word, even one letter away, unless
-    it is an inflection ("page attention"), a letter doubled or undoubled, or two neighbouring letters
-    swapped ("bets of n"), which make a real word only by accident."""
-    if len(query_words) != len(key_words):
-        if distance > 1:
-            return False
-        longer, other = (query_words, k) if len(query_words) > len(key_words) else (key_words, q)
-        if not all(
-            w in other for w in longer if len(w) <= 2
-        ):  # "kv cahce" splits "kvcahce"; "kv x cache" adds x
-            return False
-        # With a letter changed as well, each real word must still be there, within the key's words:
-        # "flash atention" is "flashattention", "sentance piece" is "sentencepiece"; "retraining" is not
-        # "pre training".
-        if distance and len(query_words) < len(key_words) and _real_word_in_joined(q, k, key_words):
-            return (
-                False  # "ModeCollapse", "ContentWindow": the edit makes a real word of one of the key's words
-            )
-        return distance == 0 or all(
-            _within_key_words(said, key_words)
-            for said in query_words
-            if typed_words.english_form(said) is not None
-        )
-    from rapidfuzz.distance import OSA
+class NearMiss:
+    """A query key against one candidate name key, with what the rules ask about the pair worked out once."""
 
-    for said, meant in zip(query_words, key_words, strict=True):
-        if said == meant or _inflected(said, meant):  # "group query attention", "page attention"
-            continue
-        if _prefixed(said, meant) or _prefixed(meant, said) or _suffixed(said, meant):
-            return False
-        typed = typed_words.english_form(said)
-        if typed is not None and not _same_word(said, meant, typed):
-            return False
-        if min(len(said), len(meant)) <= 3:
-            # A letter dropped, added or swapped ("Inference-Tim Compute", "Mixture iof Experts"); a changed
-            # one makes another short word ("top p" is not "top k").
-            if OSA.distance(said, meant) > 1 or (len(said) == len(meant) and not _swapped(said, meant)):
-                return False
-        elif min(OSA.distance(said, meant), OSA.distance(said + "s", meant)) > (
-            2 if len(meant) >= 8 else 1
-        ) and not (meant.startswith(said) and len(meant) - len(said) <= 2):
-            # said + "s": the plural folding took an s that belonged to the word ("proceds" is "proced");
-            # a word cut short ("Model Collaps") is a typo too.
-            return False
-    return True
+    def __init__(
+        self,
+        query_key: str,
+        key: str,
+        kind: str,
+        ratio: float,
+        distance: int,
+        typed_words: TypedWords,
+        written: str,
+        has_rival: Callable[[], bool],
+    ) -> None:
+        self.query_key, self.key, self.kind, self.ratio, self.distance = query_key, key, kind, ratio, distance
+        self.typed_words, self.written, self.has_rival = typed_words, written, has_rival
+        self.q, self.k = query_key.replace(" ", ""), key.replace(" ", "")
+        self.shortest = min(len(self.q), len(self.k))
+        self.query_words, self.key_words = query_key.split(), key.split()
+        self.regrouped = len(self.query_words) != len(self.key_words)
+        self._changed: list[tuple[str, str]] | None = None
+
+    @property
+    def changed_words(self) -> list[tuple[str, str]]:
+        """(query word, key word) where they differ other than by inflection, when the word counts agree.
+        Worked out on first use (not functools.cached_property: it takes a lock per object on Python 3.11)."""
+        if self._changed is None:
+            pairs = [] if self.regrouped else zip(self.query_words, self.key_words, strict=True)
+            self._changed = [
+                (said, meant) for said, meant in pairs if said != meant and not _inflected(said, meant)
+            ]
+        return self._changed
 
 
-def _doubled(longer: str, word: str) -> bool:
-    """Whether `longer` is `word` with one of its letters typed twice."""
-    return len(longer) == len(word) + 1 and any(
-        longer[i] == longer[i + 1] and longer[:i] + longer[i + 1 :] == word for i in range(len(longer) - 1)
+def _short_name(m: NearMiss) -> bool:
+    return m.shortest <= SHORT_NAME or m.kind == "acronym" or m.has_rival()
+
+
+def _close(m: NearMiss) -> bool:
+    """A few edits for the length, or a close spelling of about the key's length ("tokenisaton")."""
+    return m.distance <= max(1, m.shortest // LETTERS_PER_EDIT) or (
+        m.shortest >= LETTERS_PER_EDIT
+        and m.ratio >= FUZZY_MIN_RATIO
+        and abs(len(m.q) - len(m.k)) <= max(2, m.shortest // 6)
     )
 
 
-def _capital_added(q: str, k: str, typed: str, written: str) -> bool:
+def _word_added(m: NearMiss) -> bool:
+    """Words regrouped with more than one edit, or a short word of one side missing from the other joined:
+    "kv cahce" splits "kvcahce", "kv x cache" adds x."""
+    if m.distance > 1:
+        return True
+    longer, other = (m.query_words, m.k) if len(m.query_words) > len(m.key_words) else (m.key_words, m.q)
+    return not all(w in other for w in longer if len(w) <= 2)
+
+
+def _joined_real_word(m: NearMiss) -> bool:
+    return bool(m.distance) and len(m.query_words) < len(m.key_words) and _real_word_in_joined(m)
+
+
+def _split_outside_words(m: NearMiss) -> bool:
+    """A real query word that is not within the key's words: "retraining" is not "pre training"."""
+    english = m.typed_words.english_form
+    return bool(m.distance) and not all(
+        _within_key_words(said, m.key_words) for said in m.query_words if english(said) is not None
+    )
+
+
+def _affixed(said: str, meant: str) -> bool:
+    """Two or more letters added in front of either word (un-supervised, non-causal) or behind the query's
+    word (function-al); a key word longer at the end is the typed word cut short ("collaps"), a typo."""
+    longer, shorter = (said, meant) if len(said) > len(meant) else (meant, said)
+    if len(longer) - len(shorter) < 2:
+        return False
+    return longer.endswith(shorter) or (longer == said and said.startswith(meant))
+
+
+def _real_word_replaced(said: str, meant: str, m: NearMiss) -> bool:
+    typed = m.typed_words.english_form(said)
+    return typed is not None and not _same_word(said, meant, typed)
+
+
+def _short_word_changed(said: str, meant: str) -> bool:
+    """A changed letter in a word of SHORT_WORD letters or fewer makes another short word (top p, top k);
+    one letter dropped, added or swapped is a typo ("Inference-Tim Compute", "Mixture iof Experts")."""
+    if min(len(said), len(meant)) > SHORT_WORD:
+        return False
+    return _osa(said, meant) > 1 or (len(said) == len(meant) and _edit(said, meant) != "swap")
+
+
+def _word_too_far(said: str, meant: str) -> bool:
+    """More edits than the word's length allows; said + "s" because the plural folding may take a letter of
+    the word ("proceds" is "proced"), and a word cut short by two letters ("Model Collaps") is a typo."""
+    budget = 2 if len(meant) >= LONG_WORD else 1
+    return min(_osa(said, meant), _osa(said + "s", meant)) > budget and not (
+        meant.startswith(said) and len(meant) - len(said) <= 2
+    )
+
+
+def _any_word(test: Callable[[str, str], bool]) -> Callable[[NearMiss], bool]:
+    return lambda m: any(test(said, meant) for said, meant in m.changed_words)
+
+
+TYPO_RULES: tuple[Rule, ...] = (
+    Rule(
+        "tiny name",
+        lambda m: m.shortest <= SHORT_WORD,
+        False,
+        "a name of three letters or fewer is one edit from many others",
+        ("DPOO", "DPO"),
+    ),
+    Rule(
+        "number changed",
+        lambda m: _digits(m.q) != _digits(m.k),
+        False,
+        "numbers are identity, never typos (float4/float8, GSM1K/GSM8K)",
+        ("MXFP8", "MXFP4"),
+    ),
+    Rule(
+        "capital added",
+        lambda m: _capital_added(m),
+        False,
+        "a capital letter at the end of a mixed-case name marks a variant",
+        ("LoRAX", "LoRA"),
+    ),
+    Rule(
+        "short alias",
+        lambda m: m.kind == "alias" and len(m.k) <= SHORT_ALIAS,
+        False,
+        "short aliases are other names' spellings: exact only",
+        ("ActAd", "ActAdd"),
+    ),
+    Rule(
+        "short name, swap or double",
+        lambda m: _short_name(m) and m.distance == 1 and _edit(m.q, m.k) in ("swap", "double"),
+        True,
+        "two neighbours swapped or a letter doubled is a typo even in a short name",
+        ("GPQT", "GPTQ"),
+    ),
+    Rule(
+        "short name, other edit",
+        _short_name,
+        False,
+        "any other edit of a short name, an acronym or a confusable spells another name",
+        ("NoPE", "RoPE"),
+    ),
+    Rule(
+        "too many edits",
+        lambda m: not _close(m),
+        False,
+        "more edits than the name's length allows",
+        ("Flash Atenshun", "FlashAttention"),
+    ),
+    Rule(
+        "word added",
+        lambda m: m.regrouped and _word_added(m),
+        False,
+        "an added word, or regrouping plus a changed letter, is another name",
+        ("KV X Cache", "KV Cache"),
+    ),
+    Rule(
+        "real word in joined name",
+        lambda m: m.regrouped and _joined_real_word(m),
+        False,
+        "the edit makes an English word of one of the name's words",
+        ("ModeCollapse", "Model Collapse"),
+    ),
+    Rule(
+        "real word across words",
+        lambda m: m.regrouped and _split_outside_words(m),
+        False,
+        "an English query word straddles two of the name's words",
+        ("retraining", "pre-training"),
+    ),
+    Rule(
+        "words joined or split",
+        lambda m: m.regrouped,
+        True,
+        "the same letters, grouped into words differently",
+        ("kvcahce", "KV Cache"),
+    ),
+    Rule(
+        "prefix or suffix",
+        _any_word(_affixed),
+        False,
+        "a word given a prefix or suffix is another word",
+        ("Unsupervised Fine-Tuning", "Supervised Fine-Tuning"),
+    ),
+    Rule(
+        "real word replaced",
+        lambda m: any(_real_word_replaced(s, w, m) for s, w in m.changed_words),
+        False,
+        "an English word in place of the name's word is that word",
+        ("decider", "decoder"),
+    ),
+    Rule(
+        "short word changed",
+        _any_word(_short_word_changed),
+        False,
+        "a changed letter in a short word makes another short word",
+        ("Best of m Sampling", "Best-of-N Sampling"),
+    ),
+    Rule(
+        "word too far",
+        _any_word(_word_too_far),
+        False,
+        "more edits in one word than its length allows",
+        ("Sliding Wnidwo Attention", "Sliding Window Attention"),
+    ),
+    Rule(
+        "misspelt words",
+        lambda m: True,
+        True,
+        "a few letters dropped, doubled, swapped or changed inside the same words",
+        ("Tokenisaton", "Tokenization"),
+    ),
+)
+
+
+def deciding_rule(near: NearMiss) -> Rule:
+    """The first row of TYPO_RULES that applies to `near` (the last one always does)."""
+    for rule in TYPO_RULES:
+        if rule.applies(near):
+            return rule
+    raise AssertionError("the last row of TYPO_RULES applies to every near miss")
+
+
+def fuzzy_accepts(near: NearMiss) -> bool:
+    """Whether the query is the candidate name misspelt."""
+    return deciding_rule(near).accept
+
+
+def _edit(a: str, b: str) -> str:
+    """The one edit from `a` to `b`: "swap" (two neighbours), "double" (a letter typed twice or once), or
+    "other"."""
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        swapped = (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+        return "swap" if swapped else "other"
+    longer, word = (a, b) if len(a) > len(b) else (b, a)
+    doubled = len(longer) == len(word) + 1 and any(
+        longer[i] == longer[i + 1] and longer[:i] + longer[i + 1 :] == word for i in range(len(longer) - 1)
+    )
+    return "double" if doubled else "other"
+
+
+def _capital_added(m: NearMiss) -> bool:
     """Whether one name is the other with a capital letter added at the end, as written in mixed case:
-    AutoGPT and AutoGPTQ, MMLU-Pro and MMLU-ProX (a capital at the end names a variant; "FlashAttentio" and
-    "QLoRAA" are typos). All-capital text carries no such sign ("SWIGLUE")."""
+    AutoGPT and AutoGPTQ, MMLU-Pro and MMLU-ProX ("FlashAttentio" and "QLoRAA" are typos). All-capital text
+    carries no such sign ("SWIGLUE")."""
+    q, k = m.q, m.k
     if len(k) == len(q) + 1 and k.startswith(q):
-        longer, longer_key = written, k
+        longer, longer_key = m.written, k
     elif len(q) == len(k) + 1 and q.startswith(k):
-        longer, longer_key = typed, q
+        longer, longer_key = m.typed_words.typed, q
     else:
         return False
     if longer_key[-1] == longer_key[-2]:
@@ -149,13 +330,14 @@ def _within_key_words(word: str, key_words: list[str]) -> bool:
     return False
 
 
-def _real_word_in_joined(q: str, k: str, key_words: list[str]) -> bool:
-    """Whether the joined query `q` (one edit from the joined key `k`) spells, where the key word holding the
-    edit stands, an English word that is neither that word nor an inflection of it ("ModeCollapse"). An edit
-    at the edge of two words may belong to either: real only if it is so both ways."""
+def _real_word_in_joined(m: NearMiss) -> bool:
+    """Whether the joined query (one edit from the joined key) spells, where the key word holding the edit
+    stands, an English word that is neither that word nor an inflection of it ("ModeCollapse"). An edit at
+    the edge of two words may belong to either: real only if it is so both ways."""
+    q, k = m.q, m.k
     edit = next((j for j, (a, b) in enumerate(zip(q, k, strict=False)) if a != b), min(len(q), len(k)))
     verdicts, start = [], 0
-    for meant in key_words:
+    for meant in m.key_words:
         end = start + len(meant)
         # The edit is inside this word, or a letter added at its end (which may belong to the next word too).
         if start <= edit < end or (edit == end and len(q) > len(k)):
@@ -173,43 +355,29 @@ def _inflected(said: str, meant: str) -> bool:
 
 def _same_word(said: str, meant: str, typed: str | None = None) -> bool:
     """Whether the key word `said` (typed as `typed`) is `meant` inflected, with a letter doubled or
-    undoubled, or with two neighbouring letters swapped: the same word, not another one."""
+    undoubled ("modelling"), or with two neighbouring letters swapped: the same word, not another one."""
     return (
         _inflected(said, meant)
         or key_word(said) == meant
-        or _squeezed(said) == _squeezed(meant)
-        or _swapped(typed or said, meant)
+        or _edit(said, meant) == "double"
+        or _edit(typed or said, meant) == "swap"
     )
 
 
-def _squeezed(word: str) -> str:
-    """`word` with every run of one letter written once: "modelling" and "modeling" agree."""
-    return re.sub(r"(.)\1+", r"\1", word)
+_OSA: list[Callable[[str, str], int]] = []  # rapidfuzz's OSA distance, imported on first use
 
 
-def _swapped(typed: str, word: str) -> bool:
-    """Whether `typed` is `word` with two neighbouring letters swapped."""
-    if len(typed) != len(word):
-        return False
-    diff = [i for i, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b]
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and sorted(typed) == sorted(word)
+def _osa(a: str, b: str) -> int:
+    """The optimal-string-alignment edit distance (a swap of neighbours is one edit)."""
+    if not _OSA:
+        from rapidfuzz.distance import OSA  # not at import: a start needs no rapidfuzz
 
-
-def _prefixed(longer: str, word: str) -> bool:
-    """Whether `longer` is `word` with two or more letters in front (un-supervised, non-causal): another
-    word, where a typo adds one letter."""
-    return len(longer) - len(word) >= 2 and longer.endswith(word)
-
-
-def _suffixed(longer: str, word: str) -> bool:
-    """Whether the query's word `longer` is the key's `word` with two or more letters added behind
-    (function-al). Only this way round: a key word longer at the end is the typed word cut short, by the
-    typist or by the plural folding ("collapse" typed "collaps" becomes "collap"), which is a typo."""
-    return len(longer) - len(word) >= 2 and longer.startswith(word)
+        _OSA.append(OSA.distance)
+    return _OSA[0](a, b)
 
 
 def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
+    return _NOT_DIGITS.sub("", text)
 
 
 class TypedWords:
@@ -230,6 +398,6 @@ class TypedWords:
                 self._forms = defaultdict(list)
                 for w in words(self.typed):
                     self._forms[key_word(w)].append(w)
-            forms = self._forms.get(word, ())
+            forms = self._forms.get(word, [])
             self._real[word] = forms[0] if forms and all(map(is_english_word, forms)) else None
         return self._real[word]
