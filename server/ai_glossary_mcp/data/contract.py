@@ -67,6 +67,10 @@ class IndexView(Protocol):
     @property
     def compact_keys(self) -> Mapping[str, NameKey]: ...
     @property
+    def stem_keys(self) -> Mapping[str, tuple[str, ...]]: ...  # stemmed name form -> entry ids (matcher.py)
+    @property
+    def name_prefixes(self) -> Mapping[str, int]: ...  # first letters of joined/stemmed forms -> longest
+    @property
     def example_of(self) -> Mapping[str, str]: ...  # compact key of a named example -> its entry id
     @property
     def max_name_words(self) -> int: ...

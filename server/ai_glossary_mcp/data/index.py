@@ -32,6 +32,7 @@ from typing import NamedTuple
 from ai_glossary_mcp.data.glossary import Glossary
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.names import names, title
+from ai_glossary_mcp.search.matcher import prefix_of, stem_forms
 from ai_glossary_mcp.search.normalize import (
     compact_key,
     fold,
@@ -131,6 +132,13 @@ class GlossaryIndex:
         self.phrase_starts: dict[str, int] = {}
         for key in self.phrases:
             self.phrase_starts[key[0]] = max(self.phrase_starts.get(key[0], 0), len(key))
+        # The matcher's stemmed tier (matcher.py), and for spotting the first letters of every joined or
+        # stemmed name with the longest one filed there: a passage tries only words that can start one.
+        self.stem_keys: dict[str, tuple[str, ...]] = self._build_stems()
+        self.name_prefixes: dict[str, int] = {}
+        for form in (*self.compact_keys, *self.stem_keys):
+            bucket = prefix_of(form)
+            self.name_prefixes[bucket] = max(self.name_prefixes.get(bucket, 0), len(form))
         self.by_category: dict[str, tuple[str, ...]] = self._build_categories()
         self.letters: dict[str, tuple[str, ...]] = self._build_letters()
 
@@ -156,6 +164,16 @@ class GlossaryIndex:
             ck = key.replace(" ", "")
             if len(compact_owner[ck]) == 1 and ck not in self.compact_keys:
                 self.compact_keys[ck] = nk
+
+    def _build_stems(self) -> dict[str, tuple[str, ...]]:
+        table: dict[str, dict[str, None]] = defaultdict(dict)
+        for e in self.entries:
+            for n in names(e, with_id=True, with_misspellings=True):
+                if is_short_acronym(n.text):
+                    continue  # not a word: it does not inflect
+                for form in stem_forms(name_key(n.text).split()):
+                    table[form][e.id] = None
+        return {form: tuple(ids) for form, ids in table.items()}
 
     def _build_trigrams(self) -> dict[str, array]:
         # Compact int arrays, not lists: at 100,000 entries there are millions of (trigram, key) pairs.

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.search.fuzzy import FUZZY_MARGIN, Scored, fuzzy_scores, typo_reachable
+from ai_glossary_mcp.search.matcher import match_words, stem_word, with_modifiers
 from ai_glossary_mcp.search.normalize import fold, name_key
 
 AMBIGUOUS_SHOWN = 5  # a tie lists the best candidate and at most four rivals
+# How sure a looser tier is (reported as a "normalized" match: the kinds are the tool's output contract).
+TIER_SCORES = {"stemmed": 0.95, "modified": 0.9}
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,22 @@ def decide(index: IndexView, query: str, fuzzy: bool = True) -> tuple[Resolution
     key = name_key(query)
     if not key:
         return Resolution(None), None
-    nk = index.keys.get(key) or index.compact_keys.get(key.replace(" ", ""))
-    if nk is not None:
-        return Resolution(by_id[nk.entry_id], "normalized", 1.0), None
+    key_words = key.split()
+    hit = match_words(index, key_words)
+    if hit is not None and hit.tier != "stemmed":
+        return Resolution(by_id[hit.ids[0]], "normalized", 1.0), None
     owner = index.example_of.get(key.replace(" ", ""))
     if owner is not None:  # an instance is not its concept: not found, its concept suggested first
         return Resolution(None, suggestions=((by_id[owner], 1.0),), example_of=by_id[owner]), None
+    if hit is None and len(key_words) > 1 and not query.rstrip().endswith("+"):  # "LoRA+" succeeds LoRA
+        hit = with_modifiers(index, key_words)
+    if hit is not None:
+        score = TIER_SCORES[hit.tier]
+        bare = len(key_words) == 1 and stem_word(key) == key  # "token": a word, not an inflected name
+        if hit.entry_id is not None and not bare:
+            return Resolution(by_id[hit.entry_id], "normalized", score), None
+        ties = tuple((by_id[eid], score) for eid in hit.ids[:AMBIGUOUS_SHOWN])
+        return Resolution(None, ambiguous=ties, suggestions=ties), None
     if not fuzzy or not typo_reachable(index, key):
         return Resolution(None), None
     accepted, seen = fuzzy_scores(index, key, decisive_only=True, typed=query)

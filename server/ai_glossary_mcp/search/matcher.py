@@ -1,0 +1,185 @@
+"""The one name matcher: which entry a name or a span of text names, tier by tier, most literal first.
+
+define_term (decide.py), find_terms_in_text (spotting.py) and suggestions ask the same question of a list of
+key words (normalize.py's `name_key` words, so case, Unicode, separators, articles, plurals and British
+spelling are already folded):
+
+1. normalised: the key words as a name key (`index.keys`);
+2. joined: the key words with the spaces removed (`index.compact_keys`: "multi head" = "multihead");
+3. stemmed: the Snowball stem of each word, joined, and the stem of the joined word (`index.stem_keys`):
+   "quantizing" = "quantized" = "quantization", "pretrained" = "pre-training".
+
+A looser tier is tried only when the stricter ones found nothing, and it is accepted only when it names one
+entry; several entries at that tier are a tie, never a guess. Short acronyms ("MoE", "SFT") are not stemmed:
+they are not words and do not inflect.
+
+The Snowball stemmer (snowballstemmer, BSD, pure Python) costs ~20 µs a word, so stems are cached per word;
+a passage repeats its words, and names are stemmed once when the index is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import snowballstemmer
+
+from ai_glossary_mcp.search.english_words import is_english_word
+from ai_glossary_mcp.search.normalize import name_key, search_tokens, stem
+
+if TYPE_CHECKING:  # data/index.py builds with this module: a run-time import would be circular
+    from ai_glossary_mcp.data.contract import IndexView
+
+_STEMMER = snowballstemmer.stemmer("english")
+STEM_WORD_CHARS = 40  # longer "words" are not words: not stemmed, not cached
+
+
+@lru_cache(maxsize=32768)
+def _stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
+
+
+def stem_word(word: str) -> str:
+    """The Snowball stem of one folded word (words of digits and long strings are kept as they are)."""
+    if len(word) > STEM_WORD_CHARS or not word.isalpha():
+        return word
+    return _stem(word)
+
+
+def stem_forms(key_words: Sequence[str]) -> tuple[str, ...]:
+    """The stemmed spellings of a name's key words: each word stemmed then joined, and the joined word
+    stemmed ("fine tuned" -> "finetune"; "finetuned" -> "finetun"), so joined and spaced forms meet."""
+    per_word = "".join(stem_word(w) for w in key_words)
+    if any(len(w) < JOINED_WORD_MIN for w in key_words):  # "tok s" joined is "toks": a different word
+        return (per_word,)
+    joined = stem_word("".join(key_words))
+    return (per_word,) if joined == per_word else (per_word, joined)
+
+
+def prefix_of(form: str) -> str:
+    """The bucket a compact or stemmed form is filed under for spotting: its first PREFIX letters."""
+    return form[:PREFIX]
+
+
+PREFIX = 4
+ADJECTIVE_ENDINGS = ("al", "ive", "ous", "ic", "ful", "less", "ly")  # suffixes that make a word describe
+JOINED_WORD_MIN = 3  # a name's words are stemmed as one joined word only when each is a word of 3+ letters
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    """What the matcher found: the tier ("normalized", "joined" or "stemmed") and the entry ids it names
+    (one: a match; several: a tie at that tier)."""
+
+    tier: str
+    ids: tuple[str, ...]
+
+    @property
+    def entry_id(self) -> str | None:
+        return self.ids[0] if len(self.ids) == 1 else None
+
+
+def match_words(index: IndexView, key_words: Sequence[str], literal: bool = True) -> NameMatch | None:
+    """The strictest tier at which `key_words` name something, or None (`literal=False` skips tier 1, for
+    a caller that has checked it its own way, as spotting does with case-sensitive acronyms)."""
+    if not key_words:
+        return None
+    if literal:
+        nk = index.keys.get(" ".join(key_words))
+        if nk is not None:
+            return NameMatch("normalized", (nk.entry_id,))
+    compact = "".join(key_words)
+    nk = index.compact_keys.get(compact)
+    if nk is not None:
+        return NameMatch("joined", (nk.entry_id,))
+    if any(w.endswith(ADJECTIVE_ENDINGS) and stem_word(w) != w for w in key_words):
+        return None  # "functional" is not "function": an adjective names a property, not the concept
+    ids: dict[str, None] = {}
+    for form in stem_forms(key_words):
+        for entry_id in index.stem_keys.get(form, ()):
+            ids[entry_id] = None
+    return NameMatch("stemmed", tuple(ids)) if ids else None
+
+
+# -- a name with other words around it (define_term only: a span of text is matched word by word) ----------
+# How informative a word is comes from the served glossary itself: the share of entries whose text uses it
+# (BM25F's document frequency, computed when the index is built). No word list is kept here.
+GENERIC_SHARE = 0.2  # a word in at least this share of entries says little ("model", "training")
+MODIFIER_SHARE = 0.04  # a leading modifier must be at least this common, and used by the entry's own text
+PREFIXED_NAMES = 8  # names tried when the query is the start of a longer name
+
+
+def _share(index: IndexView, word: str) -> float:
+    posting = index.posting(stem(word))
+    return len(posting.docs) / max(len(index.entries), 1) if posting is not None else 0.0
+
+
+def _entry_words(index: IndexView, entry_id: str) -> set[str]:
+    """The stemmed words an entry describes itself with: its names, tags and definition."""
+    entry = index.entries[index.position[entry_id]]
+    return set(search_tokens(" ".join((entry.term, *entry.aliases, *entry.tags, entry.definition))))
+
+
+def _modifiers_ok(index: IndexView, before: Sequence[str], entry_id: str) -> bool:
+    """Words before a name make a kind of it ("sparse mixture of experts"): accepted when the glossary uses
+    each word generically and the entry itself describes its concept with it. A quantity ("4 bit": a
+    numeral and the word it counts) always is."""
+    own = _entry_words(index, entry_id) if before else set()
+    for i, word in enumerate(before):
+        if word.isdigit() or (i and before[i - 1].isdigit()):
+            continue
+        if _share(index, word) < MODIFIER_SHARE or stem(word) not in own:
+            return False
+    return True
+
+
+def _near_name_word(index: IndexView, word: str) -> bool:
+    """Whether a word is one edit from a different word of some name: then it may be a typo of it
+    ("cashing" for "caching"), which the typo tier decides, not this one."""
+    from ai_glossary_mcp.data.index import deletion_variants  # here: data/index.py imports this module
+
+    near = index.similar_words(deletion_variants(word))
+    return any(w != word for found in near.values() for w in found)
+
+
+def _head_ok(index: IndexView, word: str) -> bool:
+    """A word after a name is its head noun ("RAG pipeline"): accepted when it is an English word and not a
+    near-miss of a name's word. A version or a suffix ("2", "XL") names another release, so it is not."""
+    return word.isalpha() and is_english_word(word) and not _near_name_word(index, word)
+
+
+def _named_with(index: IndexView, word: str) -> list[str]:
+    """The entries with a name ending in `word`, when the word is informative: a head noun that heads
+    concept names of its own ("tuning") makes a compound that may be another of them."""
+    if _share(index, word) >= GENERIC_SHARE:
+        return []
+    key_ids = index.word_postings([word]).get(word, ())
+    return list(dict.fromkeys(nk.entry_id for key, nk in index.keys_at(list(key_ids)) if key.endswith(word)))
+
+
+def with_modifiers(index: IndexView, key_words: Sequence[str]) -> NameMatch | None:
+    """The one entry a name with generic words around it names: the longest run of the key words that the
+    matcher resolves to one entry, when every word before it is an accepted modifier and every word after
+    it an accepted head noun; or a name the key words begin, when the rest of it is generic ("mixed
+    precision" for "mixed precision training")."""
+    n = len(key_words)
+    for length in range(n - 1, 0, -1):
+        for start in range(n - length + 1):
+            hit = match_words(index, key_words[start : start + length])
+            entry_id = hit.entry_id if hit is not None else None
+            if entry_id is None:
+                continue
+            before, after = key_words[:start], key_words[start + length :]
+            if not all(_head_ok(index, w) for w in after) or not _modifiers_ok(index, before, entry_id):
+                continue
+            rivals = [e for w in after for e in _named_with(index, w) if e != entry_id]
+            return NameMatch("modified", tuple(dict.fromkeys([entry_id, *rivals])))
+    prefix = " ".join(key_words) + " "
+    owners = {
+        nk.entry_id
+        for key, nk in index.names_with_prefix(prefix, PREFIXED_NAMES)
+        if all(_share(index, w) >= GENERIC_SHARE for w in name_key(key[len(prefix) :]).split())
+    }
+    return NameMatch("modified", tuple(sorted(owners))) if owners else None
