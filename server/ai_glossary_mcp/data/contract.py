@@ -67,9 +67,9 @@ class IndexView(Protocol):
     @property
     def compact_keys(self) -> Mapping[str, NameKey]: ...
     @property
-    def stem_keys(self) -> Mapping[str, tuple[str, ...]]: ...  # stemmed name form -> entry ids (matcher.py)
+    def stem_phrases(self) -> Mapping[tuple[str, ...], tuple[str, ...]]: ...  # stemmed words -> entry ids
     @property
-    def name_prefixes(self) -> Mapping[str, int]: ...  # first letters of joined/stemmed forms -> longest
+    def stem_starts(self) -> Mapping[str, int]: ...  # first stemmed word -> most words of a form it starts
     @property
     def example_of(self) -> Mapping[str, str]: ...  # compact key of a named example -> its entry id
     @property

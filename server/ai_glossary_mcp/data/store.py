@@ -230,14 +230,12 @@ class StoredIndex:
             lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")],
             cache=16384,
         )
-        self.stem_keys = _Lookup(
-            self._stem_ids,
-            lambda: [r[0] for r in db.all("SELECT form FROM stem_keys")],
-            cache=16384,
+        self.stem_phrases = _Lookup(
+            self._stem_ids, lambda: [tuple(r[0].split(SEP)) for r in db.all("SELECT form FROM stem_phrases")]
         )
-        self.name_prefixes = _Lookup(
-            lambda p: _first(db.one("SELECT longest FROM name_prefixes WHERE prefix = ?", (p,))),
-            lambda: [r[0] for r in db.all("SELECT prefix FROM name_prefixes")],
+        self.stem_starts = _Lookup(
+            lambda w: _first(db.one("SELECT longest FROM stem_starts WHERE word = ?", (w,))),
+            lambda: [r[0] for r in db.all("SELECT word FROM stem_starts")],
             cache=16384,
         )
         self.posting = lru_cache(maxsize=128)(self._posting)
@@ -273,7 +271,7 @@ class StoredIndex:
         return tuple(r[0] for r in rows) or None
 
     def _stem_ids(self, form: Any) -> tuple[str, ...] | None:
-        row = self._db.one("SELECT ids FROM stem_keys WHERE form = ?", (form,))
+        row = self._db.one("SELECT ids FROM stem_phrases WHERE form = ?", (SEP.join(form),))
         return None if row is None else tuple(row[0].split(SEP))
 
     def _phrase(self, key: Any) -> list[Surface] | None:

@@ -22,7 +22,8 @@ from ai_glossary_mcp.data.index import GlossaryIndex, indexed_variants, letter_o
 from ai_glossary_mcp.data.names import title
 
 FORMAT = 6  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
-# 5: examples keyed by compact name (a format-4 store keyed them spaced); 6: stemmed names, name prefixes
+# 5: examples keyed by compact name (a format-4 store keyed them spaced);
+# 6: stemmed name forms (stem_phrases, stem_starts)
 NAME_TABLES = ("raw", "normalized", "compact")
 SEP = "\x1f"  # joins the words of a phrase key, the key words of a variant, the fields of a name-key row
 
@@ -42,8 +43,8 @@ CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE postings (token TEXT PRIMARY KEY, docs BLOB NOT NULL, impacts BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE phrases (key TEXT PRIMARY KEY, surfaces TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE phrase_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE stem_keys (form TEXT PRIMARY KEY, ids TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE name_prefixes (prefix TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE stem_phrases (form TEXT PRIMARY KEY, ids TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE stem_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -159,9 +160,10 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
     )
     db.executemany("INSERT INTO phrase_starts VALUES (?, ?)", index.phrase_starts.items())
     db.executemany(
-        "INSERT INTO stem_keys VALUES (?, ?)", ((f, SEP.join(ids)) for f, ids in index.stem_keys.items())
+        "INSERT INTO stem_phrases VALUES (?, ?)",
+        ((SEP.join(form), SEP.join(ids)) for form, ids in index.stem_phrases.items()),
     )
-    db.executemany("INSERT INTO name_prefixes VALUES (?, ?)", index.name_prefixes.items())
+    db.executemany("INSERT INTO stem_starts VALUES (?, ?)", index.stem_starts.items())
 
 
 __all__ = ["FORMAT", "NAME_TABLES", "SCHEMA", "SEP", "fill_store", "write_store"]

@@ -1,11 +1,13 @@
 """Decide what a name means: one entry, an instance of one, a tie between several, or nothing.
 
 Resolution is a pipeline of increasingly forgiving rules, and the first rule that fires wins: the raw
-spelling (exact id/term, acronym, alias), then the normalised key (case, Unicode, separators, articles,
-plurals, British spelling), then an instance's name (its concept is not it: not found, the concept
-suggested), then typo-level fuzzy matching (fuzzy.py scores, typos.py accepts). The fuzzy winner must beat
-the best candidate for any other entry by FUZZY_MARGIN, or the answer is "ambiguous". Suggestions for a
-miss are added by resolve.py, which fuses them; this module only decides.
+spelling (exact id/term, acronym, alias), then the matcher's name tiers (matcher.py: the normalised key,
+the joined key), then an instance's name (its concept is not it: not found, the concept suggested), then
+the matcher's stemmed tier, then a name with generic words around it (matcher.with_modifiers), a bare
+head word (the entries it heads, most general first: a tie or a suggestion, never a match), then
+typo-level fuzzy matching (fuzzy.py scores, typos.py accepts). A looser tier that names several entries is
+a tie ("ambiguous"); the fuzzy winner must beat the best candidate for any other entry by FUZZY_MARGIN.
+Suggestions for a miss are added by resolve.py, which fuses them; this module only decides.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from dataclasses import dataclass
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.search.fuzzy import FUZZY_MARGIN, Scored, fuzzy_scores, typo_reachable
-from ai_glossary_mcp.search.matcher import match_words, stem_word, with_modifiers
+from ai_glossary_mcp.search.matcher import headed_by, match_words, stem_word, with_modifiers
 from ai_glossary_mcp.search.normalize import fold, name_key
 
 AMBIGUOUS_SHOWN = 5  # a tie lists the best candidate and at most four rivals
 # How sure a looser tier is (reported as a "normalized" match: the kinds are the tool's output contract).
-TIER_SCORES = {"stemmed": 0.95, "modified": 0.9}
+TIER_SCORES = {"stemmed": 0.95, "modified": 0.9, "head": 0.8}
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,11 @@ def decide(index: IndexView, query: str, fuzzy: bool = True) -> tuple[Resolution
             return Resolution(by_id[hit.entry_id], "normalized", score), None
         ties = tuple((by_id[eid], score) for eid in hit.ids[:AMBIGUOUS_SHOWN])
         return Resolution(None, ambiguous=ties, suggestions=ties), None
+    if len(key_words) == 1 and (heads := headed_by(index, key)):  # a bare head word: never a guess
+        ranked = tuple((by_id[eid], TIER_SCORES["head"]) for eid in heads[:AMBIGUOUS_SHOWN])
+        if len(ranked) > 1:
+            return Resolution(None, ambiguous=ranked, suggestions=ranked), None
+        return Resolution(None, suggestions=ranked), None
     if not fuzzy or not typo_reachable(index, key):
         return Resolution(None), None
     accepted, seen = fuzzy_scores(index, key, decisive_only=True, typed=query)

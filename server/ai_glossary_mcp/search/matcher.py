@@ -6,8 +6,9 @@ spelling are already folded):
 
 1. normalised: the key words as a name key (`index.keys`);
 2. joined: the key words with the spaces removed (`index.compact_keys`: "multi head" = "multihead");
-3. stemmed: the Snowball stem of each word, joined, and the stem of the joined word (`index.stem_keys`):
-   "quantizing" = "quantized" = "quantization", "pretrained" = "pre-training".
+3. stemmed: the Snowball stems of the words (`index.stem_phrases`, where each name is filed with its words
+   stemmed, with neighbours joined and split at camel humps): "quantizing" = "quantized" = "quantization",
+   "pretrained" = "pre-training", "Flash Attention" = "FlashAttention".
 
 A looser tier is tried only when the stricter ones found nothing, and it is accepted only when it names one
 entry; several entries at that tier are a tie, never a guess. Short acronyms ("MoE", "SFT") are not stemmed:
@@ -19,6 +20,7 @@ a passage repeats its words, and names are stemmed once when the index is built.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,6 +36,9 @@ if TYPE_CHECKING:  # data/index.py builds with this module: a run-time import wo
 
 _STEMMER = snowballstemmer.stemmer("english")
 STEM_WORD_CHARS = 40  # longer "words" are not words: not stemmed, not cached
+JOINED_WORD_MIN = 3  # words are joined (or split at camel humps) only into and out of words of 3+ letters
+ADJECTIVE_ENDINGS = ("al", "ive", "ous", "ic", "ful", "less", "ly")  # suffixes that make a word describe
+_CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 @lru_cache(maxsize=32768)
@@ -48,24 +53,45 @@ def stem_word(word: str) -> str:
     return _stem(word)
 
 
-def stem_forms(key_words: Sequence[str]) -> tuple[str, ...]:
-    """The stemmed spellings of a name's key words: each word stemmed then joined, and the joined word
-    stemmed ("fine tuned" -> "finetune"; "finetuned" -> "finetun"), so joined and spaced forms meet."""
-    per_word = "".join(stem_word(w) for w in key_words)
-    if any(len(w) < JOINED_WORD_MIN for w in key_words):  # "tok s" joined is "toks": a different word
-        return (per_word,)
-    joined = stem_word("".join(key_words))
-    return (per_word,) if joined == per_word else (per_word, joined)
+def _camel_split(text: str) -> str:
+    """ "FlashAttention" -> "Flash Attention": the words a joined name joins, when each hump is a word."""
+    humps = _CAMEL_HUMP.sub(" ", text)
+    return humps if humps != text and all(len(h) >= JOINED_WORD_MIN for h in humps.split()) else text
 
 
-def prefix_of(form: str) -> str:
-    """The bucket a compact or stemmed form is filed under for spotting: its first PREFIX letters."""
-    return form[:PREFIX]
+def stem_forms(name: str) -> set[tuple[str, ...]]:
+    """The stemmed spellings a name is filed under: its key words stemmed, with one pair of neighbouring
+    words joined, and all joined ("fine-tuning": fine|tune, finetun), from its written words and from its
+    camel humps ("FlashAttention": flash|attent). Only words of 3+ letters are joined ("tok/s" is not
+    "toks")."""
+    forms: set[tuple[str, ...]] = set()
+    for spelling in dict.fromkeys((name, _camel_split(name))):
+        key_words = name_key(spelling).split()
+        variants = [key_words]
+        long_enough = [len(w) >= JOINED_WORD_MIN for w in key_words]
+        for i in range(len(key_words) - 1):
+            if long_enough[i] and long_enough[i + 1]:
+                variants.append([*key_words[:i], key_words[i] + key_words[i + 1], *key_words[i + 2 :]])
+        if len(key_words) > 2 and all(long_enough):
+            variants.append(["".join(key_words)])
+        forms.update(tuple(stem_word(w) for w in v) for v in variants if v)
+    return forms
 
 
-PREFIX = 4
-ADJECTIVE_ENDINGS = ("al", "ive", "ous", "ic", "ful", "less", "ly")  # suffixes that make a word describe
-JOINED_WORD_MIN = 3  # a name's words are stemmed as one joined word only when each is a word of 3+ letters
+def stemmed_ids(index: IndexView, key_words: Sequence[str], stems: Sequence[str]) -> tuple[str, ...]:
+    """The stemmed tier for key words and their stems (spotting has both already): the entries whose
+    stemmed forms they spell. Not for an adjective ("functional" is not "function": it names a property)
+    nor for one word that is its own stem ("token": a word, not an inflected name)."""
+    ids: tuple[str, ...] = index.stem_phrases.get(tuple(stems), ())
+    if not ids and len(stems) > 1:  # written apart, filed joined ("Re-Rank": "reranking")
+        ids = index.stem_phrases.get((stem_word("".join(key_words)),), ())
+    if not ids:
+        return ()
+    bare = len(stems) == 1 and stems[0] == key_words[0]
+    if bare or any(w.endswith(ADJECTIVE_ENDINGS) and s != w for w, s in zip(key_words, stems, strict=True)):
+        nk = index.compact_keys.get("".join(key_words))  # then only the name it spells joined
+        return (nk.entry_id,) if nk is not None and nk.entry_id in ids else ()
+    return ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +120,8 @@ def match_words(index: IndexView, key_words: Sequence[str], literal: bool = True
     nk = index.compact_keys.get(compact)
     if nk is not None:
         return NameMatch("joined", (nk.entry_id,))
-    if any(w.endswith(ADJECTIVE_ENDINGS) and stem_word(w) != w for w in key_words):
-        return None  # "functional" is not "function": an adjective names a property, not the concept
-    ids: dict[str, None] = {}
-    for form in stem_forms(key_words):
-        for entry_id in index.stem_keys.get(form, ()):
-            ids[entry_id] = None
-    return NameMatch("stemmed", tuple(ids)) if ids else None
+    ids = stemmed_ids(index, key_words, [stem_word(w) for w in key_words])
+    return NameMatch("stemmed", ids) if ids else None
 
 
 # -- a name with other words around it (define_term only: a span of text is matched word by word) ----------
@@ -183,3 +204,16 @@ def with_modifiers(index: IndexView, key_words: Sequence[str]) -> NameMatch | No
         if all(_share(index, w) >= GENERIC_SHARE for w in name_key(key[len(prefix) :]).split())
     }
     return NameMatch("modified", tuple(sorted(owners))) if owners else None
+
+
+def headed_by(index: IndexView, word: str) -> list[str]:
+    """The entries a bare word of their names may mean ("attention": self-attention, multi-head attention,
+    ...; "loss": loss function, DPO loss, ...), the one whose text weighs the word most first (its BM25F
+    weight: the entry that defines the concept repeats it, a kind of it mentions it)."""
+    key_ids = index.word_postings([word]).get(word, ())
+    named = {nk.entry_id for key, nk in index.keys_at(list(key_ids)) if " " in key}
+    posting = index.posting(stem(word))
+    if not named or posting is None:
+        return sorted(named)
+    weight = {index.entries[doc].id: w for doc, w in zip(posting.docs, posting.impacts, strict=True)}
+    return sorted(named, key=lambda eid: (-weight.get(eid, 0.0), eid))
