@@ -137,21 +137,25 @@ def _share(index: IndexView, word: str) -> float:
     return len(posting.docs) / max(len(index.entries), 1) if posting is not None else 0.0
 
 
-def _entry_words(index: IndexView, entry_id: str) -> set[str]:
-    """The stemmed words an entry describes itself with: its names, tags and definition."""
+@lru_cache(maxsize=1024)
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(search_tokens(text))
+
+
+def _entry_words(index: IndexView, entry_id: str) -> frozenset[str]:
+    """The stemmed words an entry describes itself with: its names, tags and definition (cached by text)."""
     entry = index.entries[index.position[entry_id]]
-    return set(search_tokens(" ".join((entry.term, *entry.aliases, *entry.tags, entry.definition))))
+    return _words_of(" ".join((entry.term, *entry.aliases, *entry.tags, entry.definition)))
 
 
 def _modifiers_ok(index: IndexView, before: Sequence[str], entry_id: str) -> bool:
     """Words before a name make a kind of it ("sparse mixture of experts"): accepted when the glossary uses
     each word generically and the entry itself describes its concept with it. A quantity ("4 bit": a
     numeral and the word it counts) always is."""
-    own = _entry_words(index, entry_id) if before else set()
     for i, word in enumerate(before):
         if word.isdigit() or (i and before[i - 1].isdigit()):
             continue
-        if _share(index, word) < MODIFIER_SHARE or stem(word) not in own:
+        if _share(index, word) < MODIFIER_SHARE or stem(word) not in _entry_words(index, entry_id):
             return False
     return True
 
@@ -172,12 +176,19 @@ def _head_ok(index: IndexView, word: str) -> bool:
 
 
 def _named_with(index: IndexView, word: str) -> list[str]:
-    """The entries with a name ending in `word`, when the word is informative: a head noun that heads
-    concept names of its own ("tuning") makes a compound that may be another of them."""
+    """The entries whose concept `word` heads, when it is informative: a name of several words ending in it
+    whose other words are not a name themselves ("fine tuning" for "tuning"; "MoE layer" is MoE with a
+    head noun added, so "layer" heads no concept of its own). Such a head makes a compound that may be one
+    of them ("prompt tuning")."""
     if _share(index, word) >= GENERIC_SHARE:
         return []
     key_ids = index.word_postings([word]).get(word, ())
-    return list(dict.fromkeys(nk.entry_id for key, nk in index.keys_at(list(key_ids)) if key.endswith(word)))
+    rivals: dict[str, None] = {}
+    for key, nk in index.keys_at(list(key_ids)):
+        parts = key.split()
+        if len(parts) > 1 and parts[-1] == word and match_words(index, parts[:-1]) is None:
+            rivals[nk.entry_id] = None
+    return list(rivals)
 
 
 def with_modifiers(index: IndexView, key_words: Sequence[str]) -> NameMatch | None:
