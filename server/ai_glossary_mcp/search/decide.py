@@ -63,10 +63,10 @@ def decide(index: IndexView, query: str, fuzzy: bool = True) -> tuple[Resolution
         ties = tuple((by_id[eid], score) for eid in hit.ids[:AMBIGUOUS_SHOWN])
         return Resolution(None, ambiguous=ties, suggestions=ties), None
     if len(key_words) == 1 and (heads := headed_by(index, key)):  # a bare head word: never a guess
-        ranked = tuple((by_id[eid], TIER_SCORES["head"]) for eid in heads[:AMBIGUOUS_SHOWN])
-        if len(ranked) > 1:
-            return Resolution(None, ambiguous=ranked, suggestions=ranked), None
-        return Resolution(None, suggestions=ranked), None
+        headed = tuple((by_id[eid], TIER_SCORES["head"]) for eid in heads[:AMBIGUOUS_SHOWN])
+        if len(headed) > 1:
+            return Resolution(None, ambiguous=headed, suggestions=headed), None
+        return Resolution(None, suggestions=headed), None
     if not fuzzy or not typo_reachable(index, key):
         return Resolution(None), None
     accepted, seen = fuzzy_scores(index, key, decisive_only=True, typed=query)

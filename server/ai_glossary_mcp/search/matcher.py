@@ -83,7 +83,7 @@ def stemmed_ids(index: IndexView, key_words: Sequence[str], stems: Sequence[str]
     stemmed forms they spell. Not for an adjective ("functional" is not "function": it names a property)
     nor for one word that is its own stem ("token": a word, not an inflected name)."""
     ids: tuple[str, ...] = index.stem_phrases.get(tuple(stems), ())
-    if not ids and len(stems) > 1:  # written apart, filed joined ("Re-Rank": "reranking")
+    if not ids and len(stems) == 2:  # written apart, filed joined ("Re-Rank": "reranking")
         ids = index.stem_phrases.get((stem_word("".join(key_words)),), ())
     if not ids:
         return ()
@@ -208,6 +208,8 @@ def with_modifiers(index: IndexView, key_words: Sequence[str]) -> NameMatch | No
                 continue
             rivals = [e for w in after for e in _named_with(index, w) if e != entry_id]
             return NameMatch("modified", tuple(dict.fromkeys([entry_id, *rivals])))
+    if index.phrase_starts.get(key_words[0], 0) <= n:  # no name starts with these words and goes on
+        return None
     prefix = " ".join(key_words) + " "
     owners = {
         nk.entry_id

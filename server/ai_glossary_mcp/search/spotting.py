@@ -98,6 +98,9 @@ def _proper_noun(text: str, start: int, end: int) -> bool:
     return bool(previous) and previous[-1][0].islower()
 
 
+_HYPHENS = ("-", "‐", "‑")
+
+
 def _compound(text: str, start: int, end: int) -> tuple[int, int]:
     """The hyphen-joined compound a spot sits in ("encoder-decoder"): its bounds in `text`."""
     while start > 0 and (text[start - 1].isalnum() or (text[start - 1] in "-‐‑" and start > 1)):
@@ -112,7 +115,8 @@ def _one_concept_per_compound(text: str, spots: list[Spot]) -> list[Spot]:
     hyphen-joined compound with a spot of another entry, none covering it whole, are dropped."""
     groups: dict[tuple[int, int], list[Spot]] = {}
     for spot in spots:
-        groups.setdefault(_compound(text, spot.start, spot.end), []).append(spot)
+        if text[spot.start - 1 : spot.start] in _HYPHENS or text[spot.end : spot.end + 1] in _HYPHENS:
+            groups.setdefault(_compound(text, spot.start, spot.end), []).append(spot)
     dropped = {
         id(s) for bounds, group in groups.items() if len({g.entry_id for g in group}) > 1 for s in group
     }
