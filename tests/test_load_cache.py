@@ -104,6 +104,7 @@ def test_bundled_glossary_round_trips_through_the_store(cache):
         got = stored.posting(token)
         assert (list(got.docs), list(got.impacts)) == (list(posting.docs), list(posting.impacts))
     assert dict(stored.phrases) == built.phrases and dict(stored.phrase_starts) == built.phrase_starts
+    assert dict(stored.stem_phrases) == built.stem_phrases and dict(stored.stem_starts) == built.stem_starts
     assert dict(stored.by_category) == built.by_category and dict(stored.letters) == built.letters
     assert stored.max_name_words == built.max_name_words
 

@@ -215,7 +215,12 @@ async def test_misspellings_of_short_and_long_names_still_resolve(client, query,
     """Including typos whose folded key word is a real word though the typed word is not ("continuos" folds
     to "continuo"), and swapped neighbours that spell a real word by accident ("bets", "casual")."""
     data = (await call(client, "define_term", {"term": query})).structured_content
-    assert data["found"] and data["entry"]["id"] == entry_id and data["match"]["kind"] == "fuzzy"
+    # A few are inflections too ("Page Attention", "KV Cach", "SWIGLUE"): the matcher's stemmed tier finds
+    # them before the typo tier, as a normalisation with a score below 1.
+    assert data["found"] and data["entry"]["id"] == entry_id
+    assert data["match"]["kind"] == "fuzzy" or (
+        data["match"]["kind"] == "normalized" and data["match"]["score"] < 1
+    )
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,10 @@ class IndexView(Protocol):
     @property
     def compact_keys(self) -> Mapping[str, NameKey]: ...
     @property
+    def stem_phrases(self) -> Mapping[tuple[str, ...], tuple[str, ...]]: ...  # stemmed words -> entry ids
+    @property
+    def stem_starts(self) -> Mapping[str, int]: ...  # first stemmed word -> most words of a form it starts
+    @property
     def example_of(self) -> Mapping[str, str]: ...  # compact key of a named example -> its entry id
     @property
     def max_name_words(self) -> int: ...

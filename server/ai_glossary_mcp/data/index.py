@@ -10,7 +10,8 @@
 - BM25F statistics for full-text search: per token, the entries it occurs in
   (as compact arrays) with a field-weighted, length-normalised, saturated
   weight already applied, so a query only adds up posting lists;
-- a phrase table for spotting glossary names in free text.
+- a phrase table for spotting glossary names in free text, and every name's stemmed forms (the name
+  matcher's stemmed tier, search/matcher.py) for define_term and spotting alike.
 
 The index is built from one Glossary; a reload builds a new one. It only
 builds: store_writer.py writes its tables to SQLite (a file, or an in-memory
@@ -32,6 +33,7 @@ from typing import NamedTuple
 from ai_glossary_mcp.data.glossary import Glossary
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.names import names, title
+from ai_glossary_mcp.search.matcher import stem_forms
 from ai_glossary_mcp.search.normalize import (
     compact_key,
     fold,
@@ -131,6 +133,12 @@ class GlossaryIndex:
         self.phrase_starts: dict[str, int] = {}
         for key in self.phrases:
             self.phrase_starts[key[0]] = max(self.phrase_starts.get(key[0], 0), len(key))
+        # The matcher's stemmed tier (matcher.py): every name's stemmed words, also with one pair of
+        # neighbouring words joined and with all joined, and the longest such form each first word starts.
+        self.stem_phrases: dict[tuple[str, ...], tuple[str, ...]] = self._build_stems()
+        self.stem_starts: dict[str, int] = {}
+        for form in self.stem_phrases:
+            self.stem_starts[form[0]] = max(self.stem_starts.get(form[0], 0), len(form))
         self.by_category: dict[str, tuple[str, ...]] = self._build_categories()
         self.letters: dict[str, tuple[str, ...]] = self._build_letters()
 
@@ -156,6 +164,16 @@ class GlossaryIndex:
             ck = key.replace(" ", "")
             if len(compact_owner[ck]) == 1 and ck not in self.compact_keys:
                 self.compact_keys[ck] = nk
+
+    def _build_stems(self) -> dict[tuple[str, ...], tuple[str, ...]]:
+        table: dict[tuple[str, ...], dict[str, None]] = defaultdict(dict)
+        for e in self.entries:
+            for n in names(e, with_id=True, with_misspellings=True):
+                if is_short_acronym(n.text):
+                    continue  # not a word: it does not inflect
+                for form in stem_forms(n.text):
+                    table[form][e.id] = None
+        return {form: tuple(ids) for form, ids in table.items()}
 
     def _build_trigrams(self) -> dict[str, array[int]]:
         # Compact int arrays, not lists: at 100,000 entries there are millions of (trigram, key) pairs.

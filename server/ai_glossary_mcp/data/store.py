@@ -231,6 +231,14 @@ class StoredIndex:
             lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")],
             cache=16384,
         )
+        self.stem_phrases = _Lookup(
+            self._stem_ids, lambda: [tuple(r[0].split(SEP)) for r in db.all("SELECT form FROM stem_phrases")]
+        )
+        self.stem_starts = _Lookup(
+            lambda w: _first(db.one("SELECT longest FROM stem_starts WHERE word = ?", (w,))),
+            lambda: [r[0] for r in db.all("SELECT word FROM stem_starts")],
+            cache=16384,
+        )
         self.posting = lru_cache(maxsize=128)(self._posting)
         self._rows: tuple[bytes, array[int]] | None = None
         self._key_row = lru_cache(maxsize=KEY_CACHE)(self._decode_key_row)
@@ -262,6 +270,10 @@ class StoredIndex:
     def _ids(self, column: str, value: Any) -> tuple[str, ...] | None:
         rows = self._db.all(f"SELECT id FROM entries WHERE {column} = ? ORDER BY pos", (value,))
         return tuple(r[0] for r in rows) or None
+
+    def _stem_ids(self, form: Any) -> tuple[str, ...] | None:
+        row = self._db.one("SELECT ids FROM stem_phrases WHERE form = ?", (SEP.join(form),))
+        return None if row is None else tuple(row[0].split(SEP))
 
     def _phrase(self, key: Any) -> list[Surface] | None:
         row = self._db.one("SELECT surfaces FROM phrases WHERE key = ?", (SEP.join(key),))

@@ -21,8 +21,9 @@ from pathlib import Path
 from ai_glossary_mcp.data.index import GlossaryIndex, indexed_variants, letter_of
 from ai_glossary_mcp.data.names import title
 
-FORMAT = 5  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
-# 5: examples keyed by compact name (a format-4 store keyed them spaced)
+FORMAT = 6  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
+# 5: examples keyed by compact name (a format-4 store keyed them spaced);
+# 6: stemmed name forms (stem_phrases, stem_starts)
 NAME_TABLES = ("raw", "normalized", "compact")
 SEP = "\x1f"  # joins the words of a phrase key, the key words of a variant, the fields of a name-key row
 
@@ -42,6 +43,8 @@ CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE postings (token TEXT PRIMARY KEY, docs BLOB NOT NULL, impacts BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE phrases (key TEXT PRIMARY KEY, surfaces TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE phrase_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE stem_phrases (form TEXT PRIMARY KEY, ids TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE stem_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -156,6 +159,11 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
         ),
     )
     db.executemany("INSERT INTO phrase_starts VALUES (?, ?)", index.phrase_starts.items())
+    db.executemany(
+        "INSERT INTO stem_phrases VALUES (?, ?)",
+        ((SEP.join(form), SEP.join(ids)) for form, ids in index.stem_phrases.items()),
+    )
+    db.executemany("INSERT INTO stem_starts VALUES (?, ?)", index.stem_starts.items())
 
 
 __all__ = ["FORMAT", "NAME_TABLES", "SCHEMA", "SEP", "fill_store", "write_store"]

@@ -1,7 +1,9 @@
 """Shaping text around names: the snippet a search hit shows, and the glossary names found in free text.
 
 Both read definitions and texts with the same analyzer as the index (normalize.py): a snippet's sentence is
-chosen by shared stemmed words, and a spotted name is matched on the key words its entry was indexed by.
+chosen by shared stemmed words, and a spotted name is matched by the name matcher's tiers (matcher.py) on
+windows of the text's key words, longest first, so a span is a mention exactly when define_term would
+resolve it by a name tier. Text has guards a query does not need: code, product names, compounds.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from functools import lru_cache
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.data.index import Surface
 from ai_glossary_mcp.data.model import Entry
-from ai_glossary_mcp.search.normalize import fold, is_article, key_word, search_tokens
+from ai_glossary_mcp.search.english_words import is_english_word
+from ai_glossary_mcp.search.matcher import stem_word, stemmed_ids
+from ai_glossary_mcp.search.normalize import STOP_WORDS, fold, is_article, key_word, search_tokens
 
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
 
@@ -50,42 +54,126 @@ class Spot:
 
 
 def _surface_matches(surface: Surface, found: str) -> bool:
+    """A short acronym must be written in its case ("RAG", not "rag", "MoE", not "moe"), unless it holds a
+    digit ("fp8", "bf16"): no word does, so case has nothing to tell apart."""
     if not surface.case_sensitive:
         return True
     bare = re.sub(r"[\W_]+", "", found)
     want = re.sub(r"[\W_]+", "", surface.text)
+    if bare.lower() in (want.lower(), want.lower() + "s") and any(ch.isdigit() for ch in want):
+        return True
     return bare == want or bare == want + "s"
 
 
+# Code is not prose: a fenced block or an inline `span` is blanked out, and a name that is part of an
+# identifier (snake_case, dotted.names, a name called with "(") is not a mention, so "tokenizer_args" or
+# "torch.nn.Transformer" mention nothing.
+_BACKTICKS = re.compile(r"```.*?(?:```|\Z)|`[^`\s]*`", re.S)
+_LINE_OR_SENTENCE_START = re.compile(r"(?:^|[\n.!?:;|*#>(\[\"'])[^\w\n.!?:;|*#>(\[\"']*\Z")
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * (match.end() - match.start())
+
+
+def _in_identifier(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is joined to an identifier by "_" or ".", or is called with "(" (checked only
+    where a name was found: a regex over the whole passage would cost more than the spotting)."""
+    if "_" in text[start:end] or (start >= 2 and text[start - 1] in "_." and text[start - 2].isalnum()):
+        return True
+    after = text[end : end + 2]
+    return after[:1] in ("_", "(") or (after[:1] == "." and after[1:].isalnum())
+
+
+def _proper_noun(text: str, start: int, end: int) -> bool:
+    """A one-word common noun written Capitalised after a lower-case word ("integrated with Transformers")
+    is a product's name, not the concept: sentences, lines and titles are capitalised, prose is not."""
+    found = text[start:end]
+    if not (found[0].isupper() and found[1:].islower()) or not is_english_word(found.lower()):
+        return False
+    before = text[max(0, start - 80) : start]
+    if _LINE_OR_SENTENCE_START.search(before):
+        return False
+    previous = [w for w in _WORD.findall(before) if w.lower() not in STOP_WORDS]  # title case: "for", "at"
+    return bool(previous) and previous[-1][0].islower()
+
+
+_HYPHENS = ("-", "‐", "‑")
+
+
+def _compound(text: str, start: int, end: int) -> tuple[int, int]:
+    """The hyphen-joined compound a spot sits in ("encoder-decoder"): its bounds in `text`."""
+    while start > 0 and (text[start - 1].isalnum() or (text[start - 1] in "-‐‑" and start > 1)):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or (text[end] in "-‐‑" and end + 1 < len(text))):
+        end += 1
+    return start, end
+
+
+def _one_concept_per_compound(text: str, spots: list[Spot]) -> list[Spot]:
+    """A compound of two concepts ("encoder-decoder") is a third, not either: spots that share a
+    hyphen-joined compound with a spot of another entry, none covering it whole, are dropped."""
+    groups: dict[tuple[int, int], list[Spot]] = {}
+    for spot in spots:
+        if text[spot.start - 1 : spot.start] in _HYPHENS or text[spot.end : spot.end + 1] in _HYPHENS:
+            groups.setdefault(_compound(text, spot.start, spot.end), []).append(spot)
+    dropped = {
+        id(s) for bounds, group in groups.items() if len({g.entry_id for g in group}) > 1 for s in group
+    }
+    return [s for s in spots if id(s) not in dropped]
+
+
 def spot_names(index: IndexView, text: str) -> list[Spot]:
-    """Every glossary name in `text`, longest match first, on word boundaries."""
-    tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-    kept = [(s, e, key_word(fold(w))) for s, e, w in tokens if not is_article(fold(w))]
+    """Every glossary name in `text`, longest match first, on word boundaries, by the matcher's tiers
+    (matcher.py): the name as written (short acronyms in their case), then its stemmed forms."""
+    prose = _BACKTICKS.sub(_blank, text) if "`" in text else text  # offsets stay those of `text`
+    phrase_starts, stem_starts = index.phrase_starts, index.stem_starts
+    seen: dict[str, tuple[str, str, int, int] | None] = {}  # a passage repeats its words: each is read once
+    kept: list[tuple[int, int, tuple[str, str, int, int]]] = []
+    for m in _WORD.finditer(prose):
+        w = m.group()
+        if w in seen:
+            word = seen[w]
+        else:
+            f = fold(w)
+            kw = "" if is_article(f) else key_word(f)
+            st = stem_word(kw)
+            word = seen[w] = (kw, st, phrase_starts.get(kw, 0), stem_starts.get(st, 0)) if kw else None
+        if word is not None:
+            kept.append((m.start(), m.end(), word))
     # A name may span spaces, hyphens, slashes and dropped articles, never a comma or a full stop.
     joinable = [bool(_JOIN_GAP.fullmatch(text[kept[k][1] : kept[k + 1][0]])) for k in range(len(kept) - 1)]
+    key_words = [w[2][0] for w in kept]
+    stems = [w[2][1] for w in kept]
     spots: list[Spot] = []
-    i = 0
-    while i < len(kept):
-        matched = False
-        longest = index.phrase_starts.get(kept[i][2], 0)  # no name starts with most words
-        for length in range(min(longest, len(kept) - i), 0, -1):
+    i, n = 0, len(kept)
+    while i < n:
+        _, _, (_, _, literal, stemmed) = kept[i]
+        longest = literal if literal > stemmed else stemmed  # no name starts with more words
+        if not longest and i + 1 < n and text[kept[i][1] : kept[i + 1][0]] == "-":
+            longest = stemmed = 2  # a hyphenated pair may be a joined name written apart ("Re-Rank")
+        found_at = 0
+        for length in range(min(longest, n - i), 0, -1):
             if length > 1 and not all(joinable[i : i + length - 1]):
                 continue
-            window = kept[i : i + length]
-            surfaces = index.phrases.get(tuple(w for _, _, w in window))
-            if not surfaces:
-                continue
-            start, end = window[0][0], window[-1][1]
-            found = text[start:end]
-            hits = [s for s in surfaces if _surface_matches(s, found)]
-            if hits:
-                spots.append(Spot(hits[0].entry_id, start, end))
-                i += length
-                matched = True
+            start, end = kept[i][0], kept[i + length - 1][1]
+            entry_id = None
+            if length <= literal:
+                surfaces = index.phrases.get(tuple(key_words[i : i + length]))
+                hits = [x for x in surfaces or () if _surface_matches(x, text[start:end])]
+                entry_id = hits[0].entry_id if hits else None
+            if entry_id is None and length <= stemmed:
+                ids = stemmed_ids(index, key_words[i : i + length], stems[i : i + length])
+                entry_id = ids[0] if len(ids) == 1 else None
+            if entry_id is not None:
+                if not _in_identifier(text, start, end) and (
+                    length > 1 or not _proper_noun(text, start, end)
+                ):
+                    spots.append(Spot(entry_id, start, end))
+                found_at = length
                 break
-        if not matched:
-            i += 1
-    return spots
+        i += found_at or 1
+    return _one_concept_per_compound(text, spots)
 
 
 def definition_mentions(index: IndexView, entry: Entry) -> list[str]:

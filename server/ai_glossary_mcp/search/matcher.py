@@ -1,0 +1,232 @@
+"""The one name matcher: which entry a name or a span of text names, tier by tier, most literal first.
+
+define_term (decide.py), find_terms_in_text (spotting.py) and suggestions ask the same question of a list of
+key words (normalize.py's `name_key` words, so case, Unicode, separators, articles, plurals and British
+spelling are already folded):
+
+1. normalised: the key words as a name key (`index.keys`);
+2. joined: the key words with the spaces removed (`index.compact_keys`: "multi head" = "multihead");
+3. stemmed: the Snowball stems of the words (`index.stem_phrases`, where each name is filed with its words
+   stemmed, with neighbours joined and split at camel humps): "quantizing" = "quantized" = "quantization",
+   "pretrained" = "pre-training", "Flash Attention" = "FlashAttention".
+
+A looser tier is tried only when the stricter ones found nothing, and it is accepted only when it names one
+entry; several entries at that tier are a tie, never a guess. Short acronyms ("MoE", "SFT") are not stemmed:
+they are not words and do not inflect.
+
+The Snowball stemmer (snowballstemmer, BSD, pure Python) costs ~20 µs a word, so stems are cached per word;
+a passage repeats its words, and names are stemmed once when the index is built.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import snowballstemmer
+
+from ai_glossary_mcp.search.english_words import is_english_word
+from ai_glossary_mcp.search.normalize import name_key, search_tokens, stem
+
+if TYPE_CHECKING:  # data/index.py builds with this module: a run-time import would be circular
+    from ai_glossary_mcp.data.contract import IndexView
+
+_STEMMER = snowballstemmer.stemmer("english")
+STEM_WORD_CHARS = 40  # longer "words" are not words: not stemmed, not cached
+JOINED_WORD_MIN = 3  # words are joined (or split at camel humps) only into and out of words of 3+ letters
+ADJECTIVE_ENDINGS = ("al", "ive", "ous", "ic", "ful", "less", "ly")  # suffixes that make a word describe
+_CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+@lru_cache(maxsize=32768)
+def _stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
+
+
+def stem_word(word: str) -> str:
+    """The Snowball stem of one folded word (words of digits and long strings are kept as they are)."""
+    if len(word) > STEM_WORD_CHARS or not word.isalpha():
+        return word
+    return _stem(word)
+
+
+def _camel_split(text: str) -> str:
+    """ "FlashAttention" -> "Flash Attention": the words a joined name joins, when each hump is a word."""
+    humps = _CAMEL_HUMP.sub(" ", text)
+    return humps if humps != text and all(len(h) >= JOINED_WORD_MIN for h in humps.split()) else text
+
+
+def stem_forms(name: str) -> set[tuple[str, ...]]:
+    """The stemmed spellings a name is filed under: its key words stemmed, with one pair of neighbouring
+    words joined, and all joined ("fine-tuning": fine|tune, finetun), from its written words and from its
+    camel humps ("FlashAttention": flash|attent). Only words of 3+ letters are joined ("tok/s" is not
+    "toks")."""
+    forms: set[tuple[str, ...]] = set()
+    for spelling in dict.fromkeys((name, _camel_split(name))):
+        key_words = name_key(spelling).split()
+        variants = [key_words]
+        long_enough = [len(w) >= JOINED_WORD_MIN for w in key_words]
+        for i in range(len(key_words) - 1):
+            if long_enough[i] and long_enough[i + 1]:
+                variants.append([*key_words[:i], key_words[i] + key_words[i + 1], *key_words[i + 2 :]])
+        if len(key_words) > 2 and all(long_enough):
+            variants.append(["".join(key_words)])
+        forms.update(tuple(stem_word(w) for w in v) for v in variants if v)
+    return forms
+
+
+def stemmed_ids(index: IndexView, key_words: Sequence[str], stems: Sequence[str]) -> tuple[str, ...]:
+    """The stemmed tier for key words and their stems (spotting has both already): the entries whose
+    stemmed forms they spell. Not for an adjective ("functional" is not "function": it names a property)
+    nor for one word that is its own stem ("token": a word, not an inflected name)."""
+    ids: tuple[str, ...] = index.stem_phrases.get(tuple(stems), ())
+    if not ids and len(stems) == 2:  # written apart, filed joined ("Re-Rank": "reranking")
+        ids = index.stem_phrases.get((stem_word("".join(key_words)),), ())
+    if not ids:
+        return ()
+    bare = len(stems) == 1 and stems[0] == key_words[0]
+    if bare or any(w.endswith(ADJECTIVE_ENDINGS) and s != w for w, s in zip(key_words, stems, strict=True)):
+        nk = index.compact_keys.get("".join(key_words))  # then only the name it spells joined
+        return (nk.entry_id,) if nk is not None and nk.entry_id in ids else ()
+    return ids
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    """What the matcher found: the tier ("normalized", "joined" or "stemmed") and the entry ids it names
+    (one: a match; several: a tie at that tier)."""
+
+    tier: str
+    ids: tuple[str, ...]
+
+    @property
+    def entry_id(self) -> str | None:
+        return self.ids[0] if len(self.ids) == 1 else None
+
+
+def match_words(index: IndexView, key_words: Sequence[str], literal: bool = True) -> NameMatch | None:
+    """The strictest tier at which `key_words` name something, or None (`literal=False` skips tier 1, for
+    a caller that has checked it its own way, as spotting does with case-sensitive acronyms)."""
+    if not key_words:
+        return None
+    if literal:
+        nk = index.keys.get(" ".join(key_words))
+        if nk is not None:
+            return NameMatch("normalized", (nk.entry_id,))
+    compact = "".join(key_words)
+    nk = index.compact_keys.get(compact)
+    if nk is not None:
+        return NameMatch("joined", (nk.entry_id,))
+    ids = stemmed_ids(index, key_words, [stem_word(w) for w in key_words])
+    return NameMatch("stemmed", ids) if ids else None
+
+
+# -- a name with other words around it (define_term only: a span of text is matched word by word) ----------
+# How informative a word is comes from the served glossary itself: the share of entries whose text uses it
+# (BM25F's document frequency, computed when the index is built). No word list is kept here.
+GENERIC_SHARE = 0.2  # a word in at least this share of entries says little ("model", "training")
+MODIFIER_SHARE = 0.04  # a leading modifier must be at least this common, and used by the entry's own text
+PREFIXED_NAMES = 8  # names tried when the query is the start of a longer name
+
+
+def _share(index: IndexView, word: str) -> float:
+    posting = index.posting(stem(word))
+    return len(posting.docs) / max(len(index.entries), 1) if posting is not None else 0.0
+
+
+@lru_cache(maxsize=1024)
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(search_tokens(text))
+
+
+def _entry_words(index: IndexView, entry_id: str) -> frozenset[str]:
+    """The stemmed words an entry describes itself with: its names, tags and definition (cached by text)."""
+    entry = index.entries[index.position[entry_id]]
+    return _words_of(" ".join((entry.term, *entry.aliases, *entry.tags, entry.definition)))
+
+
+def _modifiers_ok(index: IndexView, before: Sequence[str], entry_id: str) -> bool:
+    """Words before a name make a kind of it ("sparse mixture of experts"): accepted when the glossary uses
+    each word generically and the entry itself describes its concept with it. A quantity ("4 bit": a
+    numeral and the word it counts) always is."""
+    for i, word in enumerate(before):
+        if word.isdigit() or (i and before[i - 1].isdigit()):
+            continue
+        if _share(index, word) < MODIFIER_SHARE or stem(word) not in _entry_words(index, entry_id):
+            return False
+    return True
+
+
+def _near_name_word(index: IndexView, word: str) -> bool:
+    """Whether a word is one edit from a different word of some name: then it may be a typo of it
+    ("cashing" for "caching"), which the typo tier decides, not this one."""
+    from ai_glossary_mcp.data.index import deletion_variants  # here: data/index.py imports this module
+
+    near = index.similar_words(deletion_variants(word))
+    return any(w != word for found in near.values() for w in found)
+
+
+def _head_ok(index: IndexView, word: str) -> bool:
+    """A word after a name is its head noun ("RAG pipeline"): accepted when it is an English word and not a
+    near-miss of a name's word. A version or a suffix ("2", "XL") names another release, so it is not."""
+    return word.isalpha() and is_english_word(word) and not _near_name_word(index, word)
+
+
+def _named_with(index: IndexView, word: str) -> list[str]:
+    """The entries whose concept `word` heads, when it is informative: a name of several words ending in it
+    whose other words are not a name themselves ("fine tuning" for "tuning"; "MoE layer" is MoE with a
+    head noun added, so "layer" heads no concept of its own). Such a head makes a compound that may be one
+    of them ("prompt tuning")."""
+    if _share(index, word) >= GENERIC_SHARE:
+        return []
+    key_ids = index.word_postings([word]).get(word, ())
+    rivals: dict[str, None] = {}
+    for key, nk in index.keys_at(list(key_ids)):
+        parts = key.split()
+        if len(parts) > 1 and parts[-1] == word and match_words(index, parts[:-1]) is None:
+            rivals[nk.entry_id] = None
+    return list(rivals)
+
+
+def with_modifiers(index: IndexView, key_words: Sequence[str]) -> NameMatch | None:
+    """The one entry a name with generic words around it names: the longest run of the key words that the
+    matcher resolves to one entry, when every word before it is an accepted modifier and every word after
+    it an accepted head noun; or a name the key words begin, when the rest of it is generic ("mixed
+    precision" for "mixed precision training")."""
+    n = len(key_words)
+    for length in range(n - 1, 0, -1):
+        for start in range(n - length + 1):
+            hit = match_words(index, key_words[start : start + length])
+            entry_id = hit.entry_id if hit is not None else None
+            if entry_id is None:
+                continue
+            before, after = key_words[:start], key_words[start + length :]
+            if not all(_head_ok(index, w) for w in after) or not _modifiers_ok(index, before, entry_id):
+                continue
+            rivals = [e for w in after for e in _named_with(index, w) if e != entry_id]
+            return NameMatch("modified", tuple(dict.fromkeys([entry_id, *rivals])))
+    if index.phrase_starts.get(key_words[0], 0) <= n:  # no name starts with these words and goes on
+        return None
+    prefix = " ".join(key_words) + " "
+    owners = {
+        nk.entry_id
+        for key, nk in index.names_with_prefix(prefix, PREFIXED_NAMES)
+        if all(_share(index, w) >= GENERIC_SHARE for w in name_key(key[len(prefix) :]).split())
+    }
+    return NameMatch("modified", tuple(sorted(owners))) if owners else None
+
+
+def headed_by(index: IndexView, word: str) -> list[str]:
+    """The entries a bare word of their names may mean ("attention": self-attention, multi-head attention,
+    ...; "loss": loss function, DPO loss, ...), the one whose text weighs the word most first (its BM25F
+    weight: the entry that defines the concept repeats it, a kind of it mentions it)."""
+    key_ids = index.word_postings([word]).get(word, ())
+    named = {nk.entry_id for key, nk in index.keys_at(list(key_ids)) if " " in key}
+    posting = index.posting(stem(word))
+    if not named or posting is None:
+        return sorted(named)
+    weight = {index.entries[doc].id: w for doc, w in zip(posting.docs, posting.impacts, strict=True)}
+    return sorted(named, key=lambda eid: (-weight.get(eid, 0.0), eid))

@@ -1,0 +1,159 @@
+"""One name matcher: define_term and find_terms_in_text agree on every respelling of every name.
+
+A span of text is a mention of entry E in find_terms_in_text exactly when define_term on that span resolves to
+E by a name tier (not as a typo). Checked both ways on spans generated from the bundled glossary: every term,
+alias and acronym, respelled with hyphens, spaces or joined, in other cases, as a plural, and with -ing, -ed
+and -er inflections of its last word. Plus the guards both tools share, and what the text-only guards do.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.index import MAX_PHRASE_WORDS, is_short_acronym
+from ai_glossary_mcp.search.decide import TIER_SCORES
+from ai_glossary_mcp.search.normalize import words
+
+_INFLECTIONS = ("s", "ing", "ed", "er")
+_LEADING_ARTICLE = re.compile(r"^(?:a|an|the)[\s-]+", re.IGNORECASE)  # not part of a mention
+_SEPARATOR = re.compile(r"[\s\-/]+")
+_NOT_PROSE = re.compile(r"[_.@+,']")
+
+
+def _respellings(name: str) -> set[str]:
+    parts = _SEPARATOR.split(name.strip())  # as written: an acronym keeps its case in text
+    if not parts or not words(name):
+        return set()
+    out = {name, " ".join(parts), "-".join(parts)}
+    if len(parts) > 1 and all(len(p) >= 3 for p in parts):
+        out.add("".join(parts))
+    if not is_short_acronym(name):
+        out |= {name.lower(), name.title(), name.upper()}
+        stem = " ".join(parts)
+        out |= {stem + suffix for suffix in _INFLECTIONS}
+        if stem.endswith("e"):
+            out |= {stem[:-1] + "ing", stem + "d"}
+        if stem.endswith(("ing", "ion")):
+            base = stem[:-3]  # "-ing" and "-ion" are both three letters
+            out |= {base + "ed", base + "ing", base + "er"}
+    return out
+
+
+def _spans(service: GlossaryService) -> list[str]:
+    """Names as prose writes them: code-like names (snake_case, dotted, "@", "+") are identifiers in text,
+    a name never spans a comma or an apostrophe there, and names of more than MAX_PHRASE_WORDS words are
+    titles, not names text repeats."""
+    spans: set[str] = set()
+    for entry in service.index.entries:
+        for name in (entry.term, *entry.aliases, *([entry.acronym] if entry.acronym else [])):
+            if not _NOT_PROSE.search(name) and len(words(name)) <= MAX_PHRASE_WORDS:
+                spans |= _respellings(name)
+    return sorted(s for s in spans if re.search(r"\w", s))
+
+
+def _define(service: GlossaryService, span: str) -> str | None:
+    """The entry define_term resolves the span to by a name tier: not as a typo, and not as a name with
+    other words around it (a query is one name; in text those words are the text around a name)."""
+    result = service.define(span, "brief")
+    if not result.found or result.entry is None or result.match is None:
+        return None
+    if result.match.kind == "fuzzy" or result.match.score == TIER_SCORES["modified"]:
+        return None
+    return result.entry.id
+
+
+def _spotted(service: GlossaryService, span: str) -> str | None:
+    """The entry find_terms_in_text finds covering the whole span, or None."""
+    mentions = service.find_in_text(f"{span}, we read today.").mentions  # a sentence's start: any case
+    whole = [m for m in mentions if m.surface in (span, _LEADING_ARTICLE.sub("", span))]
+    return whole[0].id if len(mentions) == 1 and whole else None
+
+
+def test_define_term_and_find_terms_in_text_agree_on_every_respelled_name(service):
+    spans = _spans(service)
+    assert len(spans) > 1500  # every name, respelled: the check covers the glossary, not a sample
+    disagree = [
+        (span, defined, spotted)
+        for span in spans
+        if (defined := _define(service, span)) != (spotted := _spotted(service, span))
+    ]
+    shown = "\n".join(f"  {s!r}: define_term {d}, find_terms_in_text {f}" for s, d, f in disagree[:40])
+    assert not disagree, f"{len(disagree)} spans disagree:\n{shown}"
+
+
+@pytest.mark.parametrize(
+    "span,entry_id",
+    [
+        ("quantizing", "quantization"),
+        ("pretrained", "pre-training"),
+        ("fine-tuned", "fine-tuning"),
+        ("multihead attention", "multi-head-attention"),
+        ("Flash Attention", "flashattention"),
+        ("tensor parallel", "tensor-parallelism"),
+    ],
+)
+def test_inflected_and_respelled_names_are_found_by_both_tools(service, span, entry_id):
+    assert _define(service, span) == entry_id
+    assert _spotted(service, span) == entry_id
+
+
+@pytest.mark.parametrize("span", ["token", "Cost Functional", "Dequantization"])
+def test_the_stemmed_tier_keeps_words_apart_in_both_tools(service, span):
+    """A bare word is not an inflected name ("token" is not "tokenization"), an adjective is not its noun
+    (-al), and a prefix changes the word (de-)."""
+    assert _define(service, span) is None
+    assert _spotted(service, span) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Set `tokenizer_args` and call torch.nn.Transformer() with tokenizer_args.",
+        "```python\nmodel = Transformer(tokenizer)\n```",
+        "PEFT is integrated with Transformers for easy model training.",
+        "Whether the model is an encoder-decoder model.",
+    ],
+)
+def test_code_products_and_compounds_are_not_mentions(service, text):
+    """Identifiers and code blocks, a capitalised common noun inside a sentence (a product's name), and a
+    compound of two concepts mention neither concept."""
+    assert service.find_in_text(text).mentions == []
+
+
+@pytest.mark.parametrize(
+    "text,entry_id",
+    [
+        ("Transformers changed NLP.", "transformer"),  # a sentence starts capitalised
+        ("Multiplication for Transformers at Scale", "transformer"),  # a title
+        ("a decoder-only model", "decoder"),  # a compound of one concept and a plain word
+        ("training in fp8 or bf16", "fp8"),  # an acronym that spells no word, in lower case
+    ],
+)
+def test_the_text_guards_keep_real_mentions(service, text, entry_id):
+    assert [m.id for m in service.find_in_text(text).mentions] == [entry_id]
+
+
+@pytest.mark.parametrize(
+    "query,entry_id",
+    [
+        ("sparse mixture of experts", "mixture-of-experts"),
+        ("RAG pipeline", "rag"),
+        ("DPO training", "dpo"),
+        ("mixed precision", "mixed-precision-training"),
+    ],
+)
+def test_a_name_with_generic_words_resolves(service, query, entry_id):
+    result = service.define(query, "brief")
+    assert result.found and result.entry.id == entry_id and result.match.score < 1
+
+
+@pytest.mark.parametrize(
+    "query", ["prompt tuning", "flash attention 2", "Chinchilla scaling laws", "bit lora"]
+)
+def test_a_name_with_informative_words_is_not_resolved(service, query):
+    """A head noun that heads other names, a version, or a modifier the entry does not use makes another
+    concept: not found (or a tie), never the shorter name."""
+    assert not service.define(query, "brief").found
