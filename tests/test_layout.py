@@ -59,9 +59,5 @@ def test_no_module_in_the_package_exceeds_the_line_limit():
         for path in PACKAGE.rglob("*.py")
     }
     assert len(lengths) > 50  # the package itself, not an empty glob
-    too_long = {
-        module: lines
-        for module, lines in sorted(lengths.items())
-        if lines > MAX_MODULE_LINES
-    }
+    too_long = {module: lines for module, lines in sorted(lengths.items()) if lines > MAX_MODULE_LINES}
     assert not too_long, f"modules over {MAX_MODULE_LINES} lines (split along a real seam): {too_long}"

@@ -7,8 +7,8 @@ Telling real words from misspellings needs a dictionary: ENGLISH_WORDS_FILE,
 next to this module, holds the English word list of pyspellchecker (MIT
 licence, copyright Tyler Barrus, whose notice is english_words.LICENSE;
 compiled from OpenSubtitles word counts and curated word lists), reduced to
-its folded, purely alphabetic words of MIN_LETTERS or more letters. Shorter strings are not looked up: too many of
-them are abbreviations or names that happen to be listed ("tim", "ops").
+its folded, purely alphabetic words of MIN_LETTERS or more letters. Shorter strings are not looked up:
+too many of them are abbreviations or names that happen to be listed ("tim", "ops").
 
 The file is derived ahead of time, by `make schema` (pyspellchecker is a test
 and build dependency, not a runtime one), because the package's own format

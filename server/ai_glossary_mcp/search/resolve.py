@@ -17,9 +17,7 @@ from ai_glossary_mcp.search.query import Query
 SUGGESTIONS = 5  # a miss offers at most this many entries
 
 
-def resolve(
-    index: IndexView, query: str, with_suggestions: bool = True, fuzzy: bool = True
-) -> Resolution:
+def resolve(index: IndexView, query: str, with_suggestions: bool = True, fuzzy: bool = True) -> Resolution:
     """Resolve a (validated) name to one entry, or explain why not (with suggestions unless the
     caller ranks candidates itself, as search does)."""
     resolution, seen = decide(index, query, fuzzy)
