@@ -39,7 +39,10 @@ class EntryRef(_Result):
 class Suggestion(_Result):
     id: str
     term: str
-    score: float = Field(description="0-1, higher is closer.")
+    score: float = Field(
+        description="0-1 on search_terms' scale: a spelling's similarity, "
+        "or the search score of what the words say."
+    )
 
 
 class RelatedLink(_Result):
@@ -139,7 +142,11 @@ class SearchHit(_Result):
     id: str
     term: str
     acronym: str | None
-    score: float = Field(description="Relevance 0-1 relative to the best hit.")
+    score: float = Field(
+        description="Calibrated 0-1, comparable across queries: 1 a name the query spells, "
+        "0.5+ a likely answer, below 0.5 probably not what was asked."
+    )
+    confident: bool = Field(description="score >= 0.5: the glossary likely answers the query.")
     snippet: str = Field(description="The passage of the definition that matched best.")
     uri: str
 

@@ -35,10 +35,12 @@ from typing import TYPE_CHECKING, Any
 from ai_glossary_mcp.data.glossary import Edge, Glossary, PackInfo
 from ai_glossary_mcp.data.index import GlossaryIndex, NameKey, Posting, Surface
 from ai_glossary_mcp.data.model import Entry, Pack
-from ai_glossary_mcp.data.store_writer import FORMAT, NAME_TABLES, SEP, fill_store
+from ai_glossary_mcp.data.store_writer import FORMAT, NAME_TABLES, SEP, VECTOR_MODEL, fill_store
 from ai_glossary_mcp.data.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ai_glossary_mcp.data.contract import GlossaryView, IndexView
 
 MMAP_BYTES = 1 << 30
@@ -246,6 +248,20 @@ class StoredIndex:
     @property
     def categories(self) -> Mapping[str, str]:
         return self.glossary.vocabulary.categories
+
+    @cached_property
+    def _vectors(self) -> np.ndarray:
+        import numpy as np
+
+        row = self._db.one("SELECT dims, dtype, data FROM vectors WHERE model = ?", (VECTOR_MODEL,))
+        if row is None:
+            raise ValueError(f"{self.path or 'memory'}: the store holds no {VECTOR_MODEL!r} vectors")
+        dims, dtype, data = row
+        return np.frombuffer(data, dtype=dtype).reshape(len(self.entries), dims)
+
+    def entry_vectors(self) -> np.ndarray:
+        """One float16 row per entry position (read-only), decoded on first use."""
+        return self._vectors
 
     def _names(self, tbl: int) -> _Lookup:
         def fetch(key: Any) -> NameKey | None:

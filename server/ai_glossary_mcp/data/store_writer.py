@@ -7,6 +7,9 @@ or into any open connection (`fill_store`: store.py uses it for an in-memory
 database where no file is wanted). store.py reads what this module writes;
 the format number, the schema and the row encodings live here, next to the
 code that writes them, and the reader imports them.
+
+The entries' embedding vectors (search/semantic.py's model over each entry's term, acronym and
+definition) are computed here too, once per build: one float16 row per entry position in `vectors`.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from pathlib import Path
 from ai_glossary_mcp.data.index import GlossaryIndex, indexed_variants, letter_of
 from ai_glossary_mcp.data.names import title
 
-FORMAT = 5  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
-# 5: examples keyed by compact name (a format-4 store keyed them spaced)
+FORMAT = 6  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
+# 5: examples keyed by compact name (a format-4 store keyed them spaced); 6: entry vectors
 NAME_TABLES = ("raw", "normalized", "compact")
 SEP = "\x1f"  # joins the words of a phrase key, the key words of a variant, the fields of a name-key row
 
@@ -42,7 +45,10 @@ CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE postings (token TEXT PRIMARY KEY, docs BLOB NOT NULL, impacts BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE phrases (key TEXT PRIMARY KEY, surfaces TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE phrase_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE vectors (model TEXT PRIMARY KEY, dims INTEGER NOT NULL, dtype TEXT NOT NULL,
+                      data BLOB NOT NULL) WITHOUT ROWID;
 """
+VECTOR_MODEL = "wordllama l2_supercat_256, term (acronym). definition"  # what the rows embed
 
 
 # -- writing ---------------------------------------------------------------------
@@ -156,6 +162,11 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
         ),
     )
     db.executemany("INSERT INTO phrase_starts VALUES (?, ?)", index.phrase_starts.items())
+    from ai_glossary_mcp.search.semantic import DIMENSIONS, entry_matrix  # loads the model: builds only
+
+    db.execute(
+        "INSERT INTO vectors VALUES (?, ?, 'float16', ?)", (VECTOR_MODEL, DIMENSIONS, entry_matrix(g.entries))
+    )
 
 
-__all__ = ["FORMAT", "NAME_TABLES", "SCHEMA", "SEP", "fill_store", "write_store"]
+__all__ = ["FORMAT", "NAME_TABLES", "SCHEMA", "SEP", "VECTOR_MODEL", "fill_store", "write_store"]

@@ -11,21 +11,31 @@ Why shaped so:
 - Importing `wordllama` calls `logging.basicConfig(level=INFO)` on the root logger; a library must not
   configure its host's logging, so the root logger's handlers and level are restored after the import.
 - Vectors are L2-normalised float32, so a dot product is the cosine. `EntryVectors` can be stored as bytes
-  (float32 or float16) so that a store can compute them once when it is built.
-
-Fusion with the lexical ranking is not decided here: benchmarks/semantic_fusion.py measures the options.
+  (float32 or float16) so that a store can compute them once when it is built (data/store_writer.py
+  writes `entry_matrix` as float16; the store hands it back, and `ranked` widens it to float32 once).
+- BLAS runs on one thread: on a shared machine its default threads made a 5,000-row product 100x slower
+  (benchmarks/results/2026-12-02-semantic-fusion.md), so the thread counts are set before numpy loads.
+- `ranked` is the "meaning" signal fusion.py fuses: every entry's cosine up to EXHAUSTIVE_ENTRIES entries;
+  above that only BM25F's best SHORTLIST entries are compared (the exact product over 100,000 rows costs
+  more than a whole lexical search).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from ai_glossary_mcp.errors import GlossaryError
+from ai_glossary_mcp.search.query import Query
+
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")  # read once, when numpy first loads (it is not loaded yet here)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -278,6 +288,51 @@ class EntryVectors:
         return [(self.ids[rows[i]], float(scores[i])) for i in top]
 
 
+# ---------------------------------------------------------------- the signal
+
+EXHAUSTIVE_ENTRIES = 20_000  # up to this many entries the query is compared with every entry
+SHORTLIST = 512  # above it, with BM25F's best this many (and nothing else)
+QUERY_VECTOR = "query vector"  # memo key
+_widened: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()  # index -> its float16 matrix as float32
+
+
+def entry_matrix(entries: Sequence[Any]) -> bytes:
+    """What a store keeps: one float16 row per entry, in the given order, of `entry_text`."""
+    return _default_model.embed_texts([entry_text(e) for e in entries]).astype("float16").tobytes()
+
+
+def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
+    """The signal: (entry position, cosine of the query with the entry's text), best first, at most
+    `depth`, only allowed entries (cosines of static embeddings: ~0.1 unrelated, ~0.5 on topic)."""
+    import numpy as np
+
+    half = query.index.entry_vectors()
+    vector = query.memo.get(QUERY_VECTOR)
+    if vector is None:
+        vector = query.memo[QUERY_VECTOR] = _default_model.embed_query(query.text)
+    n = len(half)
+    if n > EXHAUSTIVE_ENTRIES:
+        from ai_glossary_mcp.search.bm25 import bm25
+
+        rows = np.fromiter((d for d, _ in bm25(query.index, query.text, query.allowed, SHORTLIST)), np.intp)
+        scores = half[rows].astype(np.float32) @ vector
+    else:
+        wide = _widened.get(query.index)
+        if wide is None:
+            wide = _widened[query.index] = half.astype(np.float32)
+        if query.allowed is None:
+            rows, scores = np.arange(n), wide @ vector
+        else:
+            rows = np.fromiter(query.allowed, np.intp, len(query.allowed))
+            scores = wide[rows] @ vector
+    k = len(rows) if depth is None else min(depth, len(rows))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.lexsort((rows[top], -scores[top]))]
+    return [(int(rows[i]), float(scores[i])) for i in top]
+
+
 __all__ = [
     "DIMENSIONS",
     "ENTRY_TEXTS",
@@ -287,8 +342,10 @@ __all__ = [
     "default_model",
     "embed_query",
     "embed_texts",
+    "entry_matrix",
     "entry_text",
     "load_inference",
+    "ranked",
     "warm",
     "wordllama_dir",
 ]

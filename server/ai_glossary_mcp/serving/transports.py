@@ -36,6 +36,7 @@ from starlette.responses import JSONResponse, Response
 from ai_glossary_mcp import __version__
 from ai_glossary_mcp.config import Config
 from ai_glossary_mcp.errors import ConfigError
+from ai_glossary_mcp.search import semantic
 from ai_glossary_mcp.serving.http_limits import (
     REQUEST_TIMEOUT,
     connection_cap,
@@ -104,6 +105,7 @@ async def notify_list_changed(server: GlossaryMCPServer) -> None:
 
 async def serve_stdio(server: GlossaryMCPServer, reloader: Any = None) -> None:
     """Serve one client over stdin/stdout through the SDK's serving loop and our own wire (stdio_wire)."""
+    semantic.warm()  # the embedding model loads in the background; the first search waits for it
     with claimed_stdio() as (fd_in, fd_out):
         async with anyio.create_task_group() as tg:
             if reloader is not None:
@@ -265,6 +267,7 @@ async def serve_http(
 ) -> None:
     import uvicorn
 
+    semantic.warm()
     quiet_sdk_loggers(config.get("log_level"))
     descriptors = raise_descriptor_limit()
     app = build_http_app(server, config)
