@@ -6,7 +6,8 @@ signal's list. Search adds an entry's values up (`summed`); suggest keeps each e
 (`best_of`: a suggestion is as good as its best reason), where the rows marked `sums` (what the words
 say) count as one reason, their values added up as in search. Rows with a `ranked` function are fused
 there, in table order (keep it: sums of doubles depend on the order); the others are applied by the
-code that finds their hits (app/service.py's related entries, serving/mcp_server.py's completions) via `row(...).value`.
+code that finds their hits (app/service.py's related entries, serving/mcp_server.py's completions)
+via `row(...).value`.
 
 Adding a signal (e.g. embeddings):
   1. one module in search/ with `def ranked(query: Query, depth: int | None) -> Iterable[tuple[int, float]]`

@@ -123,6 +123,11 @@ class SemanticModel:
             self._loaded.set()
 
     @property
+    def started(self) -> bool:
+        """Whether the load has begun (it may still be running)."""
+        return self._thread is not None
+
+    @property
     def ready(self) -> bool:
         return self._loaded.is_set() and self._error is None
 
