@@ -143,10 +143,9 @@ class SearchHit(_Result):
     term: str
     acronym: str | None
     score: float = Field(
-        description="Calibrated 0-1, comparable across queries: 1 a name the query spells, "
-        "0.5+ a likely answer, below 0.5 probably not what was asked."
+        description="Same scale in every query: 1 the entry named; >=0.5 likely relevant; lower, likely not."
     )
-    confident: bool = Field(description="score >= 0.5: the glossary likely answers the query.")
+    confident: bool = Field(description="score >= 0.5")
     snippet: str = Field(description="The passage of the definition that matched best.")
     uri: str
 

@@ -126,9 +126,8 @@ def register_tools(server: "GlossaryMCPServer", service: GlossaryService) -> Non
         limit: Annotated[int, Field(ge=SEARCH_LIMIT.low, le=SEARCH_LIMIT.high)] = SEARCH_LIMIT.default,
         category: str = "",
     ) -> SearchResult:
-        """Ranked search of names, definitions and their meaning, each hit with the passage that matched: for
-        when you know what a concept does but not its name. Scores mean the same in every query: 1 a name
-        the query spells, >=0.5 a likely answer (confident), below 0.5 probably nothing in the glossary."""
+        """Ranked search of names, definitions and meaning, each hit with the passage that matched: for when
+        you know what a concept does but not its name."""
         return _call(service.search, query, limit, category)  # type: ignore[return-value]
 
     @_structured_tool(server, schemas, name=ToolName.LIST_TERMS, title="List terms", annotations=READ_ONLY)
