@@ -25,6 +25,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -63,7 +64,15 @@ def wordllama_dir() -> Path:
 
 
 def _import_inference() -> Any:
-    """`wordllama.inference.WordLlamaInference`, imported without keeping wordllama's logging setup."""
+    """`wordllama.inference.WordLlamaInference`, imported without running wordllama's `__init__` (which
+    imports its downloader and so `requests`, whose import opens a probing IPv6 socket, and configures
+    the root logger): the package is entered through a bare module over its directory. Should the real
+    package be imported already, it is used, with the root logger's setup restored all the same."""
+    if "wordllama" not in sys.modules:
+        wordllama_dir()  # raises SemanticModelMissing if it is not installed
+        spec = importlib.util.find_spec("wordllama")
+        assert spec is not None
+        sys.modules["wordllama"] = importlib.util.module_from_spec(spec)  # its __path__, not executed
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:
@@ -111,7 +120,9 @@ class SemanticModel:
         """Start loading in the background (once); return at once."""
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._load, name="semantic-model-load", daemon=True)
+                # not a daemon: interpreter exit waits for the load (a daemon thread stopped inside the
+                # tokenizer's native code aborts the process: "FATAL: exception not rethrown")
+                self._thread = threading.Thread(target=self._load, name="semantic-model-load", daemon=False)
                 self._thread.start()
 
     def _load(self) -> None:
