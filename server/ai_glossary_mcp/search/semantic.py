@@ -112,20 +112,42 @@ class SemanticModel:
         self._model_dir = model_dir
         self._lock = threading.Lock()
         self._loaded = threading.Event()
+        self._needed = threading.Event()  # set by the first caller that waits: the load starts at once
+        self._delay = 0.0
+        self._began = self._closing = False
         self._thread: threading.Thread | None = None
         self._inference: Any = None
         self._error: BaseException | None = None
 
-    def warm(self) -> None:
-        """Start loading in the background (once); return at once."""
+    def warm(self, after: float = 0.0) -> None:
+        """Start loading in the background (once); return at once. The thread waits `after` seconds first
+        (so that a starting server answers its first requests without the load's imports competing for
+        the interpreter), unless a caller needs the model sooner."""
         with self._lock:
             if self._thread is None:
-                # not a daemon: interpreter exit waits for the load (a daemon thread stopped inside the
-                # tokenizer's native code aborts the process: "FATAL: exception not rethrown")
-                self._thread = threading.Thread(target=self._load, name="semantic-model-load", daemon=False)
+                self._delay = after
+                self._thread = threading.Thread(target=self._load, name="semantic-model-load", daemon=True)
                 self._thread.start()
 
+    def settle(self) -> None:
+        """Call before the process exits: a load not begun never begins, one under way is waited for (a
+        daemon thread stopped inside the tokenizer's native code aborts the process: "FATAL: exception
+        not rethrown")."""
+        with self._lock:
+            self._closing = True
+            loading = self._began
+        self._needed.set()
+        if loading:
+            self._loaded.wait()
+
     def _load(self) -> None:
+        self._needed.wait(self._delay)
+        with self._lock:
+            if self._closing:
+                self._error = SemanticModelMissing("the process is exiting: the model was not loaded")
+                self._loaded.set()
+                return
+            self._began = True
         try:
             self._inference = load_inference(self._model_dir)
         except BaseException as exc:  # handed to every caller of inference()
@@ -144,6 +166,7 @@ class SemanticModel:
 
     def inference(self) -> Any:
         """The loaded `WordLlamaInference`, waiting for the load (and starting it if needed)."""
+        self._needed.set()
         self.warm()
         self._loaded.wait()
         if self._error is not None:
@@ -172,8 +195,15 @@ def default_model() -> SemanticModel:
     return _default_model
 
 
-def warm() -> None:
-    _default_model.warm()
+SERVING_WARM_DELAY = 0.3  # s: a server's first initialize and listings come first (cold start is measured)
+
+
+def warm(after: float = 0.0) -> None:
+    _default_model.warm(after)
+
+
+def settle() -> None:
+    _default_model.settle()
 
 
 def embed_texts(texts: Sequence[str]) -> np.ndarray:
@@ -362,6 +392,7 @@ __all__ = [
     "entry_text",
     "load_inference",
     "ranked",
+    "settle",
     "warm",
     "wordllama_dir",
 ]
