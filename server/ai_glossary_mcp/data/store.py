@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 MMAP_BYTES = 1 << 30
 LIST_CACHE = 4096  # decoded key-id lists kept per table (trigrams, words: a query has 10-40 trigrams)
 KEY_CACHE = 8192  # decoded name-key rows kept (~450 bytes each, ~3.5 MB in all; a typo scores up to 32)
+VECTOR_PIECE = 1 << 20  # bytes of the vector blob read at a time
 IN_CHUNK = 500  # values per SQL IN list (older SQLite allows 999 variables a statement)
 
 
@@ -251,13 +252,25 @@ class StoredIndex:
 
     @cached_property
     def _vectors(self) -> np.ndarray:
+        """Read in 1 MB pieces into one array (no whole-blob bytes object: 51 MB at 100,000 entries)."""
         import numpy as np
 
-        row = self._db.one("SELECT dims, dtype, data FROM vectors WHERE model = ?", (VECTOR_MODEL,))
+        db = self._db
+        row = db.one("SELECT rowid, dims, dtype, length(data) FROM vectors WHERE model = ?", (VECTOR_MODEL,))
         if row is None:
             raise ValueError(f"{self.path or 'memory'}: the store holds no {VECTOR_MODEL!r} vectors")
-        dims, dtype, data = row
-        return np.frombuffer(data, dtype=dtype).reshape(len(self.entries), dims)
+        rowid, dims, dtype, size = row
+        if not hasattr(db.con, "blobopen"):  # Python 3.10: the blob as one bytes object
+            data = db.one("SELECT data FROM vectors WHERE rowid = ?", (rowid,))[0]  # type: ignore[index]
+            return np.frombuffer(data, dtype=dtype).reshape(len(self.entries), dims)
+        out = np.empty(size // np.dtype(dtype).itemsize, dtype=dtype)
+        view = memoryview(out).cast("B")
+        with db.lock, db.con.blobopen("vectors", "data", rowid, readonly=True) as blob:
+            for at in range(0, size, VECTOR_PIECE):
+                piece = blob.read(VECTOR_PIECE)
+                view[at : at + len(piece)] = piece
+        out.flags.writeable = False
+        return out.reshape(len(self.entries), dims)
 
     def entry_vectors(self) -> np.ndarray:
         """One float16 row per entry position (read-only), decoded on first use."""

@@ -25,7 +25,8 @@ from ai_glossary_mcp.data.index import GlossaryIndex, indexed_variants, letter_o
 from ai_glossary_mcp.data.names import title
 
 FORMAT = 6  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
-# 5: examples keyed by compact name (a format-4 store keyed them spaced); 6: entry vectors
+# 5: examples keyed by compact name (a format-4 store keyed them spaced); 6: entry vectors (a rowid
+# table: the reader streams the blob)
 NAME_TABLES = ("raw", "normalized", "compact")
 SEP = "\x1f"  # joins the words of a phrase key, the key words of a variant, the fields of a name-key row
 
@@ -46,7 +47,7 @@ CREATE TABLE postings (token TEXT PRIMARY KEY, docs BLOB NOT NULL, impacts BLOB 
 CREATE TABLE phrases (key TEXT PRIMARY KEY, surfaces TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE phrase_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE vectors (model TEXT PRIMARY KEY, dims INTEGER NOT NULL, dtype TEXT NOT NULL,
-                      data BLOB NOT NULL) WITHOUT ROWID;
+                      data BLOB NOT NULL);
 """
 VECTOR_MODEL = "wordllama l2_supercat_256, term (acronym). definition"  # what the rows embed
 
