@@ -25,6 +25,7 @@ SPARSE_TOP_RATIO = (
 ROWS_PER_COLUMN = 64  # the k-th best score is first bounded from below by the best of each of n/64 columns
 
 
+RAW_HITS = "bm25 raw hits"  # memo key: (depth asked, hits)
 HALF_EVIDENCE = 1.5  # the raw BM25F sum that counts as half-sure evidence (on-topic questions: 2-17)
 
 
@@ -36,8 +37,18 @@ def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
 def evidence(query: Query, depth: int | None) -> list[tuple[int, float]]:
     """The signal on a fixed scale: raw / (raw + HALF_EVIDENCE), so that 0.5 means the same in every query
     (a raw BM25F sum, not scaled to the best hit, saturated: a word or two of a name's weight is strong)."""
+    return [(doc, raw / (raw + HALF_EVIDENCE)) for doc, raw in raw_hits(query, depth)]
+
+
+def raw_hits(query: Query, depth: int | None) -> list[tuple[int, float]]:
+    """The best `depth` raw BM25F sums, computed once per query at the deepest depth asked first (a
+    shallower list is a prefix of a deeper one: same order, ties by position)."""
+    kept = query.memo.get(RAW_HITS)
+    if kept is not None and (kept[0] is None or (depth is not None and depth <= kept[0])):
+        return kept[1] if depth is None else kept[1][:depth]
     hits = bm25(query.index, query.text, query.allowed, top=depth, relative=False)
-    return [(doc, raw / (raw + HALF_EVIDENCE)) for doc, raw in hits]
+    query.memo[RAW_HITS] = (depth, hits)
+    return hits
 
 
 def bm25(

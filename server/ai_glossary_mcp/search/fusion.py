@@ -67,20 +67,21 @@ class Row:
 FUSION: tuple[Row, ...] = (
     Row(
         "search",
-        "text",
-        "BM25F evidence of the query's words, raw/(raw+1.5): up to 0.55, half of it at a raw 1.5",
-        bm25.evidence,
-        weight=0.55,
-    ),
-    Row(
-        "search",
         "meaning",
         "cosine of the query's and the entry's embeddings: up to 0.45 from a cosine of 0.1 "
-        "(unrelated text scores about 0.1, on-topic 0.3-0.7)",
+        "(unrelated text scores about 0.1, on-topic 0.3-0.7); before `text`: above 20,000 entries it "
+        "asks BM25F for its shortlist, and the text row reuses that pass",
         semantic.ranked,
         weight=0.5,
         bonus=-0.05,
         floor=0.1,
+    ),
+    Row(
+        "search",
+        "text",
+        "BM25F evidence of the query's words, raw/(raw+1.5): up to 0.55, half of it at a raw 1.5",
+        bm25.evidence,
+        weight=0.55,
     ),
     Row(
         "search",
@@ -111,21 +112,21 @@ FUSION: tuple[Row, ...] = (
     ),
     Row(
         "suggest",
-        "text",
-        "entries the words describe, on search's scale (with `meaning`, the score search would give)",
-        bm25.evidence,
-        weight=0.55,
-        depth=10,
-        sums=True,
-    ),
-    Row(
-        "suggest",
         "meaning",
         "entries the words mean, on search's scale (adds up with `text`)",
         semantic.ranked,
         weight=0.5,
         bonus=-0.05,
         floor=0.1,
+        depth=10,
+        sums=True,
+    ),
+    Row(
+        "suggest",
+        "text",
+        "entries the words describe, on search's scale (with `meaning`, the score search would give)",
+        bm25.evidence,
+        weight=0.55,
         depth=10,
         sums=True,
     ),

@@ -358,9 +358,9 @@ def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
         vector = query.memo[QUERY_VECTOR] = _default_model.embed_query(query.text)
     n = len(half)
     if n > EXHAUSTIVE_ENTRIES:
-        from ai_glossary_mcp.search.bm25 import bm25
+        from ai_glossary_mcp.search.bm25 import raw_hits  # shared with the text row (fusion.py asks us first)
 
-        rows = np.fromiter((d for d, _ in bm25(query.index, query.text, query.allowed, SHORTLIST)), np.intp)
+        rows = np.fromiter((d for d, _ in raw_hits(query, SHORTLIST)), np.intp)
         scores = half[rows].astype(np.float32) @ vector
     else:
         wide = _widened.get(query.index)
