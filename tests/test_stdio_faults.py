@@ -157,8 +157,12 @@ def _rss_kib(pid: int) -> int:
 def test_a_line_over_the_cap_is_refused_without_holding_it():
     size = 3 * MAX_LINE_BYTES  # 12 MiB
     with raw_stdio() as srv:
-        srv.send(jsonrpc("ping", None, 1))
+        # a first search waits for the embedding model, which loads in the background from the start
+        srv.send(initialize_request(1))
         srv.read_until_id(1)
+        srv.send(jsonrpc("notifications/initialized", id=None))
+        srv.send(jsonrpc("tools/call", {"name": "search_terms", "arguments": {"query": "warm up"}}, 3))
+        assert "result" in srv.read_until_id(3)[0]
         before = _rss_kib(srv.proc.pid)
         head = (
             b'{"jsonrpc": "2.0", "id": 42, "method": "tools/call", "params": {"name": "define_term", '

@@ -149,9 +149,11 @@ def _separation(on_topic: list[dict[str, Any]], off_topic: list[dict[str, Any]])
         "n_off_topic": len(off_topic),
         "max_off_topic_top_score": best_off,
         "min_on_topic_top_score": min((r["top_score"] for r in on_topic), default=None),
-        "on_topic_below_best_off_topic": sum(r["top_score"] < best_off for r in on_topic)
+        "on_topic_below_best_off_topic": sum(r["top_score"] <= best_off for r in on_topic)
         if best_off is not None
         else 0,
+        "on_topic_confident": sum(r["confident"] for r in on_topic),
+        "off_topic_confident": sum(r["confident"] for r in off_topic),
         "off_topic_with_results": sum(bool(r["top"]) for r in off_topic),
         "off_topic_rows": off_topic,
     }
@@ -204,8 +206,11 @@ def evaluate(
             hits = service.search(q.query, limit=SEARCH_LIMIT).results
             ids = [h.id for h in hits]
             top_score = hits[0].score if hits else 0.0
+            confident = bool(hits) and hits[0].confident
             if q.kind == OFF_TOPIC_KIND:
-                off_topic_rows.append({"query": q.query, "top_score": top_score, "top": ids[:3]})
+                off_topic_rows.append(
+                    {"query": q.query, "top_score": top_score, "top": ids[:3], "confident": confident}
+                )
                 continue
             rank = next((i + 1 for i, hid in enumerate(ids) if hid in q.expect), 0)
             search_rows.setdefault(q.set, []).append(
@@ -215,6 +220,7 @@ def evaluate(
                     "rank": rank,
                     "top": ids[:5],
                     "top_score": top_score,
+                    "confident": confident,
                 }
             )
             if rank != 1:

@@ -56,13 +56,17 @@ def render(report: dict) -> str:
     lines.append("")
     lines.append(
         f"on-topic vs off-topic top scores ({sep['n_on_topic']} on-topic, {sep['n_off_topic']} off-topic;"
-        " scores are scaled to the top hit today, so not calibrated)"
+        " calibrated scores, confident from 0.5)"
     )
     lines.append(
         f"  max off-topic top score {_score(sep['max_off_topic_top_score'])}"
         f"   min on-topic top score {_score(sep['min_on_topic_top_score'])}"
-        f"   on-topic below the best off-topic: {sep['on_topic_below_best_off_topic']}"
+        f"   on-topic at or below the best off-topic: {sep['on_topic_below_best_off_topic']}"
         f"   off-topic with any result: {sep['off_topic_with_results']}/{sep['n_off_topic']}"
+    )
+    lines.append(
+        f"  confident top hit: on-topic {sep['on_topic_confident']}/{sep['n_on_topic']}"
+        f"   off-topic {sep['off_topic_confident']}/{sep['n_off_topic']}"
     )
     passages = report.get("passages")
     if passages:

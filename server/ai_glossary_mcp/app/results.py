@@ -39,7 +39,10 @@ class EntryRef(_Result):
 class Suggestion(_Result):
     id: str
     term: str
-    score: float = Field(description="0-1, higher is closer.")
+    score: float = Field(
+        description="0-1 on search_terms' scale: a spelling's similarity, "
+        "or the search score of what the words say."
+    )
 
 
 class RelatedLink(_Result):
@@ -139,7 +142,10 @@ class SearchHit(_Result):
     id: str
     term: str
     acronym: str | None
-    score: float = Field(description="Relevance 0-1 relative to the best hit.")
+    score: float = Field(
+        description="Same scale in every query: 1 the entry named; >=0.5 likely relevant; lower, likely not."
+    )
+    confident: bool = Field(description="score >= 0.5")
     snippet: str = Field(description="The passage of the definition that matched best.")
     uri: str
 

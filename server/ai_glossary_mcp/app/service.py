@@ -69,7 +69,7 @@ from ai_glossary_mcp.data.store import memory_store
 from ai_glossary_mcp.errors import InvalidArgument
 from ai_glossary_mcp.formulas.symbols import split_symbols, symbol_form
 from ai_glossary_mcp.search.normalize import search_tokens
-from ai_glossary_mcp.search.ranking import search
+from ai_glossary_mcp.search.ranking import confident, search
 from ai_glossary_mcp.search.resolve import resolve
 from ai_glossary_mcp.search.spotting import snippet, spot_names
 
@@ -150,6 +150,7 @@ class GlossaryService:
                     term=e.term,
                     acronym=e.acronym,
                     score=s,
+                    confident=confident(s),
                     snippet=snippet(e, q, wanted=wanted),
                     uri=entry_uri(e.id),
                 )

@@ -17,12 +17,15 @@ Adding a member means adding it here and to the store (reader and writer).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ai_glossary_mcp.data.glossary import Edge, PackInfo
 from ai_glossary_mcp.data.index import NameKey, Posting, Surface
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class GlossaryView(Protocol):
@@ -87,6 +90,7 @@ class IndexView(Protocol):
     def phrases(self) -> Mapping[tuple[str, ...], Sequence[Surface]]: ...
     @property
     def phrase_starts(self) -> Mapping[str, int]: ...  # first word -> most words of a phrase it starts
+    def entry_vectors(self) -> np.ndarray: ...  # one unit-length embedding row per position (float16)
     # -- listing
     @property
     def letters(self) -> Mapping[str, tuple[str, ...]]: ...  # index letter -> entry ids

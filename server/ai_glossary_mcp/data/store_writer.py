@@ -7,6 +7,9 @@ or into any open connection (`fill_store`: store.py uses it for an in-memory
 database where no file is wanted). store.py reads what this module writes;
 the format number, the schema and the row encodings live here, next to the
 code that writes them, and the reader imports them.
+
+The entries' embedding vectors (search/semantic.py's model over each entry's term, acronym and
+definition) are computed here too, once per build: one float16 row per entry position in `vectors`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from ai_glossary_mcp.data.names import title
 
 FORMAT = 6  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
 # 5: examples keyed by compact name (a format-4 store keyed them spaced);
-# 6: stemmed name forms (stem_phrases, stem_starts)
+# 6: stemmed name forms (stem_phrases, stem_starts) and entry vectors (a rowid table: the reader streams
+# the blob)
 NAME_TABLES = ("raw", "normalized", "compact")
 SEP = "\x1f"  # joins the words of a phrase key, the key words of a variant, the fields of a name-key row
 
@@ -45,7 +49,10 @@ CREATE TABLE phrases (key TEXT PRIMARY KEY, surfaces TEXT NOT NULL) WITHOUT ROWI
 CREATE TABLE phrase_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE stem_phrases (form TEXT PRIMARY KEY, ids TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE stem_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE vectors (model TEXT PRIMARY KEY, dims INTEGER NOT NULL, dtype TEXT NOT NULL,
+                      data BLOB NOT NULL);
 """
+VECTOR_MODEL = "wordllama l2_supercat_256, term (acronym). definition"  # what the rows embed
 
 
 # -- writing ---------------------------------------------------------------------
@@ -164,6 +171,11 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
         ((SEP.join(form), SEP.join(ids)) for form, ids in index.stem_phrases.items()),
     )
     db.executemany("INSERT INTO stem_starts VALUES (?, ?)", index.stem_starts.items())
+    from ai_glossary_mcp.search.semantic import DIMENSIONS, entry_matrix  # loads the model: builds only
+
+    db.execute(
+        "INSERT INTO vectors VALUES (?, ?, 'float16', ?)", (VECTOR_MODEL, DIMENSIONS, entry_matrix(g.entries))
+    )
 
 
-__all__ = ["FORMAT", "NAME_TABLES", "SCHEMA", "SEP", "fill_store", "write_store"]
+__all__ = ["FORMAT", "NAME_TABLES", "SCHEMA", "SEP", "VECTOR_MODEL", "fill_store", "write_store"]

@@ -25,16 +25,41 @@ SPARSE_TOP_RATIO = (
 ROWS_PER_COLUMN = 64  # the k-th best score is first bounded from below by the best of each of n/64 columns
 
 
+RAW_HITS = "bm25 raw hits"  # memo key: (depth asked, hits)
+HALF_EVIDENCE = 1.5  # the raw BM25F sum that counts as half-sure evidence (on-topic questions: 2-17)
+
+
 def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
-    """The signal: the best `depth` entries for the query's words, scored 0-1 (the best hit is 1)."""
+    """The signal relative to the query: the best `depth` entries, scored 0-1 (the best hit is 1)."""
     return bm25(query.index, query.text, query.allowed, top=depth)
 
 
+def evidence(query: Query, depth: int | None) -> list[tuple[int, float]]:
+    """The signal on a fixed scale: raw / (raw + HALF_EVIDENCE), so that 0.5 means the same in every query
+    (a raw BM25F sum, not scaled to the best hit, saturated: a word or two of a name's weight is strong)."""
+    return [(doc, raw / (raw + HALF_EVIDENCE)) for doc, raw in raw_hits(query, depth)]
+
+
+def raw_hits(query: Query, depth: int | None) -> list[tuple[int, float]]:
+    """The best `depth` raw BM25F sums, computed once per query at the deepest depth asked first (a
+    shallower list is a prefix of a deeper one: same order, ties by position)."""
+    kept = query.memo.get(RAW_HITS)
+    if kept is not None and (kept[0] is None or (depth is not None and depth <= kept[0])):
+        return kept[1] if depth is None else kept[1][:depth]
+    hits = bm25(query.index, query.text, query.allowed, top=depth, relative=False)
+    query.memo[RAW_HITS] = (depth, hits)
+    return hits
+
+
 def bm25(
-    index: IndexView, text: str, allowed: set[int] | frozenset[int] | None = None, top: int | None = None
+    index: IndexView,
+    text: str,
+    allowed: set[int] | frozenset[int] | None = None,
+    top: int | None = None,
+    relative: bool = True,
 ) -> list[tuple[int, float]]:
-    """(entry position, score normalised to the best hit = 1.0), best first, ties by position;
-    only the best `top` when given."""
+    """(entry position, score), best first, ties by position; only the best `top` when given. The score is
+    normalised to the best hit = 1.0 when `relative`, else the raw BM25F sum."""
     lists = [p for t in dict.fromkeys(search_tokens(text)) if (p := index.posting(t)) is not None]
     if top is not None and sum(len(p.docs) for p in lists) > DENSE_POSTINGS and numpy_allowed(index):
         scores = _dense_top(len(index.entries), lists, allowed, top)
@@ -47,7 +72,7 @@ def bm25(
             scores = {d: s for d, s in scores.items() if d in allowed}
     if not scores:
         return []
-    best = max(scores.values())
+    best = max(scores.values()) if relative else 1.0
     keyed = [(-s, d) for d, s in scores.items()]  # best score first, ties by position
     ranked = heapq.nsmallest(top, keyed) if top is not None and top < len(keyed) else sorted(keyed)
     return [(d, -s / best) for s, d in ranked]

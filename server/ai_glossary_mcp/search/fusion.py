@@ -3,9 +3,11 @@
 A row says, for one use (search, suggest, related, complete) and one signal, how a score counts:
 value = min(cap, bonus + weight * score / scale - rank_step * rank), where rank is the hit's place in the
 signal's list. Search adds an entry's values up (`summed`); suggest keeps each entry's best value
-(`best_of`: a suggestion is as good as its best reason). Rows with a `ranked` function are fused there, in
-table order (keep it: sums of doubles depend on the order); the others are applied by the code that finds
-their hits (app/service.py's related entries, serving/mcp_server.py's completions) via `row(...).value`.
+(`best_of`: a suggestion is as good as its best reason), where the rows marked `sums` (what the words
+say) count as one reason, their values added up as in search. Rows with a `ranked` function are fused
+there, in table order (keep it: sums of doubles depend on the order); the others are applied by the
+code that finds their hits (app/service.py's related entries, serving/mcp_server.py's completions)
+via `row(...).value`.
 
 Adding a signal (e.g. embeddings):
   1. one module in search/ with `def ranked(query: Query, depth: int | None) -> Iterable[tuple[int, float]]`
@@ -13,6 +15,12 @@ Adding a signal (e.g. embeddings):
   2. one row here, e.g. Row("search", "meaning", "<why this weight>", semantic.ranked, weight=0.5);
   3. at most one more file: whatever builds the data the signal reads (the index builder, say).
 Search then fuses it; nothing else changes. tests/quality (`make eval`) says whether the weight helps.
+
+Search's values are calibrated: each signal's score is on a fixed scale (no scaling to the best hit), so
+the sum means the same in every query; ranking.py reports it capped at 1. A named entry gets 1 and more;
+the words' evidence is at most 0.55 (BM25F, saturated) + 0.45 (cosine). The weights, and linear fusion
+rather than reciprocal-rank (whose values carry no calibrated meaning), are measured in
+benchmarks/results/2026-12-02-calibrated-fusion.md.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from math import inf
 
-from ai_glossary_mcp.search import bm25, names
+from ai_glossary_mcp.search import bm25, names, semantic
 from ai_glossary_mcp.search.query import Query, Signal
 
 NAME_BOOSTS = 5  # search's name rows lift at most five entries (a tie's candidates), so each other signal
@@ -42,6 +50,7 @@ class Row:
     cap: float = inf
     rank_step: float = 0.0
     depth: int | None = None  # hits asked of the signal; None: what the use asks for
+    sums: bool = False  # best_of: this row's values add up with the other `sums` rows' into one reason
 
     @property
     def plain(self) -> bool:
@@ -58,18 +67,29 @@ class Row:
 FUSION: tuple[Row, ...] = (
     Row(
         "search",
+        "meaning",
+        "cosine of the query's and the entry's embeddings: up to 0.45 from a cosine of 0.1 "
+        "(unrelated text scores about 0.1, on-topic 0.3-0.7); before `text`: above 20,000 entries it "
+        "asks BM25F for its shortlist, and the text row reuses that pass",
+        semantic.ranked,
+        weight=0.5,
+        bonus=-0.05,
+        floor=0.1,
+    ),
+    Row(
+        "search",
         "text",
-        "BM25F relevance of the query's words (0-1): ranks the entries no name picks out",
-        bm25.ranked,
-        weight=0.8,
+        "BM25F evidence of the query's words, raw/(raw+1.5): up to 0.55, half of it at a raw 1.5",
+        bm25.evidence,
+        weight=0.55,
     ),
     Row(
         "search",
         "name",
-        "the entry the query names goes first: 1 beats any text score (at most 0.8), "
-        "and a surer match gets up to 0.2 more",
+        "the entry the query names goes first: 1 is at least what the words can give (0.55 + 0.45), "
+        "and a surer match gets up to 0.1 more",
         names.decided,
-        weight=0.2,
+        weight=0.1,
         bonus=1.0,
     ),
     Row(
@@ -92,15 +112,23 @@ FUSION: tuple[Row, ...] = (
     ),
     Row(
         "suggest",
-        "text",
-        "entries the words describe, from 0.8 for the best hit down by rank, never above "
-        "a near-certain spelling (0.95)",
-        bm25.ranked,
+        "meaning",
+        "entries the words mean, on search's scale (adds up with `text`)",
+        semantic.ranked,
         weight=0.5,
-        bonus=0.3,
-        cap=0.95,
-        rank_step=0.02,
+        bonus=-0.05,
+        floor=0.1,
         depth=10,
+        sums=True,
+    ),
+    Row(
+        "suggest",
+        "text",
+        "entries the words describe, on search's scale (with `meaning`, the score search would give)",
+        bm25.evidence,
+        weight=0.55,
+        depth=10,
+        sums=True,
     ),
     Row(
         "suggest",
@@ -181,13 +209,20 @@ def summed(use: str, query: Query, depth: int | None) -> dict[int, float]:
 
 
 def best_of(use: str, query: Query, key: Callable[[int], Hashable]) -> dict[Hashable, float]:
-    """Each entry's best value over the use's signals, by `key` of its position (suggest, by id)."""
+    """Each entry's best value over the use's signals, by `key` of its position (suggest, by id); the
+    `sums` rows' values are added up first and count as one value."""
     fused: dict[Hashable, float] = {}
+    added: defaultdict[Hashable, float] = defaultdict(float)
     for r in FUSED[use]:
         for rank, (doc, score) in enumerate(r.ranked(query, r.depth)):
             if not r.admits(score):
                 break  # hits come best first
             value, k = r.value(score, rank), key(doc)
-            if value > fused.get(k, -1.0):
+            if r.sums:
+                added[k] += value
+            elif value > fused.get(k, -1.0):
                 fused[k] = value
+    for k, value in added.items():
+        if value > fused.get(k, -1.0):
+            fused[k] = value
     return fused

@@ -11,21 +11,32 @@ Why shaped so:
 - Importing `wordllama` calls `logging.basicConfig(level=INFO)` on the root logger; a library must not
   configure its host's logging, so the root logger's handlers and level are restored after the import.
 - Vectors are L2-normalised float32, so a dot product is the cosine. `EntryVectors` can be stored as bytes
-  (float32 or float16) so that a store can compute them once when it is built.
-
-Fusion with the lexical ranking is not decided here: benchmarks/semantic_fusion.py measures the options.
+  (float32 or float16) so that a store can compute them once when it is built (data/store_writer.py
+  writes `entry_matrix` as float16; the store hands it back, and `ranked` widens it to float32 once).
+- BLAS runs on one thread: on a shared machine its default threads made a 5,000-row product 100x slower
+  (benchmarks/results/2026-12-02-semantic-fusion.md), so the thread counts are set before numpy loads.
+- `ranked` is the "meaning" signal fusion.py fuses: every entry's cosine up to EXHAUSTIVE_ENTRIES entries;
+  above that only BM25F's best SHORTLIST entries are compared (the exact product over 100,000 rows costs
+  more than a whole lexical search).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from ai_glossary_mcp.errors import GlossaryError
+from ai_glossary_mcp.search.query import Query
+
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")  # read once, when numpy first loads (it is not loaded yet here)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,7 +64,15 @@ def wordllama_dir() -> Path:
 
 
 def _import_inference() -> Any:
-    """`wordllama.inference.WordLlamaInference`, imported without keeping wordllama's logging setup."""
+    """`wordllama.inference.WordLlamaInference`, imported without running wordllama's `__init__` (which
+    imports its downloader and so `requests`, whose import opens a probing IPv6 socket, and configures
+    the root logger): the package is entered through a bare module over its directory. Should the real
+    package be imported already, it is used, with the root logger's setup restored all the same."""
+    if "wordllama" not in sys.modules:
+        wordllama_dir()  # raises SemanticModelMissing if it is not installed
+        spec = importlib.util.find_spec("wordllama")
+        assert spec is not None
+        sys.modules["wordllama"] = importlib.util.module_from_spec(spec)  # its __path__, not executed
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:
@@ -93,18 +112,42 @@ class SemanticModel:
         self._model_dir = model_dir
         self._lock = threading.Lock()
         self._loaded = threading.Event()
+        self._needed = threading.Event()  # set by the first caller that waits: the load starts at once
+        self._delay = 0.0
+        self._began = self._closing = False
         self._thread: threading.Thread | None = None
         self._inference: Any = None
         self._error: BaseException | None = None
 
-    def warm(self) -> None:
-        """Start loading in the background (once); return at once."""
+    def warm(self, after: float = 0.0) -> None:
+        """Start loading in the background (once); return at once. The thread waits `after` seconds first
+        (so that a starting server answers its first requests without the load's imports competing for
+        the interpreter), unless a caller needs the model sooner."""
         with self._lock:
             if self._thread is None:
+                self._delay = after
                 self._thread = threading.Thread(target=self._load, name="semantic-model-load", daemon=True)
                 self._thread.start()
 
+    def settle(self) -> None:
+        """Call before the process exits: a load not begun never begins, one under way is waited for (a
+        daemon thread stopped inside the tokenizer's native code aborts the process: "FATAL: exception
+        not rethrown")."""
+        with self._lock:
+            self._closing = True
+            loading = self._began
+        self._needed.set()
+        if loading:
+            self._loaded.wait()
+
     def _load(self) -> None:
+        self._needed.wait(self._delay)
+        with self._lock:
+            if self._closing:
+                self._error = SemanticModelMissing("the process is exiting: the model was not loaded")
+                self._loaded.set()
+                return
+            self._began = True
         try:
             self._inference = load_inference(self._model_dir)
         except BaseException as exc:  # handed to every caller of inference()
@@ -113,11 +156,17 @@ class SemanticModel:
             self._loaded.set()
 
     @property
+    def started(self) -> bool:
+        """Whether the load has begun (it may still be running)."""
+        return self._thread is not None
+
+    @property
     def ready(self) -> bool:
         return self._loaded.is_set() and self._error is None
 
     def inference(self) -> Any:
         """The loaded `WordLlamaInference`, waiting for the load (and starting it if needed)."""
+        self._needed.set()
         self.warm()
         self._loaded.wait()
         if self._error is not None:
@@ -146,8 +195,15 @@ def default_model() -> SemanticModel:
     return _default_model
 
 
-def warm() -> None:
-    _default_model.warm()
+SERVING_WARM_DELAY = 0.3  # s: a server's first initialize and listings come first (cold start is measured)
+
+
+def warm(after: float = 0.0) -> None:
+    _default_model.warm(after)
+
+
+def settle() -> None:
+    _default_model.settle()
 
 
 def embed_texts(texts: Sequence[str]) -> np.ndarray:
@@ -278,6 +334,51 @@ class EntryVectors:
         return [(self.ids[rows[i]], float(scores[i])) for i in top]
 
 
+# ---------------------------------------------------------------- the signal
+
+EXHAUSTIVE_ENTRIES = 20_000  # up to this many entries the query is compared with every entry
+SHORTLIST = 512  # above it, with BM25F's best this many (and nothing else)
+QUERY_VECTOR = "query vector"  # memo key
+_widened: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()  # index -> its float16 matrix as float32
+
+
+def entry_matrix(entries: Sequence[Any]) -> bytes:
+    """What a store keeps: one float16 row per entry, in the given order, of `entry_text`."""
+    return _default_model.embed_texts([entry_text(e) for e in entries]).astype("float16").tobytes()
+
+
+def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
+    """The signal: (entry position, cosine of the query with the entry's text), best first, at most
+    `depth`, only allowed entries (cosines of static embeddings: ~0.1 unrelated, ~0.5 on topic)."""
+    import numpy as np
+
+    half = query.index.entry_vectors()
+    vector = query.memo.get(QUERY_VECTOR)
+    if vector is None:
+        vector = query.memo[QUERY_VECTOR] = _default_model.embed_query(query.text)
+    n = len(half)
+    if n > EXHAUSTIVE_ENTRIES:
+        from ai_glossary_mcp.search.bm25 import raw_hits  # shared with the text row (fusion.py asks us first)
+
+        rows = np.fromiter((d for d, _ in raw_hits(query, SHORTLIST)), np.intp)
+        scores = half[rows].astype(np.float32) @ vector
+    else:
+        wide = _widened.get(query.index)
+        if wide is None:
+            wide = _widened[query.index] = half.astype(np.float32)
+        if query.allowed is None:
+            rows, scores = np.arange(n), wide @ vector
+        else:
+            rows = np.fromiter(query.allowed, np.intp, len(query.allowed))
+            scores = wide[rows] @ vector
+    k = len(rows) if depth is None else min(depth, len(rows))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.lexsort((rows[top], -scores[top]))]
+    return [(int(rows[i]), float(scores[i])) for i in top]
+
+
 __all__ = [
     "DIMENSIONS",
     "ENTRY_TEXTS",
@@ -287,8 +388,11 @@ __all__ = [
     "default_model",
     "embed_query",
     "embed_texts",
+    "entry_matrix",
     "entry_text",
     "load_inference",
+    "ranked",
+    "settle",
     "warm",
     "wordllama_dir",
 ]

@@ -146,8 +146,8 @@ def register_tools(server: "GlossaryMCPServer", service: GlossaryService) -> Non
         limit: Annotated[int, Field(ge=SEARCH_LIMIT.low, le=SEARCH_LIMIT.high)] = SEARCH_LIMIT.default,
         category: str = "",
     ) -> Annotated[CallToolResult, SearchResult]:
-        """Ranked search of names and definitions, each hit with the passage that matched: for when you know
-        what a concept does but not its name."""
+        """Ranked search of names, definitions and meaning, each hit with the passage that matched: for when
+        you know what a concept does but not its name."""
         return _call(service.search, query, limit, category)
 
     @_structured_tool(server, schemas, name=ToolName.LIST_TERMS, title="List terms", annotations=READ_ONLY)

@@ -38,6 +38,7 @@ from starlette.responses import JSONResponse, Response
 from ai_glossary_mcp import __version__
 from ai_glossary_mcp.config import Config
 from ai_glossary_mcp.errors import ConfigError
+from ai_glossary_mcp.search import semantic
 from ai_glossary_mcp.serving.http_limits import (
     REQUEST_TIMEOUT,
     connection_cap,
@@ -109,12 +110,16 @@ async def notify_list_changed(server: GlossaryMCPServer) -> None:
 
 async def serve_stdio(server: GlossaryMCPServer, reloader: Reloader | None = None) -> None:
     """Serve one client over stdin/stdout through the SDK's serving loop and our own wire (stdio_wire)."""
-    with claimed_stdio() as (fd_in, fd_out):
-        async with anyio.create_task_group() as tg:
-            if reloader is not None:
-                tg.start_soon(reloader.run)
-            await serve_lines(partial(serve_streams, server), fd_in, fd_out)
-            tg.cancel_scope.cancel()
+    semantic.warm(semantic.SERVING_WARM_DELAY)  # the model loads in the background; a search waits for it
+    try:
+        with claimed_stdio() as (fd_in, fd_out):
+            async with anyio.create_task_group() as tg:
+                if reloader is not None:
+                    tg.start_soon(reloader.run)
+                await serve_lines(partial(serve_streams, server), fd_in, fd_out)
+                tg.cancel_scope.cancel()
+    finally:
+        semantic.settle()
 
 
 WILDCARD_BINDS = ("0.0.0.0", "::", "")
@@ -274,6 +279,7 @@ async def serve_http(
 ) -> None:
     import uvicorn
 
+    semantic.warm(semantic.SERVING_WARM_DELAY)
     quiet_sdk_loggers(config.get("log_level"))
     descriptors = raise_descriptor_limit()
     app = build_http_app(server, config)
@@ -304,5 +310,6 @@ async def serve_http(
         finally:
             sock.close()
         tg.cancel_scope.cancel()
+    semantic.settle()
     if not uv_server.started:
         raise OSError(f"could not serve on {config.get('host')}:{config.get('port')}")
