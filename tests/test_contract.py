@@ -24,9 +24,13 @@ def _members(protocol: type) -> set[str]:
 
 
 def test_the_contract_lists_what_the_queries_read():
-    assert len(_members(IndexView)) == 25 and {"posting", "keys_at", "ids_page", "glossary", "entry_vectors"} <= _members(
-        IndexView
-    )
+    assert len(_members(IndexView)) == 25 and {
+        "posting",
+        "keys_at",
+        "ids_page",
+        "glossary",
+        "entry_vectors",
+    } <= _members(IndexView)
     assert _members(GlossaryView) == {
         "packs", "entries", "by_id", "entry_pack", "edges", "vocabulary", "content_hash", "formula_entries",
         "counts", "__len__",

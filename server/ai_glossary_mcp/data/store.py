@@ -273,7 +273,7 @@ class StoredIndex:
             data = db.one("SELECT data FROM vectors WHERE rowid = ?", (rowid,))[0]  # type: ignore[index]
             return np.frombuffer(data, dtype=dtype).reshape(len(self.entries), dims)
         out = np.empty(size // np.dtype(dtype).itemsize, dtype=dtype)
-        view = memoryview(out).cast("B")
+        view = out.data.cast("B")  # the array's own buffer, written in place
         with db.lock:
             # Through SQLite's small page cache, not the memory map: mapped pages would stay resident
             # beside the array (another 51 MB at 100,000 entries).

@@ -11,12 +11,17 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from functools import lru_cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.data.index import Posting
 from ai_glossary_mcp.search.arrays import float_array, int_array, numpy_allowed, union
 from ai_glossary_mcp.search.normalize import search_tokens
 from ai_glossary_mcp.search.query import Query
+
+if TYPE_CHECKING:
+    from ai_glossary_mcp.search.arrays import FloatArray, IdArray
 
 DENSE_POSTINGS = 4_000  # above this many postings in all, numpy adds up BM25 weights (faster from there)
 SPARSE_TOP_RATIO = (
@@ -45,7 +50,8 @@ def raw_hits(query: Query, depth: int | None) -> list[tuple[int, float]]:
     shallower list is a prefix of a deeper one: same order, ties by position)."""
     kept = query.memo.get(RAW_HITS)
     if kept is not None and (kept[0] is None or (depth is not None and depth <= kept[0])):
-        return kept[1] if depth is None else kept[1][:depth]
+        cached: list[tuple[int, float]] = kept[1] if depth is None else kept[1][:depth]
+        return cached
     hits = bm25(query.index, query.text, query.allowed, top=depth, relative=False)
     query.memo[RAW_HITS] = (depth, hits)
     return hits
@@ -111,7 +117,7 @@ def _dense_top(
     return dict(zip(found.tolist(), scores.tolist(), strict=True))
 
 
-def _top_scores(np, acc, k: int):
+def _top_scores(np: ModuleType, acc: FloatArray, k: int) -> tuple[IdArray, FloatArray]:
     """(indices, values) of acc's entries scoring at least its k-th best value (every positive one if fewer
     than k are positive), without np.partition over all of acc: that is slow when most entries are 0."""
     n = len(acc)
@@ -124,7 +130,7 @@ def _top_scores(np, acc, k: int):
     return _best_of(np, found, acc[found], k)
 
 
-def _best_of(np, found, values, k: int):
+def _best_of(np: ModuleType, found: IdArray, values: FloatArray, k: int) -> tuple[IdArray, FloatArray]:
     """(found, values) cut to the entries scoring at least the k-th best value, in their given order."""
     if len(found) > k:
         keep = values >= np.partition(values, len(values) - k)[len(values) - k]
@@ -132,17 +138,19 @@ def _best_of(np, found, values, k: int):
     return found, values
 
 
-def _positions(np, allowed: set[int] | frozenset[int]):
+def _positions(np: ModuleType, allowed: set[int] | frozenset[int]) -> IdArray:
     """Allowed entry positions as an array, in any order. category_positions hands out the same frozenset
     per category, so a repeat search costs one dictionary lookup instead of a 12,000-item walk (at most 16
     kept: a category's set and array are ~1 MB at 100,000 entries)."""
     if isinstance(allowed, frozenset):
         return _frozen_positions(allowed)
-    return np.fromiter(allowed, dtype=np.intp, count=len(allowed))
+    positions: IdArray = np.fromiter(allowed, dtype=np.intp, count=len(allowed))
+    return positions
 
 
 @lru_cache(maxsize=16)
-def _frozen_positions(allowed: frozenset[int]):
+def _frozen_positions(allowed: frozenset[int]) -> IdArray:
     import numpy as np
 
-    return np.fromiter(allowed, dtype=np.intp, count=len(allowed))
+    positions: IdArray = np.fromiter(allowed, dtype=np.intp, count=len(allowed))
+    return positions

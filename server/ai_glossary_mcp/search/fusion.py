@@ -29,9 +29,12 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from math import inf
+from typing import TypeVar
 
 from ai_glossary_mcp.search import bm25, names, semantic
 from ai_glossary_mcp.search.query import Query, Signal
+
+K = TypeVar("K", bound=Hashable)
 
 NAME_BOOSTS = 5  # search's name rows lift at most five entries (a tie's candidates), so each other signal
 # is asked for limit + 5 hits: those hold the fused top `limit`
@@ -195,6 +198,7 @@ def summed(use: str, query: Query, depth: int | None) -> dict[int, float]:
     """Each entry's values summed over the use's signals, by position (search)."""
     fused: defaultdict[int, float] = defaultdict(float)
     for r in FUSED[use]:
+        assert r.ranked is not None  # FUSED keeps only the rows with a signal
         hits = r.ranked(query, depth if r.depth is None else r.depth)
         if r.plain:  # the loop search runs per hit: value = bonus + weight * score, nothing else to apply
             bonus, weight = r.bonus, r.weight
@@ -208,12 +212,13 @@ def summed(use: str, query: Query, depth: int | None) -> dict[int, float]:
     return fused
 
 
-def best_of(use: str, query: Query, key: Callable[[int], Hashable]) -> dict[Hashable, float]:
+def best_of(use: str, query: Query, key: Callable[[int], K]) -> dict[K, float]:
     """Each entry's best value over the use's signals, by `key` of its position (suggest, by id); the
     `sums` rows' values are added up first and count as one value."""
-    fused: dict[Hashable, float] = {}
-    added: defaultdict[Hashable, float] = defaultdict(float)
+    fused: dict[K, float] = {}
+    added: defaultdict[K, float] = defaultdict(float)
     for r in FUSED[use]:
+        assert r.ranked is not None  # FUSED keeps only the rows with a signal
         for rank, (doc, score) in enumerate(r.ranked(query, r.depth)):
             if not r.admits(score):
                 break  # hits come best first

@@ -177,14 +177,15 @@ class SemanticModel:
         """One L2-normalised float32 row per text (an empty text gives a zero row)."""
         import numpy as np
 
-        vectors = self.inference().embed(list(texts), norm=False).astype(np.float32, copy=False)
+        vectors: np.ndarray = self.inference().embed(list(texts), norm=False).astype(np.float32, copy=False)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors /= np.maximum(norms, 1e-12)
         return vectors
 
     def embed_query(self, query: str) -> np.ndarray:
         """One L2-normalised float32 vector of DIMENSIONS values."""
-        return self.embed_texts([query])[0]
+        row: np.ndarray = self.embed_texts([query])[0]
+        return row
 
 
 _default_model = SemanticModel()
@@ -244,7 +245,7 @@ def names_only(entry: Any) -> str:
 
 
 def definition_only(entry: Any) -> str:
-    return entry.definition
+    return str(entry.definition)
 
 
 def names_twice_and_definition(entry: Any) -> str:
@@ -313,7 +314,8 @@ class EntryVectors:
     def cosines(self, query: str, rows: Any = None) -> np.ndarray:
         q = self._model.embed_query(query).astype(self.matrix.dtype)
         matrix = self.matrix if rows is None else self.matrix[rows]
-        return matrix @ q
+        scores: np.ndarray = matrix @ q
+        return scores
 
     def ranked(
         self, query: str, limit: int, allowed_ids: Iterable[str] | None = None
