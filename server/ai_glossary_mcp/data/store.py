@@ -26,8 +26,7 @@ import sqlite3
 import sys
 import threading
 from array import array
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from ai_glossary_mcp.data.glossary import Edge, Glossary, PackInfo
 from ai_glossary_mcp.data.index import GlossaryIndex, NameKey, Posting, Surface
 from ai_glossary_mcp.data.model import Entry, Pack
+from ai_glossary_mcp.data.store_db import MMAP_BYTES, Db, ListCache, Lookup, first_value, ints
 from ai_glossary_mcp.data.store_writer import FORMAT, NAME_TABLES, SEP, VECTOR_MODEL, fill_store
 from ai_glossary_mcp.data.vocabulary import Vocabulary
 
@@ -43,93 +43,15 @@ if TYPE_CHECKING:
 
     from ai_glossary_mcp.data.contract import GlossaryView, IndexView
 
-MMAP_BYTES = 1 << 30
-LIST_CACHE = 4096  # decoded key-id lists kept per table (trigrams, words: a query has 10-40 trigrams)
 KEY_CACHE = 8192  # decoded name-key rows kept (~450 bytes each, ~3.5 MB in all; a typo scores up to 32)
 VECTOR_PIECE = 1 << 20  # bytes of the vector blob read at a time
-IN_CHUNK = 500  # values per SQL IN list (older SQLite allows 999 variables a statement)
 
 
 # -- reading ---------------------------------------------------------------------
-class _Db:
-    """One connection shared by the threads that serve requests, never written to once open."""
-
-    def __init__(self, con: sqlite3.Connection):
-        self.con = con
-        self.lock = threading.Lock()
-
-    @classmethod
-    def read_only(cls, path: Path) -> _Db:
-        uri = Path(path).resolve().as_uri() + "?mode=ro&immutable=1"
-        con = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        # Read pages through a memory map rather than one read() call each: the file never changes while
-        # open (a rebuild writes a new file and renames it). Pages are loaded when a query first touches
-        # them and are the kernel's clean, shared file cache.
-        con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-        return cls(con)
-
-    def one(self, sql: str, args: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        with self.lock:
-            row: tuple[Any, ...] | None = self.con.execute(sql, args).fetchone()
-            return row
-
-    def all(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self.lock:
-            return self.con.execute(sql, args).fetchall()
-
-    def all_in(self, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """The rows of `sql`, whose `{}` is an IN list, for all `values`: sent IN_CHUNK at a time."""
-        rows: list[tuple[Any, ...]] = []
-        for start in range(0, len(values), IN_CHUNK):
-            chunk = values[start : start + IN_CHUNK]
-            rows += self.all(sql.format(",".join("?" * len(chunk))), chunk)
-        return rows
-
-    def value(self, sql: str, args: Sequence[Any] = ()) -> Any:
-        """The first column of the one row `sql` must find (a count, a blob the writer always writes)."""
-        row = self.one(sql, args)
-        if row is None:
-            raise LookupError(f"the store has no row for {sql!r}")
-        return row[0]
-
-    def meta(self, key: str) -> Any:
-        row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
-        if row is None:
-            raise KeyError(key)
-        return json.loads(row[0])
-
-
-class _Lookup(Mapping[Any, Any]):
-    """A read-only mapping whose items are rows: `get` is one indexed query, cached."""
-
-    def __init__(self, fetch: Callable[[Any], Any], keys: Callable[[], list[Any]], cache: int = 8192):
-        self._fetch = lru_cache(maxsize=cache)(fetch)  # returns None for a missing key
-        self._keys = keys
-
-    def __getitem__(self, key: Any) -> Any:
-        value = self._fetch(key)
-        if value is None:
-            raise KeyError(key)
-        return value
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        value = self._fetch(key)
-        return default if value is None else value
-
-    def __contains__(self, key: object) -> bool:
-        return self._fetch(key) is not None
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._keys())
-
-    def __len__(self) -> int:
-        return len(self._keys())
-
-
 class _Entries(Sequence[Entry]):
     """All entries in glossary order, decoded on demand."""
 
-    def __init__(self, db: _Db, count: int):
+    def __init__(self, db: Db, count: int):
         self._db = db
         self._count = count
         self.at = lru_cache(maxsize=4096)(self._load)
@@ -161,7 +83,7 @@ class _Entries(Sequence[Entry]):
 class StoredGlossary:
     """`contract.GlossaryView` (what the loaded `Glossary` offers), read from the store."""
 
-    def __init__(self, db: _Db):
+    def __init__(self, db: Db):
         self._db = db
         self.content_hash: str = db.meta("content_hash")
         self._counts: dict[str, int] = db.meta("counts")
@@ -172,12 +94,14 @@ class StoredGlossary:
         )
         self.entries = _Entries(db, db.meta("entry_count"))
         ids = lambda: [r[0] for r in db.all("SELECT id FROM entries ORDER BY pos")]  # noqa: E731
-        self.position = _Lookup(lambda i: _first(db.one("SELECT pos FROM entries WHERE id = ?", (i,))), ids)
-        self.by_id = _Lookup(lambda i: self._entry_by_id(i), ids)
-        self.entry_pack = _Lookup(
-            lambda i: _first(db.one("SELECT pack FROM entries WHERE id = ?", (i,))), ids
+        self.position = Lookup(
+            lambda i: first_value(db.one("SELECT pos FROM entries WHERE id = ?", (i,))), ids
         )
-        self.edges = _Lookup(self._edges, ids, cache=4096)
+        self.by_id = Lookup(lambda i: self._entry_by_id(i), ids)
+        self.entry_pack = Lookup(
+            lambda i: first_value(db.one("SELECT pack FROM entries WHERE id = ?", (i,))), ids
+        )
+        self.edges = Lookup(self._edges, ids, cache=4096)
 
     def _entry_by_id(self, entry_id: Any) -> Entry | None:
         pos = self.position.get(entry_id)
@@ -209,7 +133,7 @@ class StoredGlossary:
 class StoredIndex:
     """`contract.IndexView`, read from a store (a file, or an in-memory database when `path` is None)."""
 
-    def __init__(self, db: _Db, path: Path | None = None):
+    def __init__(self, db: Db, path: Path | None = None):
         self._db = db
         if db.meta("format") != FORMAT:
             raise ValueError(f"{path or 'memory'}: store format {db.meta('format')}, expected {FORMAT}")
@@ -221,24 +145,24 @@ class StoredIndex:
         self.example_of: dict[str, str] = db.meta("example_of")
         self.raw_names, self.keys, self.compact_keys = (self._names(tbl) for tbl in range(len(NAME_TABLES)))
         categories, letters = db.meta("categories"), db.meta("letters")
-        self.by_category = _Lookup(lambda c: self._ids("category", c), lambda: categories, cache=64)
-        self.letters = _Lookup(lambda c: self._ids("letter", c), lambda: letters, cache=64)
+        self.by_category = Lookup(lambda c: self._ids("category", c), lambda: categories, cache=64)
+        self.letters = Lookup(lambda c: self._ids("letter", c), lambda: letters, cache=64)
         self._category_positions = lru_cache(maxsize=64)(
             lambda c: frozenset(r[0] for r in db.all("SELECT pos FROM entries WHERE category = ?", (c,)))
         )
-        self.phrases = _Lookup(
+        self.phrases = Lookup(
             self._phrase, lambda: [tuple(r[0].split(SEP)) for r in db.all("SELECT key FROM phrases")]
         )
-        self.phrase_starts = _Lookup(
-            lambda w: _first(db.one("SELECT longest FROM phrase_starts WHERE word = ?", (w,))),
+        self.phrase_starts = Lookup(
+            lambda w: first_value(db.one("SELECT longest FROM phrase_starts WHERE word = ?", (w,))),
             lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")],
             cache=16384,
         )
-        self.stem_phrases = _Lookup(
+        self.stem_phrases = Lookup(
             self._stem_ids, lambda: [tuple(r[0].split(SEP)) for r in db.all("SELECT form FROM stem_phrases")]
         )
-        self.stem_starts = _Lookup(
-            lambda w: _first(db.one("SELECT longest FROM stem_starts WHERE word = ?", (w,))),
+        self.stem_starts = Lookup(
+            lambda w: first_value(db.one("SELECT longest FROM stem_starts WHERE word = ?", (w,))),
             lambda: [r[0] for r in db.all("SELECT word FROM stem_starts")],
             cache=16384,
         )
@@ -246,10 +170,10 @@ class StoredIndex:
         self._rows: tuple[bytes, array[int]] | None = None
         self._key_row = lru_cache(maxsize=KEY_CACHE)(self._decode_key_row)
         self._rows_lock = threading.Lock()
-        self._grams = _ListCache(db, "SELECT gram, kids FROM grams WHERE gram IN ({})")
-        self._words = _ListCache(db, "SELECT word, kids FROM words WHERE word IN ({})")
+        self._grams = ListCache(db, "SELECT gram, kids FROM grams WHERE gram IN ({})")
+        self._words = ListCache(db, "SELECT word, kids FROM words WHERE word IN ({})")
         # A typo's deletion variants: a dozen or two per query word, most of them in no name.
-        self._variants = _ListCache(
+        self._variants = ListCache(
             db,
             "SELECT variant, words FROM word_variants WHERE variant IN ({})",
             decode=lambda words: tuple(words.split(SEP)),
@@ -292,14 +216,14 @@ class StoredIndex:
         """One float16 row per entry position (read-only), decoded on first use."""
         return self._vectors
 
-    def _names(self, tbl: int) -> _Lookup:
+    def _names(self, tbl: int) -> Lookup:
         def fetch(key: Any) -> NameKey | None:
             row = self._db.one(
                 "SELECT entry_id, kind, text, rank FROM names WHERE tbl = ? AND key = ?", (tbl, key)
             )
             return None if row is None else NameKey(*row)
 
-        return _Lookup(
+        return Lookup(
             fetch, lambda: [r[0] for r in self._db.all("SELECT key FROM names WHERE tbl = ?", (tbl,))]
         )
 
@@ -393,53 +317,12 @@ class StoredIndex:
             return None
         impacts = array("d")
         impacts.frombytes(row[1])
-        return Posting(_ints(row[0]), impacts)
-
-
-class _ListCache:
-    """Rows read by key from one table, decoded once (by default as posting lists of key ids) and kept in
-    an LRU, misses included: the common ones recur in every query and are the long ones."""
-
-    def __init__(
-        self, db: _Db, select: str, size: int = LIST_CACHE, decode: Callable[[Any], Any] | None = None
-    ):
-        self._db, self._select, self._size = db, select, size
-        self._decode = decode or _ints
-        self._cache: OrderedDict[str, Any] = OrderedDict()  # decoded rows; None for a key not in the table
-        self._lock = threading.Lock()
-
-    def get(self, keys: Iterable[str]) -> dict[str, Any]:
-        with self._lock:
-            return self._get(list(keys))
-
-    def _get(self, keys: list[str]) -> dict[str, Any]:
-        cache = self._cache
-        found = {k: cache[k] for k in keys if k in cache}
-        missing = [k for k in keys if k not in found]
-        for key, value in self._db.all_in(self._select, missing):
-            found[key] = cache[key] = self._decode(value)
-        for key in set(missing) - set(found):
-            found[key] = cache[key] = None
-        for key in found:
-            cache.move_to_end(key)
-        while len(cache) > self._size:  # the least recently used go, never what this call just read
-            cache.popitem(last=False)
-        return {k: p for k, p in found.items() if p is not None}
-
-
-def _first(row: tuple[Any, ...] | None) -> Any:
-    return None if row is None else row[0]
-
-
-def _ints(blob: bytes) -> array[int]:
-    out = array("i")
-    out.frombytes(blob)
-    return out
+        return Posting(ints(row[0]), impacts)
 
 
 def open_store(path: Path) -> StoredIndex:
     """Open a store written by `write_store`; raises sqlite3.Error or ValueError if it is unusable."""
-    return StoredIndex(_Db.read_only(path), Path(path))
+    return StoredIndex(Db.read_only(path), Path(path))
 
 
 def memory_store(built: Glossary | GlossaryIndex) -> StoredIndex:
@@ -448,7 +331,7 @@ def memory_store(built: Glossary | GlossaryIndex) -> StoredIndex:
     index = built if isinstance(built, GlossaryIndex) else GlossaryIndex(built)
     con = sqlite3.connect(":memory:", check_same_thread=False)
     fill_store(con, index)
-    return StoredIndex(_Db(con))
+    return StoredIndex(Db(con))
 
 
 if TYPE_CHECKING:  # mypy proves the store (and the loaded Glossary) satisfy the contract
