@@ -29,7 +29,7 @@ def test_the_contract_lists_what_the_queries_read():
         "keys_at",
         "ids_page",
         "glossary",
-        "entry_vectors",
+        "signal_data",
     } <= _members(IndexView)
     assert _members(GlossaryView) == {
         "packs", "entries", "by_id", "entry_pack", "edges", "vocabulary", "content_hash", "formula_entries",

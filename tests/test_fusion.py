@@ -32,3 +32,19 @@ def test_every_fused_row_has_a_signal_and_every_use_is_read():
         assert fusion.FUSED[use] == tuple(r for r in FUSION if r.use == use)
         assert all(callable(r.ranked) for r in fusion.FUSED[use])
     assert all(r.ranked is None for r in FUSION if r.use in ("related", "complete"))
+
+
+def test_data_a_signal_declares_in_stored_is_built_into_the_store_and_read_back(monkeypatch):
+    """A signal's build-time data needs one `Stored` row, nothing in data/: the writer keeps every row's
+    blob and any index reads it back by name (the semantic signal's vectors travel the same way)."""
+
+    def entry_lengths(entries) -> bytes:
+        return bytes(min(255, len(e.definition)) for e in entries)
+
+    probe = fusion.Stored("probe: definition lengths", entry_lengths, "a test signal's build-time data")
+    monkeypatch.setattr(fusion, "STORED", (*fusion.STORED, probe))
+    glossary = load_glossary()
+    index = GlossaryService(glossary).index  # an in-memory store, filled by data/store_writer.py
+    assert index.signal_data(probe.name).tobytes() == entry_lengths(index.entries)
+    vectors = index.signal_data(fusion.STORED[0].name)
+    assert len(vectors) == len(glossary.entries) * 256 * 2  # the semantic signal's float16 rows

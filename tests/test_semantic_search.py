@@ -73,7 +73,7 @@ def test_the_store_keeps_one_unit_vector_per_entry_in_position_order(glossary, t
     path = tmp_path / "store.sqlite"
     write_store(GlossaryIndex(glossary), path)
     stored = open_store(path)
-    vectors = stored.entry_vectors()
+    vectors = semantic.stored_vectors(stored)
     assert vectors.shape == (len(glossary.entries), semantic.DIMENSIONS) and vectors.dtype == np.float16
     fresh = semantic.embed_texts([semantic.entry_text(e) for e in stored.entries])
     assert np.abs(vectors.astype(np.float32) - fresh).max() < 1e-3  # float16 rounding, nothing else

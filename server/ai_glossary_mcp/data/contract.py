@@ -90,7 +90,7 @@ class IndexView(Protocol):
     def phrases(self) -> Mapping[tuple[str, ...], Sequence[Surface]]: ...
     @property
     def phrase_starts(self) -> Mapping[str, int]: ...  # first word -> most words of a phrase it starts
-    def entry_vectors(self) -> np.ndarray: ...  # one unit-length embedding row per position (float16)
+    def signal_data(self, name: str) -> np.ndarray: ...  # a signal's stored bytes (search/fusion.py STORED)
     # -- listing
     @property
     def letters(self) -> Mapping[str, tuple[str, ...]]: ...  # index letter -> entry ids

@@ -35,7 +35,7 @@ from ai_glossary_mcp.data.glossary import Edge, Glossary, PackInfo
 from ai_glossary_mcp.data.index import GlossaryIndex, NameKey, Posting, Surface
 from ai_glossary_mcp.data.model import Entry, Pack
 from ai_glossary_mcp.data.store_db import MMAP_BYTES, Db, ListCache, Lookup, first_value, ints
-from ai_glossary_mcp.data.store_writer import FORMAT, NAME_TABLES, SEP, VECTOR_MODEL, fill_store
+from ai_glossary_mcp.data.store_writer import FORMAT, NAME_TABLES, SEP, fill_store
 from ai_glossary_mcp.data.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from ai_glossary_mcp.data.contract import GlossaryView, IndexView
 
 KEY_CACHE = 8192  # decoded name-key rows kept (~450 bytes each, ~3.5 MB in all; a typo scores up to 32)
-VECTOR_PIECE = 1 << 20  # bytes of the vector blob read at a time
+BLOB_PIECE = 1 << 20  # bytes of a signal's data read at a time
 
 
 # -- reading ---------------------------------------------------------------------
@@ -140,6 +140,8 @@ class StoredIndex:
         self.path = path
         self.glossary = StoredGlossary(db)
         self.entries = self.glossary.entries
+        self._signal_data: dict[str, np.ndarray] = {}
+        self._signal_lock = threading.Lock()
         self.position = self.glossary.position
         self.max_name_words: int = db.meta("max_name_words")
         self.example_of: dict[str, str] = db.meta("example_of")
@@ -183,38 +185,40 @@ class StoredIndex:
     def categories(self) -> Mapping[str, str]:
         return self.glossary.vocabulary.categories
 
-    @cached_property
-    def _vectors(self) -> np.ndarray:
+    def signal_data(self, name: str) -> np.ndarray:
+        """A search signal's data (search/fusion.py's STORED), as read-only bytes (uint8), read once."""
+        with self._signal_lock:
+            if name not in self._signal_data:
+                self._signal_data[name] = self._read_signal_data(name)
+            return self._signal_data[name]
+
+    def _read_signal_data(self, name: str) -> np.ndarray:
         """Read in 1 MB pieces into one array (no whole-blob bytes object: 51 MB at 100,000 entries)."""
         import numpy as np
 
         db = self._db
-        row = db.one("SELECT rowid, dims, dtype, length(data) FROM vectors WHERE model = ?", (VECTOR_MODEL,))
+        row = db.one("SELECT rowid, length(data) FROM signal_data WHERE name = ?", (name,))
         if row is None:
-            raise ValueError(f"{self.path or 'memory'}: the store holds no {VECTOR_MODEL!r} vectors")
-        rowid, dims, dtype, size = row
+            raise ValueError(f"{self.path or 'memory'}: the store holds no data for the signal {name!r}")
+        rowid, size = row
         if not hasattr(db.con, "blobopen"):  # Python 3.10: the blob as one bytes object
-            data = db.one("SELECT data FROM vectors WHERE rowid = ?", (rowid,))[0]  # type: ignore[index]
-            return np.frombuffer(data, dtype=dtype).reshape(len(self.entries), dims)
-        out = np.empty(size // np.dtype(dtype).itemsize, dtype=dtype)
+            data = db.one("SELECT data FROM signal_data WHERE rowid = ?", (rowid,))[0]  # type: ignore[index]
+            return np.frombuffer(data, dtype=np.uint8)
+        out = np.empty(size, dtype=np.uint8)
         view = out.data.cast("B")  # the array's own buffer, written in place
         with db.lock:
             # Through SQLite's small page cache, not the memory map: mapped pages would stay resident
             # beside the array (another 51 MB at 100,000 entries).
             db.con.execute("PRAGMA mmap_size=0")
             try:
-                with db.con.blobopen("vectors", "data", rowid, readonly=True) as blob:
-                    for at in range(0, size, VECTOR_PIECE):
-                        piece = blob.read(VECTOR_PIECE)
+                with db.con.blobopen("signal_data", "data", rowid, readonly=True) as blob:
+                    for at in range(0, size, BLOB_PIECE):
+                        piece = blob.read(BLOB_PIECE)
                         view[at : at + len(piece)] = piece
             finally:
                 db.con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         out.flags.writeable = False
-        return out.reshape(len(self.entries), dims)
-
-    def entry_vectors(self) -> np.ndarray:
-        """One float16 row per entry position (read-only), decoded on first use."""
-        return self._vectors
+        return out
 
     def _names(self, tbl: int) -> Lookup:
         def fetch(key: Any) -> NameKey | None:

@@ -8,8 +8,9 @@ database where no file is wanted). store.py reads what this module writes;
 the format number, the schema and the row encodings live here, next to the
 code that writes them, and the reader imports them.
 
-The entries' embedding vectors (search/semantic.py's model over each entry's term, acronym and
-definition) are computed here too, once per build: one float16 row per entry position in `vectors`.
+Search signals that read data computed from the entries (search/semantic.py's embedding vectors, say)
+declare it in search/fusion.py's STORED table; each is computed here, once per build, and kept as one
+blob in `signal_data` under its name, so a new signal adds no table and no code here.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ai_glossary_mcp.data.names import title
 
 FORMAT = 6  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
 # 5: examples keyed by compact name (a format-4 store keyed them spaced);
-# 6: stemmed name forms (stem_phrases, stem_starts) and entry vectors (a rowid table: the reader streams
+# 6: stemmed name forms (stem_phrases, stem_starts) and signals' data (a rowid table: the reader streams
 # the blob)
 NAME_TABLES = ("raw", "normalized", "compact")
 SEP = "\x1f"  # joins the words of a phrase key, the key words of a variant, the fields of a name-key row
@@ -49,10 +50,8 @@ CREATE TABLE phrases (key TEXT PRIMARY KEY, surfaces TEXT NOT NULL) WITHOUT ROWI
 CREATE TABLE phrase_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE stem_phrases (form TEXT PRIMARY KEY, ids TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE stem_starts (word TEXT PRIMARY KEY, longest INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE vectors (model TEXT PRIMARY KEY, dims INTEGER NOT NULL, dtype TEXT NOT NULL,
-                      data BLOB NOT NULL);
+CREATE TABLE signal_data (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
-VECTOR_MODEL = "wordllama l2_supercat_256, term (acronym). definition"  # what the rows embed
 
 
 # -- writing ---------------------------------------------------------------------
@@ -171,11 +170,10 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
         ((SEP.join(form), SEP.join(ids)) for form, ids in index.stem_phrases.items()),
     )
     db.executemany("INSERT INTO stem_starts VALUES (?, ?)", index.stem_starts.items())
-    from ai_glossary_mcp.search.semantic import DIMENSIONS, entry_matrix  # loads the model: builds only
+    from ai_glossary_mcp.search.fusion import STORED  # at build time only: the signals and what they keep
 
-    db.execute(
-        "INSERT INTO vectors VALUES (?, ?, 'float16', ?)", (VECTOR_MODEL, DIMENSIONS, entry_matrix(g.entries))
-    )
+    for data in STORED:
+        db.execute("INSERT INTO signal_data VALUES (?, ?)", (data.name, data.build(g.entries)))
 
 
-__all__ = ["FORMAT", "NAME_TABLES", "SCHEMA", "SEP", "VECTOR_MODEL", "fill_store", "write_store"]
+__all__ = ["FORMAT", "NAME_TABLES", "SCHEMA", "SEP", "fill_store", "write_store"]

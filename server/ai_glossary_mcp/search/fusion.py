@@ -6,15 +6,18 @@ signal's list. Search adds an entry's values up (`summed`); suggest keeps each e
 (`best_of`: a suggestion is as good as its best reason), where the rows marked `sums` (what the words
 say) count as one reason, their values added up as in search. Rows with a `ranked` function are fused
 there, in table order (keep it: sums of doubles depend on the order); the others are applied by the
-code that finds their hits (app/service.py's related entries, serving/mcp_server.py's completions)
+code that finds their hits (app/related.py's related entries, app/completion.py's completions)
 via `row(...).value`.
 
 Adding a signal (e.g. embeddings):
   1. one module in search/ with `def ranked(query: Query, depth: int | None) -> Iterable[tuple[int, float]]`
      (query.py's `Signal`: entry positions, best first, at most `depth`, only `query.allowed` ones);
   2. one row here, e.g. Row("search", "meaning", "<why this weight>", semantic.ranked, weight=0.5);
-  3. at most one more file: whatever builds the data the signal reads (the index builder, say).
-Search then fuses it; nothing else changes. tests/quality (`make eval`) says whether the weight helps.
+  3. if the signal reads data computed from the entries when the store is built (as `meaning` reads
+     embedding vectors), one row in STORED below: data/store_writer.py then computes it on every build
+     and keeps it as one blob, and the signal reads it back with `index.signal_data(name)`.
+Search then fuses it; nothing else changes: two files (the module and this one). tests/quality
+(`make eval`) says whether the weight helps.
 
 Search's values are calibrated: each signal's score is on a fixed scale (no scaling to the best hit), so
 the sum means the same in every query; ranking.py reports it capped at 1. A named entry gets 1 and more;
@@ -26,13 +29,16 @@ benchmarks/results/2026-12-02-calibrated-fusion.md.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from math import inf
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ai_glossary_mcp.search import bm25, names, semantic
 from ai_glossary_mcp.search.query import Query, Signal
+
+if TYPE_CHECKING:
+    from ai_glossary_mcp.data.model import Entry
 
 K = TypeVar("K", bound=Hashable)
 
@@ -65,6 +71,24 @@ class Row:
 
     def value(self, score: float = 0.0, rank: int = 0) -> float:
         return min(self.cap, self.bonus + self.weight * (score / self.scale) - self.rank_step * rank)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Data a signal computes from the entries once per store build (the name keys it in the store)."""
+
+    name: str
+    build: Callable[[Sequence[Entry]], bytes]
+    reason: str
+
+
+STORED: tuple[Stored, ...] = (
+    Stored(
+        semantic.STORED_VECTORS,
+        semantic.entry_matrix,
+        "the embedding of every entry's text, float16: embedding 100,000 entries takes ~90 s, a query one",
+    ),
+)
 
 
 FUSION: tuple[Row, ...] = (

@@ -41,6 +41,8 @@ for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 if TYPE_CHECKING:
     import numpy as np
 
+    from ai_glossary_mcp.data.contract import IndexView
+
 TOKENIZER_FILE = Path("tokenizers") / "l2_supercat_tokenizer_config.json"
 WEIGHTS_FILE = Path("weights") / "l2_supercat_256.safetensors"
 EMBEDDING_TENSOR = "embedding.weight"
@@ -341,7 +343,23 @@ class EntryVectors:
 EXHAUSTIVE_ENTRIES = 20_000  # up to this many entries the query is compared with every entry
 SHORTLIST = 512  # above it, with BM25F's best this many (and nothing else)
 QUERY_VECTOR = "query vector"  # memo key
+# The store keeps the entries' vectors under this name (search/fusion.py's STORED): one float16 row per
+# entry position, of `entry_text`. The name says what was embedded with what, so another choice is another
+# blob, never a misread one.
+STORED_VECTORS = "meaning: wordllama l2_supercat_256 float16, term (acronym). definition"
+_halves: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()  # index -> its float16 matrix (a view)
 _widened: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()  # index -> its float16 matrix as float32
+
+
+def stored_vectors(index: IndexView) -> np.ndarray:
+    """The index's entry vectors, as the store keeps them: one float16 row per entry position."""
+    import numpy as np
+
+    half = _halves.get(index)
+    if half is None:
+        half = _halves[index] = index.signal_data(STORED_VECTORS).view(np.float16).reshape(-1, DIMENSIONS)
+    matrix: np.ndarray = half
+    return matrix
 
 
 def entry_matrix(entries: Sequence[Any]) -> bytes:
@@ -354,7 +372,7 @@ def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
     `depth`, only allowed entries (cosines of static embeddings: ~0.1 unrelated, ~0.5 on topic)."""
     import numpy as np
 
-    half = query.index.entry_vectors()
+    half = stored_vectors(query.index)
     vector = query.memo.get(QUERY_VECTOR)
     if vector is None:
         vector = query.memo[QUERY_VECTOR] = _default_model.embed_query(query.text)
@@ -384,6 +402,7 @@ def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
 __all__ = [
     "DIMENSIONS",
     "ENTRY_TEXTS",
+    "STORED_VECTORS",
     "EntryVectors",
     "SemanticModel",
     "SemanticModelMissing",
@@ -395,6 +414,7 @@ __all__ = [
     "load_inference",
     "ranked",
     "settle",
+    "stored_vectors",
     "warm",
     "wordllama_dir",
 ]
