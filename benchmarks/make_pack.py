@@ -39,19 +39,8 @@ from ai_glossary_mcp.data.bundled import PACK_FILE, bundled_pack_dir  # noqa: E4
 CATEGORIES: dict[str, str] = yaml.safe_load((bundled_pack_dir() / PACK_FILE).read_text(encoding="utf-8"))[
     "categories"
 ]
+from ai_glossary_mcp.data.vocabulary import AUTHORED_RELATIONS  # noqa: E402
 from ai_glossary_mcp.search.normalize import name_key  # noqa: E402
-
-AUTHORED_RELATIONS = (
-    "variant-of",
-    "builds-on",
-    "part-of",
-    "uses",
-    "mitigates",
-    "measures",
-    "alternative-to",
-    "contrasts-with",
-    "see-also",
-)
 
 MODIFIERS = [
     "Sparse",
