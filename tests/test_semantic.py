@@ -169,3 +169,12 @@ def test_concurrent_first_queries_wait_for_one_load_and_agree():
         t.join(timeout=60)
     assert len(results) == 6 and model.ready
     assert all(np.array_equal(r, results[0]) for r in results)
+
+
+def test_only_real_words_of_a_query_are_embedded():
+    """The tokenizer keeps every distinct word it splits, so a client sending long junk must not make the
+    server hold it: words over QUERY_WORD_CHARS and words past QUERY_WORDS are not embedded."""
+    junk = "x" * (semantic.QUERY_WORD_CHARS + 1)
+    assert semantic.query_words(f"low rank {junk} adaptation") == "low rank adaptation"
+    many = " ".join(f"w{i}" for i in range(semantic.QUERY_WORDS + 10))
+    assert semantic.query_words(many).split() == [f"w{i}" for i in range(semantic.QUERY_WORDS)]

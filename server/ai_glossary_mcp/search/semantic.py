@@ -185,9 +185,21 @@ class SemanticModel:
         return vectors
 
     def embed_query(self, query: str) -> np.ndarray:
-        """One L2-normalised float32 vector of DIMENSIONS values."""
-        row: np.ndarray = self.embed_texts([query])[0]
+        """One L2-normalised float32 vector of DIMENSIONS values, of the query's words (`query_words`)."""
+        row: np.ndarray = self.embed_texts([query_words(query)])[0]
         return row
+
+
+QUERY_WORD_CHARS = 40  # longer "words" carry no meaning (and the tokenizer caches every word it meets)
+QUERY_WORDS = 64  # a query's meaning is in its first words; a passage is for find_terms_in_text
+
+
+def query_words(query: str) -> str:
+    """The part of a query worth embedding: its first QUERY_WORDS words of at most QUERY_WORD_CHARS
+    characters. The tokenizer keeps every distinct word it has split (about 1.3 kB for a 480-character
+    one), so what a client can make the server hold is bounded by what is embedded, not by what is sent."""
+    kept = [w for w in query.split() if len(w) <= QUERY_WORD_CHARS]
+    return " ".join(kept[:QUERY_WORDS])
 
 
 _default_model = SemanticModel()
@@ -412,6 +424,7 @@ __all__ = [
     "entry_matrix",
     "entry_text",
     "load_inference",
+    "query_words",
     "ranked",
     "settle",
     "stored_vectors",
