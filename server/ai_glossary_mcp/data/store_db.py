@@ -21,6 +21,7 @@ from typing import Any
 MMAP_BYTES = 1 << 30
 LIST_CACHE = 4096  # decoded key-id lists kept per table (trigrams, words: a query has 10-40 trigrams)
 IN_CHUNK = 500  # values per SQL IN list (older SQLite allows 999 variables a statement)
+CACHED_KEY_CHARS = 100  # longer keys are looked up uncached (as normalize.py caches only short inputs)
 
 
 class Db:
@@ -72,11 +73,17 @@ class Db:
 
 
 class Lookup(Mapping[Any, Any]):
-    """A read-only mapping whose items are rows: `get` is one indexed query, cached."""
+    """A read-only mapping whose items are rows: `get` is one indexed query, cached. Keys come from what
+    clients send, so a long key (over CACHED_KEY_CHARS, counting a tuple's parts) is looked up uncached:
+    the cache holds at most `cache` short keys, and nothing a client sends can make an entry large."""
 
     def __init__(self, fetch: Callable[[Any], Any], keys: Callable[[], list[Any]], cache: int = 8192):
-        self._fetch = lru_cache(maxsize=cache)(fetch)  # returns None for a missing key
+        self._uncached = fetch
+        self._cached = lru_cache(maxsize=cache)(fetch)  # returns None for a missing key
         self._keys = keys
+
+    def _fetch(self, key: Any) -> Any:
+        return self._uncached(key) if _key_chars(key) > CACHED_KEY_CHARS else self._cached(key)
 
     def __getitem__(self, key: Any) -> Any:
         value = self._fetch(key)
@@ -98,9 +105,18 @@ class Lookup(Mapping[Any, Any]):
         return len(self._keys())
 
 
+def _key_chars(key: Any) -> int:
+    if isinstance(key, str):
+        return len(key)
+    if isinstance(key, tuple):
+        return sum(len(part) if isinstance(part, str) else 1 for part in key)
+    return 0
+
+
 class ListCache:
     """Rows read by key from one table, decoded once (by default as posting lists of key ids) and kept in
-    an LRU, misses included: the common ones recur in every query and are the long ones."""
+    an LRU, misses included: the common ones recur in every query and are the long ones. Keys over
+    CACHED_KEY_CHARS are read but not kept, as in Lookup."""
 
     def __init__(
         self, db: Db, select: str, size: int = LIST_CACHE, decode: Callable[[Any], Any] | None = None
@@ -119,11 +135,13 @@ class ListCache:
         found = {k: cache[k] for k in keys if k in cache}
         missing = [k for k in keys if k not in found]
         for key, value in self._db.all_in(self._select, missing):
-            found[key] = cache[key] = self._decode(value)
+            found[key] = self._decode(value)
         for key in set(missing) - set(found):
-            found[key] = cache[key] = None
+            found[key] = None
         for key in found:
-            cache.move_to_end(key)
+            if len(key) <= CACHED_KEY_CHARS:  # a long key (a client's junk word) is answered, never kept
+                cache[key] = found[key]
+                cache.move_to_end(key)
         while len(cache) > self._size:  # the least recently used go, never what this call just read
             cache.popitem(last=False)
         return {k: p for k, p in found.items() if p is not None}
