@@ -379,15 +379,21 @@ def entry_matrix(entries: Sequence[Any]) -> bytes:
     return _default_model.embed_texts([entry_text(e) for e in entries]).astype("float16").tobytes()
 
 
+def query_vector(query: Query) -> np.ndarray:
+    """The query's embedding, computed once per query (every signal that compares meanings shares it)."""
+    vector: np.ndarray | None = query.memo.get(QUERY_VECTOR)
+    if vector is None:
+        vector = query.memo[QUERY_VECTOR] = _default_model.embed_query(query.text)
+    return vector
+
+
 def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
     """The signal: (entry position, cosine of the query with the entry's text), best first, at most
     `depth`, only allowed entries (cosines of static embeddings: ~0.1 unrelated, ~0.5 on topic)."""
     import numpy as np
 
     half = stored_vectors(query.index)
-    vector = query.memo.get(QUERY_VECTOR)
-    if vector is None:
-        vector = query.memo[QUERY_VECTOR] = _default_model.embed_query(query.text)
+    vector = query_vector(query)
     n = len(half)
     if n > EXHAUSTIVE_ENTRIES:
         from ai_glossary_mcp.search.bm25 import raw_hits  # shared with the text row (fusion.py asks us first)
@@ -424,6 +430,7 @@ __all__ = [
     "entry_matrix",
     "entry_text",
     "load_inference",
+    "query_vector",
     "query_words",
     "ranked",
     "settle",
