@@ -157,3 +157,26 @@ def test_a_name_with_informative_words_is_not_resolved(service, query):
     """A head noun that heads other names, a version, or a modifier the entry does not use makes another
     concept: not found (or a tie), never the shorter name."""
     assert not service.define(query, "brief").found
+
+
+@pytest.mark.parametrize(
+    "text,entry_id",
+    [
+        ("with or without mixed precision (fp8, bf16).", "mixed-precision-training"),
+        ("Train in mixed precision and save memory.", "mixed-precision-training"),
+    ],
+)
+def test_a_span_that_begins_a_name_whose_rest_is_generic_is_a_mention(service, text, entry_id):
+    """define_term resolves "mixed precision" to Mixed Precision Training (the rest, "training", is generic):
+    so does find_terms_in_text."""
+    assert service.define("mixed precision", "brief").entry.id == entry_id
+    assert [m.id for m in service.find_in_text(text).mentions if m.surface == "mixed precision"] == [entry_id]
+
+
+@pytest.mark.parametrize(
+    "text", ["Load the base model in 4-bit.", "The time to first byte of the page doubled."]
+)
+def test_a_begun_name_is_not_a_mention_when_the_text_makes_another_phrase(service, text):
+    """A span ending in a generic word is a phrase of its own ("base model" is not "base model training"),
+    and a span the text continues with another word begins another name ("time to first byte")."""
+    assert service.find_in_text(text).mentions == []

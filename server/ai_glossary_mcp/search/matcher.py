@@ -138,6 +138,11 @@ MODIFIER_SHARE = 0.04  # a leading modifier must be at least this common, and us
 PREFIXED_NAMES = 8  # names tried when the query is the start of a longer name
 
 
+def is_generic(index: IndexView, word: str) -> bool:
+    """Whether the glossary uses a word too widely for it to tell concepts apart ("model", "training")."""
+    return _share(index, word) >= GENERIC_SHARE
+
+
 def _share(index: IndexView, word: str) -> float:
     posting = index.posting(stem(word))
     return len(posting.docs) / max(len(index.entries), 1) if posting is not None else 0.0
@@ -214,7 +219,13 @@ def with_modifiers(index: IndexView, key_words: Sequence[str]) -> NameMatch | No
                 continue
             rivals = [e for w in after for e in _named_with(index, w) if e != entry_id]
             return NameMatch("modified", tuple(dict.fromkeys([entry_id, *rivals])))
-    if index.phrase_starts.get(key_words[0], 0) <= n:  # no name starts with these words and goes on
+    return name_begun_by(index, key_words)
+
+
+def name_begun_by(index: IndexView, key_words: Sequence[str]) -> NameMatch | None:
+    """The entries with a name that the key words begin and only generic words end ("mixed precision" for
+    "mixed precision training"); find_terms_in_text asks this of a span that no tier names."""
+    if index.phrase_starts.get(key_words[0], 0) <= len(key_words):  # no name starts so and goes on
         return None
     prefix = " ".join(key_words) + " "
     owners = {

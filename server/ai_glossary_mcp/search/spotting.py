@@ -3,7 +3,8 @@
 Both read definitions and texts with the same analyzer as the index (normalize.py): a snippet's sentence is
 chosen by shared stemmed words, and a spotted name is matched by the name matcher's tiers (matcher.py) on
 windows of the text's key words, longest first, so a span is a mention exactly when define_term would
-resolve it by a name tier. Text has guards a query does not need: code, product names, compounds.
+resolve it by a name tier, or by beginning a name whose rest is generic ("mixed precision"). Text has
+guards a query does not need: code, product names, compounds, a begun name the text goes on differently.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.data.index import Surface
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.search.english_words import is_english_word
-from ai_glossary_mcp.search.matcher import stem_word, stemmed_ids
+from ai_glossary_mcp.search.matcher import is_generic, name_begun_by, stem_word, stemmed_ids
 from ai_glossary_mcp.search.normalize import STOP_WORDS, fold, is_article, key_word, search_tokens
 
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
@@ -123,6 +124,23 @@ def _one_concept_per_compound(text: str, spots: list[Spot]) -> list[Spot]:
     return [s for s in spots if id(s) not in dropped]
 
 
+def _begun_name(
+    index: IndexView, key_words: list[str], joinable: list[bool], i: int, length: int
+) -> str | None:
+    """The entry a span of 2+ words names by beginning its name, when the rest of that name is generic
+    ("mixed precision" for "mixed precision training": define_term resolves it so too). In text two more
+    things must hold: the span does not end in a generic word, which makes a phrase of its own ("base model"
+    is not "base model training"), and the text does not go on with another content word, which makes
+    another name ("time to first byte" is not "time to first token")."""
+    end = i + length
+    if is_generic(index, key_words[end - 1]):
+        return None
+    if end < len(key_words) and joinable[end - 1] and key_words[end] not in STOP_WORDS:
+        return None
+    found = name_begun_by(index, key_words[i:end])
+    return found.entry_id if found is not None else None
+
+
 def spot_names(index: IndexView, text: str) -> list[Spot]:
     """Every glossary name in `text`, longest match first, on word boundaries, by the matcher's tiers
     (matcher.py): the name as written (short acronyms in their case), then its stemmed forms."""
@@ -165,6 +183,8 @@ def spot_names(index: IndexView, text: str) -> list[Spot]:
             if entry_id is None and length <= stemmed:
                 ids = stemmed_ids(index, key_words[i : i + length], stems[i : i + length])
                 entry_id = ids[0] if len(ids) == 1 else None
+            if entry_id is None and 1 < length < literal:
+                entry_id = _begun_name(index, key_words, joinable, i, length)
             if entry_id is not None:
                 if not _in_identifier(text, start, end) and (
                     length > 1 or not _proper_noun(text, start, end)
