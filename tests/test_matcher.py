@@ -180,3 +180,37 @@ def test_a_begun_name_is_not_a_mention_when_the_text_makes_another_phrase(servic
     """A span ending in a generic word is a phrase of its own ("base model" is not "base model training"),
     and a span the text continues with another word begins another name ("time to first byte")."""
     assert service.find_in_text(text).mentions == []
+
+
+_LOSS_TYPES = (
+    "loss_type (`str`): Type of loss to use. Possible values are:\n"
+    '- `"kto"`: KTO loss from the KTO paper.\n'
+    "Desirable losses are weighed by this factor."
+)
+
+
+def test_a_bare_category_word_is_its_entry_in_a_text_that_names_kinds_of_it(service):
+    """The glossary's "DPO loss", "KTO loss" and "IPO loss" make "loss" a category, and "loss function"
+    names it: in a text that names one of the kinds, a bare "loss" said more than once is Loss Function. A
+    query has no such context: define_term still answers "loss" with a tie."""
+    mentions = service.find_in_text(_LOSS_TYPES).mentions
+    assert [(m.id, m.surface) for m in mentions] == [
+        ("loss-function", "loss"),
+        ("kto", "KTO loss"),
+        ("kto", "KTO"),
+        ("loss-function", "losses"),
+    ]
+    assert not service.define("loss", "brief").found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Type of loss to use. Desirable losses are weighed by this factor.",  # no kind of loss named
+        "The KTO loss is unpaired; the quantized model shows a small loss in quality.",  # "loss" said once
+        "Attention weights sum to one, and grouped-query attention shares keys between heads.",  # no category
+    ],
+)
+def test_a_bare_word_without_its_context_is_not_a_mention(service, text):
+    ids = [m.id for m in service.find_in_text(text).mentions]
+    assert "loss-function" not in ids and "kv-cache" not in ids

@@ -5,21 +5,34 @@ chosen by shared stemmed words, and a spotted name is matched by the name matche
 windows of the text's key words, longest first, so a span is a mention exactly when define_term would
 resolve it by a name tier, or by beginning a name whose rest is generic ("mixed precision"). Text has
 guards a query does not need: code, product names, compounds, a begun name the text goes on differently.
+And text has context a query lacks: a bare word the glossary treats as a category ("loss": "DPO loss", "KTO
+loss", "loss function") is that category's entry in a text that names one of its kinds.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeVar, cast
+from weakref import WeakKeyDictionary
 
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.data.index import Surface
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.search.english_words import is_english_word
-from ai_glossary_mcp.search.matcher import is_generic, name_begun_by, stem_word, stemmed_ids
+from ai_glossary_mcp.search.matcher import (
+    is_generic,
+    match_words,
+    name_begun_by,
+    stem_word,
+    stemmed_ids,
+)
 from ai_glossary_mcp.search.normalize import STOP_WORDS, fold, is_article, key_word, search_tokens
 
+_T = TypeVar("_T")
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
 
 
@@ -133,12 +146,97 @@ def _begun_name(
     is not "base model training"), and the text does not go on with another content word, which makes
     another name ("time to first byte" is not "time to first token")."""
     end = i + length
-    if is_generic(index, key_words[end - 1]):
-        return None
     if end < len(key_words) and joinable[end - 1] and key_words[end] not in STOP_WORDS:
         return None
-    found = name_begun_by(index, key_words[i:end])
-    return found.entry_id if found is not None else None
+    span = tuple(key_words[i:end])
+    return _remembered(index, ("begun", *span), lambda: _begun_entry(index, span))
+
+
+def _begun_entry(index: IndexView, span: tuple[str, ...]) -> str | None:
+    found = name_begun_by(index, span)
+    if found is None or found.entry_id is None or is_generic(index, span[-1]):
+        return None
+    return found.entry_id
+
+
+# A bare word in text ("the loss") is no name, and define_term answers it with a tie or a suggestion: a
+# query has no context. A text has. The glossary shows a word is a category when several entries have a name
+# made of one of their own names and the word ("DPO loss", "KTO loss", "IPO loss": each method's loss) and
+# one other entry names the category itself (a two-word name of the word and a word that is no name: "loss
+# function"). In a text that names one of those kinds and says the word more than once, the bare word is
+# that entry.
+CATEGORY_KINDS = 2  # entries that name their own kind of the word
+BARE_WORD_REPEATS = 2  # a word a text says once is not what it is about
+
+
+# What spotting works out from the glossary alone (a begun name's entry, a word's category) is remembered per
+# index object, so a glossary served anew is read anew; the words are the client's, so the memo is bounded, in
+# keys and in their length (as the store's caches are).
+MEMO_KEPT = 4096
+MEMO_KEY_CHARS = 100
+_MEMOS: WeakKeyDictionary[IndexView, dict[tuple[str, ...], Any]] = WeakKeyDictionary()
+
+
+def _remembered(index: IndexView, key: tuple[str, ...], compute: Callable[[], _T]) -> _T:
+    memo = _MEMOS.get(index)
+    if memo is None:
+        memo = _MEMOS[index] = {}
+    if key in memo:
+        return cast(_T, memo[key])
+    found = compute()
+    if len(memo) < MEMO_KEPT and sum(map(len, key)) <= MEMO_KEY_CHARS:
+        memo[key] = found
+    return found
+
+
+def _category_entry(index: IndexView, word: str) -> tuple[str, frozenset[str]] | None:
+    """The entry that names the category a bare word is, and the entries that name their kind of it."""
+    return _remembered(index, ("category", word), lambda: _find_category(index, word))
+
+
+def _find_category(index: IndexView, word: str) -> tuple[str, frozenset[str]] | None:
+    if len(word) < 3 or word in STOP_WORDS or not is_english_word(word):
+        return None
+    own: set[str] = set()
+    kinds: set[str] = set()
+    for key, nk in index.keys_at(list(index.word_postings([word]).get(word, ()))):
+        parts = key.split()
+        if len(parts) != 2 or word not in parts:
+            continue
+        named = match_words(index, [parts[1] if parts[0] == word else parts[0]])
+        if parts[1] == word and named is not None and named.entry_id == nk.entry_id:
+            kinds.add(nk.entry_id)
+        elif parts[0] == word and named is None:
+            own.add(nk.entry_id)
+    own -= kinds
+    if len(own) != 1 or len(kinds) < CATEGORY_KINDS or is_generic(index, word):
+        return None
+    return next(iter(own)), frozenset(kinds)
+
+
+def _category_words(
+    index: IndexView, text: str, spots: list[Spot], bare: list[tuple[int, int, str, str]]
+) -> list[Spot]:
+    """`spots` with the bare words of prose (start, end, key word, stem) that stand for their category's
+    entry in this text (see above), in text order."""
+    named = {s.entry_id for s in spots}
+    categories: dict[tuple[str, str], str] = {}
+    for kw, st in {(kw, st) for _, _, kw, st in bare}:  # "losses" folds to "losse": its stem is "loss"
+        category = _category_entry(index, kw) or (_category_entry(index, st) if st != kw else None)
+        if category is not None and named & category[1]:
+            categories[kw, st] = category[0]
+    if not categories:
+        return spots
+    prose = [
+        Spot(categories[kw, st], start, end)
+        for start, end, kw, st in bare
+        if (kw, st) in categories
+        and not _in_identifier(text, start, end)
+        and not _proper_noun(text, start, end)
+    ]
+    said = Counter(spot.entry_id for spot in prose)
+    found = [spot for spot in prose if said[spot.entry_id] >= BARE_WORD_REPEATS]
+    return sorted(spots + found, key=lambda s: s.start) if found else spots
 
 
 def spot_names(index: IndexView, text: str) -> list[Spot]:
@@ -164,6 +262,7 @@ def spot_names(index: IndexView, text: str) -> list[Spot]:
     key_words = [w[2][0] for w in kept]
     stems = [w[2][1] for w in kept]
     spots: list[Spot] = []
+    bare: list[tuple[int, int, str, str]] = []  # words that begin a name but none here
     i, n = 0, len(kept)
     while i < n:
         _, _, (_, _, literal, stemmed) = kept[i]
@@ -192,8 +291,10 @@ def spot_names(index: IndexView, text: str) -> list[Spot]:
                     spots.append(Spot(entry_id, start, end))
                 found_at = length
                 break
+        if not found_at and longest > 1 and kept[i][2][0].isalpha():  # it begins a name, not here
+            bare.append((kept[i][0], kept[i][1], kept[i][2][0], kept[i][2][1]))
         i += found_at or 1
-    return _one_concept_per_compound(text, spots)
+    return _one_concept_per_compound(text, _category_words(index, text, spots, bare) if bare else spots)
 
 
 def definition_mentions(index: IndexView, entry: Entry) -> list[str]:
