@@ -22,6 +22,7 @@ MMAP_BYTES = 1 << 30
 LIST_CACHE = 4096  # decoded key-id lists kept per table (trigrams, words: a query has 10-40 trigrams)
 IN_CHUNK = 500  # values per SQL IN list (older SQLite allows 999 variables a statement)
 CACHED_KEY_CHARS = 100  # longer keys are looked up uncached (as normalize.py caches only short inputs)
+_UNREAD = object()  # a key not in a ListCache (a cached miss is None)
 
 
 class Db:
@@ -83,7 +84,9 @@ class Lookup(Mapping[Any, Any]):
         self._keys = keys
 
     def _fetch(self, key: Any) -> Any:
-        return self._uncached(key) if _key_chars(key) > CACHED_KEY_CHARS else self._cached(key)
+        # A str key (most look-ups: a name key per tier and span) is measured without a call.
+        short = len(key) <= CACHED_KEY_CHARS if type(key) is str else _key_chars(key) <= CACHED_KEY_CHARS
+        return self._cached(key) if short else self._uncached(key)
 
     def __getitem__(self, key: Any) -> Any:
         value = self._fetch(key)
@@ -132,15 +135,23 @@ class ListCache:
 
     def _get(self, keys: list[str]) -> dict[str, Any]:
         cache = self._cache
-        found = {k: cache[k] for k in keys if k in cache}
-        missing = [k for k in keys if k not in found]
+        found: dict[str, Any] = {}
+        missing: list[str] = []
+        for key in keys:  # one probe a key: most calls find every key cached
+            value = cache.get(key, _UNREAD)
+            if value is _UNREAD:
+                missing.append(key)
+            else:
+                found[key] = value
+                cache.move_to_end(key)
+        if not missing:
+            return {k: p for k, p in found.items() if p is not None}
         for key, value in self._db.all_in(self._select, missing):
             found[key] = self._decode(value)
-        for key in set(missing) - set(found):
-            found[key] = None
-        for key in found:
+        for key in missing:
+            value = found.setdefault(key, None)
             if len(key) <= CACHED_KEY_CHARS:  # a long key (a client's junk word) is answered, never kept
-                cache[key] = found[key]
+                cache[key] = value
                 cache.move_to_end(key)
         while len(cache) > self._size:  # the least recently used go, never what this call just read
             cache.popitem(last=False)

@@ -48,7 +48,8 @@ def candidate_keys(index: IndexView, key: str) -> list[int]:
     # The rarer half always counts: stopping early loses names made of common words (most names in a large
     # glossary). Beyond it, trigrams held by more than STOP_GRAM keys (" co", "ion") say little and are most
     # of the work.
-    postings = [p for i, p in enumerate(postings) if i < half or len(p) <= STOP_GRAM]
+    if postings and len(postings[-1]) > STOP_GRAM:  # (sorted: when the longest is short, all count)
+        postings = [p for i, p in enumerate(postings) if i < half or len(p) <= STOP_GRAM]
     total = sum(len(p) for p in postings)
     if total > WORD_PATH_POSTINGS and (by_words := word_candidates(index, key)):
         return by_words
@@ -61,9 +62,10 @@ def _trigram_candidates(postings: list[Sequence[int]], total: int, need: int, us
     them when there are a few thousand (the work follows the postings), one counter per key beyond that."""
     if total <= DENSE_GRAM_POSTINGS or not use_numpy:
         hits = Counter(chain.from_iterable(postings))  # counted in C
-        return [
-            k for _, k in heapq.nsmallest(MAX_CANDIDATES, [(-c, k) for k, c in hits.items() if c >= need])
-        ]
+        enough = [k for k, c in hits.items() if c >= need]  # most keys share a trigram or two: no tuples
+        if len(enough) <= MAX_CANDIDATES:
+            return sorted(enough, key=lambda k: (-hits[k], k))
+        return [k for _, k in heapq.nsmallest(MAX_CANDIDATES, [(-hits[k], k) for k in enough])]
     import numpy as np
 
     joined: IdArray = np.concatenate([int_array(np, p) for p in postings])

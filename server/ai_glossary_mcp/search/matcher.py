@@ -24,7 +24,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from ai_glossary_mcp.search.english_words import is_english_word
 from ai_glossary_mcp.search.normalize import name_key, search_tokens, stem
@@ -36,6 +37,7 @@ STEM_WORD_CHARS = 40  # longer "words" are not words: not stemmed, not cached
 JOINED_WORD_MIN = 3  # words are joined (or split at camel humps) only into and out of words of 3+ letters
 ADJECTIVE_ENDINGS = ("al", "ive", "ous", "ic", "ful", "less", "ly")  # suffixes that make a word describe
 _CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_Fact = TypeVar("_Fact", float, bool)
 
 
 @lru_cache(maxsize=1)
@@ -136,6 +138,39 @@ def match_words(index: IndexView, key_words: Sequence[str], literal: bool = True
 GENERIC_SHARE = 0.2  # a word in at least this share of entries says little ("model", "training")
 MODIFIER_SHARE = 0.04  # a leading modifier must be at least this common, and used by the entry's own text
 PREFIXED_NAMES = 8  # names tried when the query is the start of a longer name
+WORD_FACTS = 4096  # words whose facts are kept per index (a full table starts afresh)
+
+
+class _WordFacts:
+    """What the modifier pass has worked out about single words of one index: questions repeat their words
+    ("model", "training"), and whether a word is a head noun costs ~12 µs (its deletion variants looked
+    up). Holds no reference to the index, so the index can go (and its facts with it) when a reload
+    replaces it; words longer than STEM_WORD_CHARS (a client's junk) are answered, never kept."""
+
+    __slots__ = ("head", "share", "spelt")
+
+    def __init__(self) -> None:
+        self.share: dict[str, float] = {}  # the share of entries whose text uses the word
+        self.spelt: dict[str, bool] = {}  # an English word, so it may be a head noun
+        self.head: dict[str, bool] = {}  # a head noun: English, and no near-miss of a name's word
+
+
+_FACTS: WeakKeyDictionary[IndexView, _WordFacts] = WeakKeyDictionary()
+
+
+def _facts(index: IndexView) -> _WordFacts:
+    facts = _FACTS.get(index)
+    if facts is None:
+        facts = _FACTS[index] = _WordFacts()
+    return facts
+
+
+def _kept(table: dict[str, _Fact], word: str, value: _Fact) -> _Fact:
+    if len(word) <= STEM_WORD_CHARS:
+        if len(table) >= WORD_FACTS:
+            table.clear()
+        table[word] = value
+    return value
 
 
 def is_generic(index: IndexView, word: str) -> bool:
@@ -144,8 +179,14 @@ def is_generic(index: IndexView, word: str) -> bool:
 
 
 def _share(index: IndexView, word: str) -> float:
-    posting = index.posting(stem(word))
-    return len(posting.docs) / max(len(index.entries), 1) if posting is not None else 0.0
+    table = _facts(index).share
+    found = table.get(word)
+    if found is None:
+        posting = index.posting(stem(word))
+        found = _kept(
+            table, word, len(posting.docs) / max(len(index.entries), 1) if posting is not None else 0.0
+        )
+    return found
 
 
 @lru_cache(maxsize=1024)
@@ -159,16 +200,26 @@ def _entry_words(index: IndexView, entry_id: str) -> frozenset[str]:
     return _words_of(" ".join((entry.term, *entry.aliases, *entry.tags, entry.definition)))
 
 
+def _quantity(words: Sequence[str], i: int) -> bool:
+    """Whether the word at `i` is part of a quantity ("4 bit": a numeral and the word it counts)."""
+    return words[i].isdigit() or bool(i and words[i - 1].isdigit())
+
+
+def _generic_modifier(index: IndexView, words: Sequence[str], i: int) -> bool:
+    """The part of `_modifiers_ok` that is the same for every entry, for the word at `i` (it reads only the
+    words up to `i`): a quantity, or a word the glossary uses generically."""
+    return _quantity(words, i) or _share(index, words[i]) >= MODIFIER_SHARE
+
+
 def _modifiers_ok(index: IndexView, before: Sequence[str], entry_id: str) -> bool:
     """Words before a name make a kind of it ("sparse mixture of experts"): accepted when the glossary uses
     each word generically and the entry itself describes its concept with it. A quantity ("4 bit": a
     numeral and the word it counts) always is."""
-    for i, word in enumerate(before):
-        if word.isdigit() or (i and before[i - 1].isdigit()):
-            continue
-        if _share(index, word) < MODIFIER_SHARE or stem(word) not in _entry_words(index, entry_id):
-            return False
-    return True
+    return all(
+        _quantity(before, i)
+        or (_generic_modifier(index, before, i) and stem(word) in _entry_words(index, entry_id))
+        for i, word in enumerate(before)
+    )
 
 
 def _near_name_word(index: IndexView, word: str) -> bool:
@@ -180,10 +231,23 @@ def _near_name_word(index: IndexView, word: str) -> bool:
     return any(w != word for found in near.values() for w in found)
 
 
+def _spelt_word(index: IndexView, word: str) -> bool:
+    """The part of `_head_ok` that needs no name: the word is spelt as an English word."""
+    table = _facts(index).spelt
+    found = table.get(word)
+    if found is None:
+        found = _kept(table, word, word.isalpha() and is_english_word(word))
+    return found
+
+
 def _head_ok(index: IndexView, word: str) -> bool:
     """A word after a name is its head noun ("RAG pipeline"): accepted when it is an English word and not a
     near-miss of a name's word. A version or a suffix ("2", "XL") names another release, so it is not."""
-    return word.isalpha() and is_english_word(word) and not _near_name_word(index, word)
+    table = _facts(index).head
+    found = table.get(word)
+    if found is None:
+        found = _kept(table, word, _spelt_word(index, word) and not _near_name_word(index, word))
+    return found
 
 
 def _named_with(index: IndexView, word: str) -> list[str]:
@@ -202,14 +266,33 @@ def _named_with(index: IndexView, word: str) -> list[str]:
     return list(rivals)
 
 
+def _run_bounds(index: IndexView, key_words: Sequence[str]) -> tuple[int, int]:
+    """(latest start, earliest end) of a run of the key words that `with_modifiers` could accept, from
+    what each word is on its own. The words before a run must each be a generic modifier, so a run starts
+    at the first word that is not one, or before it; the words after it must each be spelt as English
+    words (a head noun is one), so it ends after the last word that is not one. A run outside these
+    bounds fails a check `with_modifiers` would make of it, whatever entry it names: skipping it without
+    a look-up keeps the answer (tests/test_modifier_runs.py checks it against trying every run)."""
+    n = len(key_words)
+    earliest_end = n
+    while earliest_end > 0 and _spelt_word(index, key_words[earliest_end - 1]):
+        earliest_end -= 1
+    latest_start = 0
+    while latest_start < n - 1 and _generic_modifier(index, key_words, latest_start):
+        latest_start += 1
+    return latest_start, earliest_end
+
+
 def with_modifiers(index: IndexView, key_words: Sequence[str]) -> NameMatch | None:
     """The one entry a name with generic words around it names: the longest run of the key words that the
     matcher resolves to one entry, when every word before it is an accepted modifier and every word after
     it an accepted head noun; or a name the key words begin, when the rest of it is generic ("mixed
-    precision" for "mixed precision training")."""
+    precision" for "mixed precision training"). Runs are tried longest first, then leftmost, among those
+    `_run_bounds` leaves (in a question most words are neither modifiers nor head nouns: few runs or none)."""
     n = len(key_words)
-    for length in range(n - 1, 0, -1):
-        for start in range(n - length + 1):
+    latest_start, earliest_end = _run_bounds(index, key_words)
+    for length in range(n - 1, max(earliest_end - latest_start, 1) - 1, -1):
+        for start in range(max(0, earliest_end - length), min(latest_start, n - length) + 1):
             hit = match_words(index, key_words[start : start + length])
             entry_id = hit.entry_id if hit is not None else None
             if entry_id is None:

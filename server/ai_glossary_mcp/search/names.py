@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ai_glossary_mcp.search.decide import Resolution, decide
-from ai_glossary_mcp.search.fuzzy import Scored, fuzzy_scores, similarities, typo_reachable
+from ai_glossary_mcp.search.fuzzy import Scored, fuzzy_scores, typo_reachable
 from ai_glossary_mcp.search.normalize import compact_key, name_key
 from ai_glossary_mcp.search.query import Query
 
@@ -62,18 +62,20 @@ def similar(query: Query, depth: int | None) -> Iterator[tuple[int, float]]:
 
 
 def example_names(query: Query, depth: int | None) -> Iterator[tuple[int, float]]:
-    """fuzz.ratio of the query's compact key and each instance's name, best first, as its concept's score
-    (positions are looked up only for the pairs the caller reads: it stops at its floor)."""
+    """fuzz.ratio of the query's compact key and each instance's name, best first (ties in the names'
+    order), as its concept's score: rapidfuzz scores and orders them in C, and positions are looked up
+    only for the pairs the caller reads (it stops at its floor)."""
     example_of = query.index.example_of
     if not example_of:
         return
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz, process
 
     examples = list(example_of)
-    scores = similarities(compact_key(query.text), examples, fuzz.ratio)
+    ranked = process.extract(
+        compact_key(query.text), examples, scorer=fuzz.ratio, processor=None, limit=depth
+    )
     position, allowed = query.index.position, query.allowed
-    order = sorted(range(len(examples)), key=scores.__getitem__, reverse=True)[:depth]
-    for i in order:
+    for _, score, i in ranked:
         doc = position[example_of[examples[i]]]
         if allowed is None or doc in allowed:
-            yield doc, scores[i]
+            yield doc, score
