@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
+import weakref
 
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.data.loader import load_glossary
@@ -36,3 +37,33 @@ def test_distinct_long_queries_leave_almost_nothing_behind():
         tracemalloc.stop()
     kept = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
     assert kept / n <= KEPT_BYTES_PER_QUERY, f"{kept / n:.0f} bytes kept per distinct query"
+
+
+def test_a_replaced_index_is_freed_after_every_tool_path_ran_on_it():
+    """Per-index caches (confusables, modifier facts, stored vectors, near words, spotting memos) are keyed
+    weakly by the index: one that keeps a strong reference to its own key pins every replaced glossary, so
+    a server under `--watch` grows with each reload."""
+    glossary = load_glossary()
+    service = GlossaryService(glossary)
+    old = weakref.ref(service.index)
+    for term in (
+        "KV-Cache",
+        "speculatve decoding",
+        "k-means",
+        "sparse mixture of experts",
+        "loss",
+        "dpo lss",
+    ):
+        service.define(term, "full")
+    service.search("model forgets the middle of long prompts", 5)
+    service.search("why does my chatbot make things up", 5)
+    service.find_in_text(
+        "We train with mixed precision and a DPO loss; the loss is logged. Tokenized inputs."
+    )
+    service.related("lora")
+    service.compare(["lora", "qlora"])
+    service.replace(glossary)
+    gc.collect()
+    assert old() is None, "a per-index cache keeps the replaced index alive: " + repr(
+        [type(r).__name__ for r in gc.get_referrers(old())][:8]
+    )

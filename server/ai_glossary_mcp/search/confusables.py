@@ -11,7 +11,7 @@ whole, the store format is unchanged, and a glossary served anew gets a fresh ta
 
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, ref
 
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.search.candidates import candidate_keys
@@ -21,7 +21,7 @@ class Confusables:
     """Per index: whether a served name key has a served name of another entry one edit away."""
 
     def __init__(self, index: IndexView) -> None:
-        self._index = index
+        self._index = ref(index)  # weak: the table is the value of a WeakKeyDictionary keyed by this index
         self._rivals: dict[str, bool] = {}
 
     def has_rival(self, key: str, entry_id: str) -> bool:
@@ -35,10 +35,13 @@ class Confusables:
     def _find(self, key: str, entry_id: str) -> bool:
         from rapidfuzz.distance import OSA
 
+        index = self._index()
+        if index is None:  # the index was dropped (a reload) while a caller still held this table
+            return False
         compact = key.replace(" ", "")
         return any(
             nk.entry_id != entry_id and OSA.distance(compact, other.replace(" ", ""), score_cutoff=1) <= 1
-            for other, nk in self._index.keys_at(candidate_keys(self._index, key))
+            for other, nk in index.keys_at(candidate_keys(index, key))
         )
 
 
