@@ -178,3 +178,17 @@ def test_only_real_words_of_a_query_are_embedded():
     assert semantic.query_words(f"low rank {junk} adaptation") == "low rank adaptation"
     many = " ".join(f"w{i}" for i in range(semantic.QUERY_WORDS + 10))
     assert semantic.query_words(many).split() == [f"w{i}" for i in range(semantic.QUERY_WORDS)]
+
+
+@pytest.mark.parametrize(
+    "query", ["", "k", "KV-Cache", "turn raw logits into probabilities that sum to one", "ÆØÅ naïve café 🙂"]
+)
+def test_a_query_embeds_as_wordllama_embeds_it(query):
+    """embed_query does wordllama's math from its public pieces (tokenizer, embedding matrix), not through
+    its batch machinery: the vector is wordllama's own normalised embedding."""
+    model = semantic.default_model()
+    theirs = model.inference().embed([semantic.query_words(query)], norm=False)[0]
+    theirs = theirs / max(float(np.linalg.norm(theirs)), 1e-12)
+    ours = model.embed_query(query)
+    assert ours.dtype == np.float32 and ours.shape == (DIMENSIONS,)
+    assert np.abs(ours - theirs).max() <= 1e-6

@@ -28,6 +28,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -54,15 +55,22 @@ class SemanticModelMissing(GlossaryError):
     """The embedding model's files are not where the installed `wordllama` package should have them."""
 
 
-def wordllama_dir() -> Path:
-    """The installed `wordllama` package's directory, found without importing (and so running) it."""
+def _wordllama_spec() -> ModuleSpec:
+    """The installed `wordllama` package's import spec, found without importing (and so running) it."""
     spec = importlib.util.find_spec("wordllama")
     if spec is None or not spec.submodule_search_locations:
         raise SemanticModelMissing(
             "the `wordllama` package is not installed; it ships the embedding model used by semantic search "
             "(pip install wordllama). Nothing is downloaded at run time."
         )
-    return Path(next(iter(spec.submodule_search_locations)))
+    return spec
+
+
+def wordllama_dir() -> Path:
+    """The installed `wordllama` package's directory."""
+    locations = _wordllama_spec().submodule_search_locations
+    assert locations  # _wordllama_spec checked it
+    return Path(next(iter(locations)))
 
 
 def _import_inference() -> Any:
@@ -70,11 +78,8 @@ def _import_inference() -> Any:
     imports its downloader and so `requests`, whose import opens a probing IPv6 socket, and configures
     the root logger): the package is entered through a bare module over its directory. Should the real
     package be imported already, it is used, with the root logger's setup restored all the same."""
-    if "wordllama" not in sys.modules:
-        wordllama_dir()  # raises SemanticModelMissing if it is not installed
-        spec = importlib.util.find_spec("wordllama")
-        assert spec is not None
-        sys.modules["wordllama"] = importlib.util.module_from_spec(spec)  # its __path__, not executed
+    if "wordllama" not in sys.modules:  # one lookup; raises SemanticModelMissing if it is not installed
+        sys.modules["wordllama"] = importlib.util.module_from_spec(_wordllama_spec())  # __path__, not run
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:
@@ -104,6 +109,11 @@ def load_inference(model_dir: Path | str | None = None) -> Any:
         if EMBEDDING_TENSOR not in weights.keys():  # noqa: SIM118 (safe_open is not a mapping)
             raise SemanticModelMissing(f"{weights_path} holds no `{EMBEDDING_TENSOR}` tensor")
         embedding = weights.get_tensor(EMBEDDING_TENSOR)
+    if embedding.shape != (tokenizer.get_vocab_size(), DIMENSIONS):  # embed_query indexes rows by token id
+        raise SemanticModelMissing(
+            f"{weights_path}: {EMBEDDING_TENSOR} is {embedding.shape}, not one {DIMENSIONS}-value row per "
+            f"token of {tokenizer_path} ({tokenizer.get_vocab_size()})"
+        )
     return _import_inference()(embedding, tokenizer)
 
 
@@ -185,9 +195,16 @@ class SemanticModel:
         return vectors
 
     def embed_query(self, query: str) -> np.ndarray:
-        """One L2-normalised float32 vector of DIMENSIONS values, of the query's words (`query_words`)."""
-        row: np.ndarray = self.embed_texts([query_words(query)])[0]
-        return row
+        """One L2-normalised float32 vector of DIMENSIONS values, of the query's words (`query_words`):
+        `embed_texts`' row, computed from wordllama's public pieces without its batch machinery (one
+        encode, one gather, one sum: a mean pool normalised is the sum normalised; ~13 us, not ~34)."""
+        import numpy as np
+
+        inference = self.inference()
+        ids = inference.tokenizer.encode(query_words(query), add_special_tokens=False).ids
+        vector: np.ndarray = inference.embedding[ids].sum(axis=0)  # ids < its rows (load_inference)
+        vector /= max(float(np.sqrt(vector @ vector)), 1e-12)
+        return vector
 
 
 QUERY_WORD_CHARS = 40  # longer "words" carry no meaning (and the tokenizer caches every word it meets)
