@@ -13,8 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.data.loader import load_glossary
-from ai_glossary_mcp.search import semantic
+from ai_glossary_mcp.search import bm25, semantic
+from ai_glossary_mcp.search.query import Query
 from ai_glossary_mcp.search.semantic import (
     DIMENSIONS,
     TOKENIZER_FILE,
@@ -67,6 +70,11 @@ print(json.dumps({
 @pytest.fixture(scope="module")
 def glossary():
     return load_glossary()
+
+
+@pytest.fixture(scope="module")
+def index(glossary) -> IndexView:
+    return GlossaryService(glossary).index  # an in-memory store: its vectors computed as a file's are
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +200,25 @@ def test_a_query_embeds_as_wordllama_embeds_it(query):
     ours = model.embed_query(query)
     assert ours.dtype == np.float32 and ours.shape == (DIMENSIONS,)
     assert np.abs(ours - theirs).max() <= 1e-6
+
+
+def test_above_the_exhaustive_size_the_shortlist_is_rescored_from_the_stored_vectors(index, monkeypatch):
+    """Above EXHAUSTIVE_ENTRIES meaning compares only BM25F's shortlist, and an int8 pass picks which of it
+    to score exactly: the hits are the shortlist's best by exact cosine, with those cosines."""
+    question, depth = "compress the model weights to 4-bit numbers", 5
+    monkeypatch.setattr(semantic, "EXHAUSTIVE_ENTRIES", 0)
+    shortlist = [doc for doc, _ in bm25.raw_hits(Query(index, question), semantic.SHORTLIST)]
+    assert len(shortlist) > semantic.RESCORED * depth  # the int8 pass really leaves rows out
+    half = semantic.stored_vectors(index).astype(np.float32)
+    exact = half[shortlist] @ semantic.embed_query(question)
+    best = sorted(zip(shortlist, exact.tolist(), strict=True), key=lambda hit: (-hit[1], hit[0]))[:depth]
+    hits = semantic.ranked(Query(index, question), depth)
+    assert [doc for doc, _ in hits] == [doc for doc, _ in best]
+    assert [score for _, score in hits] == pytest.approx([score for _, score in best], abs=1e-6)
+
+
+def test_the_int8_codes_stay_within_half_a_step_of_the_stored_vectors(index):
+    codes, scales = semantic.coarse_vectors(index)
+    half = semantic.stored_vectors(index).astype(np.float32)
+    assert codes.dtype == np.int8 and codes.shape == half.shape and np.abs(codes).max() == 127
+    assert (np.abs(codes * scales[:, None] - half) <= scales[:, None] * 0.5001).all()
