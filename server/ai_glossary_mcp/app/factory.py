@@ -21,7 +21,7 @@ from pathlib import Path
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.data.load_cache import cache_key, load_index, open_remembered
 from ai_glossary_mcp.errors import GlossaryError
-from ai_glossary_mcp.search.fusion import STORED
+from ai_glossary_mcp.search import fusion
 
 logger = logging.getLogger("ai_glossary_mcp.cache")
 
@@ -45,7 +45,7 @@ class DeferredCheck:
             if cache_key(self.pack_dirs) != self.expected_key:
                 logger.warning("pack files changed since the glossary store was built; loading them again")
                 try:
-                    self.service.replace_index(load_index(self.pack_dirs, signals=STORED))
+                    self.service.replace_index(load_index(self.pack_dirs, signals=fusion.STORED))
                     self.reloaded = True
                 except GlossaryError as exc:
                     logger.error(
@@ -70,7 +70,7 @@ def open_service(
         stored, key = remembered
         service = GlossaryService(stored)
         return service, DeferredCheck(service, pack_dirs, key)
-    return GlossaryService(load_index(pack_dirs, use_cache, signals=STORED)), None
+    return GlossaryService(load_index(pack_dirs, use_cache, signals=fusion.STORED)), None
 
 
 __all__ = ["DeferredCheck", "open_service"]
