@@ -1,5 +1,6 @@
 """The offline semantic signal: loads from the installed wheel with the network refused, finds paraphrased
-questions' entries, keeps its vectors through bytes, and says clearly when a model file is missing."""
+questions' entries through the store's vectors (as search does), embeds a query as wordllama does, and says
+clearly when a model file is missing."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from ai_glossary_mcp.search.semantic import (
     DIMENSIONS,
     TOKENIZER_FILE,
     WEIGHTS_FILE,
-    EntryVectors,
     SemanticModel,
     SemanticModelMissing,
 )
@@ -77,11 +77,6 @@ def index(glossary) -> IndexView:
     return GlossaryService(glossary).index  # an in-memory store: its vectors computed as a file's are
 
 
-@pytest.fixture(scope="module")
-def vectors(glossary) -> EntryVectors:
-    return EntryVectors.build(glossary.entries)
-
-
 def test_the_model_loads_from_the_wheel_with_the_network_refused_and_leaves_logging_alone():
     proc = subprocess.run(
         [sys.executable, "-c", OFFLINE_LOAD],
@@ -100,36 +95,40 @@ def test_the_model_loads_from_the_wheel_with_the_network_refused_and_leaves_logg
     assert (report["root_handlers"], report["root_level"]) == (0, 30)  # wordllama's basicConfig undone
 
 
+def _ids(index: IndexView, hits: list[tuple[int, float]]) -> list[str]:
+    return [index.entries[doc].id for doc, _ in hits]
+
+
 @pytest.mark.parametrize(("question", "expected"), PARAPHRASES)
-def test_a_paraphrased_question_ranks_its_entry_in_the_top_five(vectors, question, expected):
-    top = [entry_id for entry_id, _ in vectors.ranked(question, 5)]
+def test_a_paraphrased_question_ranks_its_entry_in_the_top_five(index, question, expected):
+    top = _ids(index, semantic.ranked(Query(index, question), 5))
     assert expected in top, top
 
 
-def test_ranked_is_best_first_and_limited_to_the_allowed_ids(vectors, glossary):
-    everything = vectors.ranked("compress the model to 4-bit weights", len(glossary.entries))
+def test_ranked_is_best_first_and_limited_to_the_allowed_entries(index):
+    question = "compress the model to 4-bit weights"
+    everything = semantic.ranked(Query(index, question), None)
     scores = [score for _, score in everything]
-    assert scores == sorted(scores, reverse=True)
-    assert len(everything) == len(glossary.entries)
-    allowed = {"softmax", "rope", "gptq", "not-an-entry"}
-    restricted = vectors.ranked("compress the model to 4-bit weights", 10, allowed_ids=allowed)
-    assert [entry_id for entry_id, _ in restricted] == [e for e, _ in everything if e in allowed]
-    assert restricted[0][0] == "gptq"
-    assert vectors.ranked("anything", 0) == []
+    assert scores == sorted(scores, reverse=True) and len(everything) == len(index.entries)
+    allowed = frozenset(index.position[entry_id] for entry_id in ("softmax", "rope", "gptq"))
+    restricted = semantic.ranked(Query(index, question, allowed), 10)
+    kept = [hit for hit in everything if hit[0] in allowed]
+    assert [doc for doc, _ in restricted] == [doc for doc, _ in kept]
+    assert [score for _, score in restricted] == pytest.approx([score for _, score in kept], abs=1e-6)
+    assert _ids(index, restricted)[0] == "gptq"
+    assert semantic.ranked(Query(index, "anything"), 0) == []
 
 
-def test_vectors_round_trip_through_bytes(vectors):
-    same = EntryVectors.from_bytes(vectors.ids, vectors.to_bytes("float32"), "float32")
-    assert np.array_equal(same.matrix, vectors.matrix)
-    half_bytes = vectors.to_bytes("float16")
-    assert len(half_bytes) == len(vectors.ids) * DIMENSIONS * 2
-    half = EntryVectors.from_bytes(vectors.ids, half_bytes, "float16")
-    assert half.matrix.dtype == np.float16
-    assert np.allclose(half.matrix, vectors.matrix, atol=1e-3)
-    question = PARAPHRASES[0][0]
-    assert [e for e, _ in half.ranked(question, 3)] == [e for e, _ in vectors.ranked(question, 3)]
-    with pytest.raises(ValueError, match="bytes given"):
-        EntryVectors.from_bytes(vectors.ids[:-1], half_bytes, "float16")
+def test_the_store_keeps_the_entry_vectors_in_half_precision_and_ranks_as_full_precision_would(index):
+    stored = semantic.stored_vectors(index)
+    assert stored.dtype == np.float16 and stored.shape == (len(index.entries), DIMENSIONS)
+    rebuilt = np.frombuffer(semantic.entry_matrix(index.entries), np.float16).reshape(-1, DIMENSIONS)
+    assert np.array_equal(rebuilt, stored)  # what a store build computes, entry by entry in position order
+    full = semantic.embed_texts([semantic.entry_text(e) for e in index.entries])
+    assert np.abs(stored.astype(np.float32) - full).max() < 1e-3  # float16 rounding, nothing else
+    for question, _ in PARAPHRASES:
+        by_full = np.argsort(-(full @ semantic.embed_query(question)), kind="stable")[:3].tolist()
+        assert [doc for doc, _ in semantic.ranked(Query(index, question), 3)] == by_full
 
 
 def test_vectors_are_unit_length_and_an_empty_text_is_a_zero_row():

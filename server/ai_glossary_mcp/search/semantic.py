@@ -10,14 +10,15 @@ Why shaped so:
   nobody did).
 - Importing `wordllama` calls `logging.basicConfig(level=INFO)` on the root logger; a library must not
   configure its host's logging, so the root logger's handlers and level are restored after the import.
-- Vectors are L2-normalised float32, so a dot product is the cosine. `EntryVectors` can be stored as bytes
-  (float32 or float16) so that a store can compute them once when it is built (data/store_writer.py
-  writes `entry_matrix` as float16; the store hands it back, and `ranked` widens it to float32 once).
+- Vectors are L2-normalised float32, so a dot product is the cosine. A store computes every entry's once,
+  when it is built (`entry_matrix`, float16: search/fusion.py's STORED row); `stored_vectors` reads them
+  back, and `ranked` widens them to float32 once (up to EXHAUSTIVE_ENTRIES rows).
 - BLAS runs on one thread: on a shared machine its default threads made a 5,000-row product 100x slower
   (benchmarks/results/2026-12-02-semantic-fusion.md), so the thread counts are set before numpy loads.
 - `ranked` is the "meaning" signal fusion.py fuses: every entry's cosine up to EXHAUSTIVE_ENTRIES entries;
   above that only BM25F's best SHORTLIST entries are compared (the exact product over 100,000 rows costs
-  more than a whole lexical search).
+  more than a whole lexical search), through an int8 copy of the vectors that picks the few rows worth
+  widening from float16 (`shortlist_cosines`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,6 @@ TOKENIZER_FILE = Path("tokenizers") / "l2_supercat_tokenizer_config.json"
 WEIGHTS_FILE = Path("weights") / "l2_supercat_256.safetensors"
 EMBEDDING_TENSOR = "embedding.weight"
 DIMENSIONS = 256
-VECTOR_DTYPES = ("float32", "float16")
 
 
 class SemanticModelMissing(GlossaryError):
@@ -249,122 +249,10 @@ def embed_query(query: str) -> np.ndarray:
 # ---------------------------------------------------------------- which text stands for an entry
 
 
-def _names(entry: Any) -> list[str]:
-    names = [entry.term]
-    if entry.acronym:
-        names.append(entry.acronym)
-    names.extend(entry.aliases or ())
-    return names
-
-
-def names_and_definition(entry: Any) -> str:
-    """Term, acronym and aliases, then the definition (aliases dilute the mean: measured worse)."""
-    return ". ".join([", ".join(_names(entry)), entry.definition])
-
-
-def term_acronym_definition(entry: Any) -> str:
-    """The measured choice (benchmarks/semantic_fusion.py): best fused with BM25F at every RRF k."""
+def entry_text(entry: Any) -> str:
+    """Term (acronym). Definition: the measured choice (benchmarks/semantic_fusion.py compares it with
+    names, aliases and definitions alone): best fused with BM25F at every RRF k."""
     return ". ".join([entry.term + (f" ({entry.acronym})" if entry.acronym else ""), entry.definition])
-
-
-def term_and_definition(entry: Any) -> str:
-    return ". ".join([entry.term, entry.definition])
-
-
-def names_only(entry: Any) -> str:
-    return ", ".join(_names(entry))
-
-
-def definition_only(entry: Any) -> str:
-    return str(entry.definition)
-
-
-def names_twice_and_definition(entry: Any) -> str:
-    """Names weigh twice in the mean of token vectors."""
-    names = ", ".join(_names(entry))
-    return ". ".join([names, names, entry.definition])
-
-
-ENTRY_TEXTS: dict[str, Callable[[Any], str]] = {
-    "names+definition": names_and_definition,
-    "term+acronym+definition": term_acronym_definition,
-    "term+definition": term_and_definition,
-    "names-only": names_only,
-    "definition-only": definition_only,
-    "names x2+definition": names_twice_and_definition,
-}
-entry_text = term_acronym_definition
-
-
-# ---------------------------------------------------------------- entry vectors
-
-
-class EntryVectors:
-    """One normalised vector per entry id; `ranked` answers a query by cosine."""
-
-    def __init__(self, ids: Sequence[str], matrix: np.ndarray, model: SemanticModel | None = None) -> None:
-        if matrix.ndim != 2 or matrix.shape != (len(ids), DIMENSIONS):
-            raise ValueError(f"expected a ({len(ids)}, {DIMENSIONS}) matrix, got {matrix.shape}")
-        self.ids: tuple[str, ...] = tuple(ids)
-        self.matrix = matrix
-        self._row = {entry_id: i for i, entry_id in enumerate(self.ids)}
-        self._model = model or _default_model
-
-    @classmethod
-    def build(
-        cls,
-        entries: Iterable[Any],
-        text: Callable[[Any], str] = entry_text,
-        model: SemanticModel | None = None,
-    ) -> EntryVectors:
-        entries = list(entries)
-        model = model or _default_model
-        return cls([e.id for e in entries], model.embed_texts([text(e) for e in entries]), model)
-
-    def to_bytes(self, dtype: str = "float32") -> bytes:
-        """The matrix, row-major, as float32 or float16 (ids are kept by the caller, in the same order)."""
-        if dtype not in VECTOR_DTYPES:
-            raise ValueError(f"dtype must be one of {VECTOR_DTYPES}")
-        return self.matrix.astype(dtype, copy=False).tobytes()
-
-    @classmethod
-    def from_bytes(
-        cls, ids: Sequence[str], data: bytes, dtype: str = "float32", model: SemanticModel | None = None
-    ) -> EntryVectors:
-        """Rebuild from `to_bytes`; the matrix keeps `dtype` (float16 halves the memory)."""
-        import numpy as np
-
-        if dtype not in VECTOR_DTYPES:
-            raise ValueError(f"dtype must be one of {VECTOR_DTYPES}")
-        expected = len(ids) * DIMENSIONS * np.dtype(dtype).itemsize
-        if len(data) != expected:
-            raise ValueError(f"{len(data)} bytes given; {len(ids)} {dtype} vectors need {expected}")
-        matrix = np.frombuffer(data, dtype=dtype).reshape(len(ids), DIMENSIONS)
-        return cls(ids, matrix, model)
-
-    def cosines(self, query: str, rows: Any = None) -> np.ndarray:
-        q = self._model.embed_query(query).astype(self.matrix.dtype)
-        matrix = self.matrix if rows is None else self.matrix[rows]
-        scores: np.ndarray = matrix @ q
-        return scores
-
-    def ranked(
-        self, query: str, limit: int, allowed_ids: Iterable[str] | None = None
-    ) -> list[tuple[str, float]]:
-        """The `limit` entries closest to `query`, best first, as (entry id, cosine)."""
-        import numpy as np
-
-        if allowed_ids is None:
-            rows = np.arange(len(self.ids))
-            scores = self.cosines(query)
-        else:
-            rows = np.fromiter((self._row[i] for i in allowed_ids if i in self._row), dtype=np.intp)
-            scores = self.cosines(query, rows)
-        if limit <= 0 or not len(rows):
-            return []
-        top = np.argpartition(-scores, min(limit, len(rows)) - 1)[:limit]
-        top = top[np.lexsort((rows[top], -scores[top].astype(np.float32)))]
-        return [(self.ids[rows[i]], float(scores[i])) for i in top]
 
 
 # ---------------------------------------------------------------- the signal
@@ -476,11 +364,10 @@ def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
 
 __all__ = [
     "DIMENSIONS",
-    "ENTRY_TEXTS",
     "STORED_VECTORS",
-    "EntryVectors",
     "SemanticModel",
     "SemanticModelMissing",
+    "coarse_vectors",
     "default_model",
     "embed_query",
     "embed_texts",
@@ -491,6 +378,7 @@ __all__ = [
     "query_words",
     "ranked",
     "settle",
+    "shortlist_cosines",
     "stored_vectors",
     "warm",
     "wordllama_dir",
