@@ -359,7 +359,7 @@ def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
         return []
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.lexsort((rows[top], -scores[top]))]
-    return [(int(rows[i]), float(scores[i])) for i in top]
+    return list(zip(rows[top].tolist(), scores[top].tolist(), strict=True))  # one conversion per column
 
 
 __all__ = [
