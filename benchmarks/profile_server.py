@@ -1,6 +1,6 @@
 """Where does ai-glossary-mcp spend its time on a big pack? cProfile, in-process.
 
-    python benchmarks/profile_server.py [--size 100000] [--pack DIR] [--top 20] [--out DIR]
+    python benchmarks/profile_server.py [--size 100000] [--pack DIR] [--store FILE] [--top 20] [--out DIR]
 
 Profiles, separately: load_glossary, GlossaryService construction (the
 index), and a few calls of each service method the tools use (define with
@@ -8,7 +8,9 @@ exact/alias/typo/absent queries, search, related, find_in_text). For each
 phase it prints the wall time without the profiler, then the top functions by
 own time and by cumulative time (cProfile inflates call-heavy pure-Python code,
 so compare within a phase, not against the wall time). Raw .prof files go to
---out (default benchmarks/.cache/profiles) for snakeviz/pstats.
+--out (default benchmarks/.cache/profiles) for snakeviz/pstats. `--store` profiles only the calls,
+over a store already built (e.g. the one benchmarks/run.py or stdio_floors.py left in
+benchmarks/.cache/stores): at 100,000 entries building one embeds every entry (~90 s).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--size", type=int, default=100000)
     p.add_argument("--pack", type=Path, help="profile this pack instead of a cached synthetic one")
+    p.add_argument("--store", type=Path, help="profile the calls over this built store (no load, no index)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--top", type=int, default=20)
     p.add_argument("--calls", type=int, default=20, help="calls per query while profiling")
@@ -59,19 +62,25 @@ def main(argv: list[str] | None = None) -> int:
 
     from ai_glossary_mcp.app.service import GlossaryService
     from ai_glossary_mcp.data.loader import load_glossary
+    from ai_glossary_mcp.data.store import open_store
 
-    pack = args.pack or run.ensure_pack(args.size, args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
-    tag = pack.name
-
     t0 = time.perf_counter()
-    if args.skip_load_profile:
+    if args.store:
+        service = GlossaryService(open_store(args.store))
+        glossary, tag = service.glossary, args.store.stem
+        print(f"opened {args.store} in {time.perf_counter() - t0:.2f}s")
+    elif args.skip_load_profile:
+        pack = args.pack or run.ensure_pack(args.size, args.seed)
+        tag = pack.name
         glossary = load_glossary([pack])
         t1 = time.perf_counter()
         service = GlossaryService(glossary)
         t2 = time.perf_counter()
         print(f"load_glossary: {t1 - t0:.2f}s wall; GlossaryService: {t2 - t1:.2f}s wall (no profiler)")
     else:
+        pack = args.pack or run.ensure_pack(args.size, args.seed)
+        tag = pack.name
         prof = cProfile.Profile()
         prof.enable()
         glossary = load_glossary([pack])

@@ -285,12 +285,13 @@ def build_store(pack: str | None) -> None:
     from ai_glossary_mcp.data.bundled import bundled_pack_dir
     from ai_glossary_mcp.data.load_cache import cache_key, load_index
     from ai_glossary_mcp.data.store import StoredIndex
+    from ai_glossary_mcp.search.fusion import STORED
 
     dirs = [Path(pack) if pack else bundled_pack_dir()]
     key = cache_key(dirs)
     (STORES / f"glossary-{key}.sqlite").unlink(missing_ok=True)  # time a real build, not an open
     t0 = time.perf_counter()
-    index = load_index(dirs)
+    index = load_index(dirs, signals=STORED)
     elapsed = time.perf_counter() - t0
     if not isinstance(index, StoredIndex) or index.path is None:
         raise SystemExit(f"the store was not written to {STORES}")

@@ -12,7 +12,7 @@ JSON-lines echo). Each figure is the median over rounds of that round's ratio.
 
 `--ours` replaces our server's command line (e.g. to measure another checkout:
 `--ours python -m ai_glossary_mcp` with PYTHONPATH pointing at its server/).
-Prints one markdown table to stdout; progress goes to stderr.
+Prints one markdown table to stdout; progress, and our server's peak RSS after each size, go to stderr.
 """
 
 from __future__ import annotations
@@ -122,10 +122,22 @@ def measure(ours_cmd: list[str], calls: int, env: dict[str, str] | None, cases: 
                 flush=True,
             )
             rows.append(row)
+        print(f"  our server's peak RSS: {peak_rss_mb(ours.proc.pid):.0f} MB", file=sys.stderr, flush=True)
     finally:
         for client in (ours, sdk, py):
             client.close()
     return rows
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A live process's peak resident set (VmHWM), in MB; nan where /proc cannot say."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
 
 
 def _ratio_mark(ratio: float, target: float | None) -> str:

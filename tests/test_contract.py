@@ -16,6 +16,7 @@ from ai_glossary_mcp.data.contract import GlossaryView, IndexView
 from ai_glossary_mcp.data.index import GlossaryIndex
 from ai_glossary_mcp.data.store import StoredGlossary, StoredIndex, memory_store, open_store
 from ai_glossary_mcp.data.store_writer import write_store
+from ai_glossary_mcp.search.fusion import STORED
 
 
 def _members(protocol: type) -> set[str]:
@@ -40,8 +41,8 @@ def test_the_contract_lists_what_the_queries_read():
 @pytest.fixture(scope="module")
 def stores(glossary, tmp_path_factory) -> dict[str, StoredIndex]:
     path = Path(tmp_path_factory.mktemp("contract")) / "glossary.sqlite"
-    write_store(GlossaryIndex(glossary), path)
-    return {"memory": memory_store(glossary), "file": open_store(path)}
+    write_store(GlossaryIndex(glossary), path, STORED)
+    return {"memory": memory_store(glossary, STORED), "file": open_store(path)}
 
 
 @pytest.mark.parametrize("kind", ["memory", "file"])

@@ -18,6 +18,7 @@ from mcp import Client
 from ai_glossary_mcp.app.factory import open_service
 from ai_glossary_mcp.data import load_cache
 from ai_glossary_mcp.data.store import StoredIndex
+from ai_glossary_mcp.search.fusion import STORED
 from ai_glossary_mcp.serving.mcp_server import create_server
 
 pytestmark = pytest.mark.anyio
@@ -56,7 +57,7 @@ async def test_a_file_edited_in_place_is_never_served_stale(pack):
     path = _entry_file(pack)
     entry_id = path.stem
     text = path.read_text(encoding="utf-8")
-    old = load_cache.load_index([pack]).glossary.by_id[entry_id].definition
+    old = load_cache.load_index([pack], signals=STORED).glossary.by_id[entry_id].definition
     path.write_text(text.replace(old, "A definition edited while the server was stopped."), encoding="utf-8")
 
     service, check = open_service([pack])

@@ -11,6 +11,7 @@ import pytest
 from ai_glossary_mcp.data import load_cache
 from ai_glossary_mcp.data.loader import bundled_pack_dir
 from ai_glossary_mcp.errors import PackValidationError
+from ai_glossary_mcp.search.fusion import STORED
 
 PACKS = Path(__file__).resolve().parent / "fixtures" / "packs"
 
@@ -30,11 +31,11 @@ def pack(tmp_path) -> Path:
 
 
 def test_second_load_comes_from_the_cache(cache, pack):
-    first = load_cache.load_index([pack])
+    first = load_cache.load_index([pack], signals=STORED)
     files = list(cache.glob("glossary-*.sqlite"))
     assert len(files) == 1
     assert oct(cache.stat().st_mode & 0o777) == oct(0o700)
-    second = load_cache.load_index([pack])
+    second = load_cache.load_index([pack], signals=STORED)
     assert not list(cache.glob("latest-*"))  # a small pack set is always checked at once: nothing to remember
     assert second is not first
     assert second.glossary.content_hash == first.glossary.content_hash
@@ -43,30 +44,30 @@ def test_second_load_comes_from_the_cache(cache, pack):
 
 
 def test_a_changed_file_is_never_served_from_the_cache(cache, pack):
-    before = load_cache.load_index([pack])
+    before = load_cache.load_index([pack], signals=STORED)
     path = next(p for p in pack.glob("*.yaml") if p.name != "pack.yaml")
     text = path.read_text(encoding="utf-8")
     entry_id = path.stem
     old = before.glossary.by_id[entry_id].definition
     path.write_text(text.replace(old, "A brand new definition."), encoding="utf-8")
-    after = load_cache.load_index([pack])
+    after = load_cache.load_index([pack], signals=STORED)
     assert after.glossary.by_id[entry_id].definition == "A brand new definition."
     assert after.glossary.content_hash != before.glossary.content_hash
 
 
 def test_an_invalid_pack_is_reported_not_cached(cache, pack):
-    load_cache.load_index([pack])
+    load_cache.load_index([pack], signals=STORED)
     (pack / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
     with pytest.raises(PackValidationError):
-        load_cache.load_index([pack])
+        load_cache.load_index([pack], signals=STORED)
     assert len(list(cache.glob("glossary-*.sqlite"))) == 1
 
 
 def test_a_corrupt_cache_file_is_ignored_and_replaced(cache, pack):
-    first = load_cache.load_index([pack])
+    first = load_cache.load_index([pack], signals=STORED)
     (path,) = cache.glob("glossary-*.sqlite")
     path.write_bytes(b"not a database")
-    again = load_cache.load_index([pack])
+    again = load_cache.load_index([pack], signals=STORED)
     assert again.glossary.content_hash == first.glossary.content_hash
     assert path.read_bytes() != b"not a database"
 
@@ -74,12 +75,12 @@ def test_a_corrupt_cache_file_is_ignored_and_replaced(cache, pack):
 def test_a_cache_directory_others_can_write_is_not_used(cache, pack):
     cache.mkdir(mode=0o777)
     os.chmod(cache, 0o777)
-    load_cache.load_index([pack])
+    load_cache.load_index([pack], signals=STORED)
     assert list(cache.glob("glossary-*.sqlite")) == []
 
 
 def test_disabled_cache_writes_nothing(cache, pack):
-    index = load_cache.load_index([pack], use_cache=False)
+    index = load_cache.load_index([pack], use_cache=False, signals=STORED)
     assert not cache.exists() or list(cache.iterdir()) == []
     assert index.path is None and len(index.glossary) == 3  # served from an in-memory store
 
@@ -90,8 +91,8 @@ def test_bundled_glossary_round_trips_through_the_store(cache):
     from ai_glossary_mcp.data.store import StoredIndex
 
     built = GlossaryIndex(load_glossary([bundled_pack_dir()]))
-    load_cache.load_index([bundled_pack_dir()])
-    stored = load_cache.load_index([bundled_pack_dir()])
+    load_cache.load_index([bundled_pack_dir()], signals=STORED)
+    stored = load_cache.load_index([bundled_pack_dir()], signals=STORED)
     assert isinstance(stored, StoredIndex)
     assert len(stored.glossary) == 101 and stored.glossary.counts() == built.glossary.counts()
     assert stored.glossary.by_id["grpo"].formula.example.result == [1, -1, -1, 1]
@@ -114,10 +115,10 @@ def test_a_large_pack_set_is_built_in_a_child_process(cache, pack, monkeypatch, 
     as an in-process build, and the server process never holds the build."""
     monkeypatch.setattr(load_cache, "BUILD_IN_CHILD_FILES", 1)
     with caplog.at_level("INFO", logger="ai_glossary_mcp.cache"):
-        built = load_cache.load_index([pack])
+        built = load_cache.load_index([pack], signals=STORED)
     assert "child process" in caplog.text and "failed" not in caplog.text
     assert built.path is not None and built.path.parent == cache  # served from the file the child wrote
-    reference = load_cache.load_index([pack], use_cache=False)
+    reference = load_cache.load_index([pack], use_cache=False, signals=STORED)
     assert built.glossary.content_hash == reference.glossary.content_hash
     assert [e.model_dump() for e in built.entries] == [e.model_dump() for e in reference.entries]
     assert dict(built.glossary.edges) == dict(reference.glossary.edges)
@@ -126,10 +127,10 @@ def test_a_large_pack_set_is_built_in_a_child_process(cache, pack, monkeypatch, 
 def test_a_child_build_reports_invalid_packs_like_an_in_process_build(cache, pack, monkeypatch, caplog):
     (pack / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
     with pytest.raises(PackValidationError) as here:
-        load_cache.load_index([pack], use_cache=False)
+        load_cache.load_index([pack], use_cache=False, signals=STORED)
     monkeypatch.setattr(load_cache, "BUILD_IN_CHILD_FILES", 1)
     with caplog.at_level("INFO", logger="ai_glossary_mcp.cache"), pytest.raises(PackValidationError) as child:
-        load_cache.load_index([pack])
+        load_cache.load_index([pack], signals=STORED)
     assert "child process" in caplog.text
     assert child.value.problems == here.value.problems and str(child.value) == str(here.value)
     assert "broken.yaml:2: YAML syntax error" in str(child.value)
@@ -148,8 +149,9 @@ def test_a_child_build_never_runs_the_callers_script_again(cache, pack, tmp_path
         "import pathlib, sys\n"
         f"pathlib.Path({str(ran)!r}).open('a').write('ran\\n')\n"
         "from ai_glossary_mcp.data import load_cache\n"
+        "from ai_glossary_mcp.search.fusion import STORED\n"
         "load_cache.BUILD_IN_CHILD_FILES = 1\n"
-        f"index = load_cache.load_index([pathlib.Path({str(pack)!r})])\n"
+        f"index = load_cache.load_index([pathlib.Path({str(pack)!r})], signals=STORED)\n"
         "print(type(index).__name__, index.path is not None)\n",
         encoding="utf-8",
     )

@@ -23,6 +23,7 @@ from ai_glossary_mcp.data.loader import load_glossary
 from ai_glossary_mcp.data.store import memory_store, open_store
 from ai_glossary_mcp.data.store_writer import write_store
 from ai_glossary_mcp.search import bm25, candidates, fuzzy, resolve
+from ai_glossary_mcp.search.fusion import STORED
 from ai_glossary_mcp.search.normalize import name_key, search_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +40,8 @@ def big(tmp_path_factory):
     )
     built = GlossaryIndex(load_glossary([out]))
     path = out.parent / "store.sqlite"
-    write_store(built, path)
-    return memory_store(built), open_store(path)
+    write_store(built, path, STORED)
+    return memory_store(built, STORED), open_store(path)
 
 
 def _key_list(index) -> list[str]:
@@ -256,7 +257,7 @@ def test_names_on_the_bundled_glossary_never_import_numpy(tmp_path):
     from ai_glossary_mcp.data.store_writer import write_store
 
     store = tmp_path / "bundled.sqlite"
-    write_store(GlossaryIndex(load_glossary([bundled_pack_dir()])), store)
+    write_store(GlossaryIndex(load_glossary([bundled_pack_dir()])), store, STORED)
     code = (
         "import sys\n"
         "from ai_glossary_mcp.data.store import open_store\n"
@@ -281,7 +282,7 @@ def test_skipping_far_candidates_changes_no_decision(big, glossary, monkeypatch)
 
     memory, stored = big
     queries = [q for _, _, q in _typos(memory, 5, 200)] + [e.term + " x" for e in memory.entries[:40]]
-    bundled = memory_store(glossary)
+    bundled = memory_store(glossary, STORED)
     cases = [(memory, q) for q in queries] + [(stored, q) for q in queries[:60]]
     cases += [(bundled, q.query) for q in load_queries() if q.kind != "search"]
 

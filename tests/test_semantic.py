@@ -1,5 +1,6 @@
 """The offline semantic signal: loads from the installed wheel with the network refused, finds paraphrased
-questions' entries, keeps its vectors through bytes, and says clearly when a model file is missing."""
+questions' entries through the store's vectors (as search does), embeds a query as wordllama does, and says
+clearly when a model file is missing."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.data.loader import load_glossary
-from ai_glossary_mcp.search import semantic
+from ai_glossary_mcp.search import bm25, semantic
+from ai_glossary_mcp.search.query import Query
 from ai_glossary_mcp.search.semantic import (
     DIMENSIONS,
     TOKENIZER_FILE,
     WEIGHTS_FILE,
-    EntryVectors,
     SemanticModel,
     SemanticModelMissing,
 )
@@ -70,8 +73,8 @@ def glossary():
 
 
 @pytest.fixture(scope="module")
-def vectors(glossary) -> EntryVectors:
-    return EntryVectors.build(glossary.entries)
+def index(glossary) -> IndexView:
+    return GlossaryService(glossary).index  # an in-memory store: its vectors computed as a file's are
 
 
 def test_the_model_loads_from_the_wheel_with_the_network_refused_and_leaves_logging_alone():
@@ -92,36 +95,40 @@ def test_the_model_loads_from_the_wheel_with_the_network_refused_and_leaves_logg
     assert (report["root_handlers"], report["root_level"]) == (0, 30)  # wordllama's basicConfig undone
 
 
+def _ids(index: IndexView, hits: list[tuple[int, float]]) -> list[str]:
+    return [index.entries[doc].id for doc, _ in hits]
+
+
 @pytest.mark.parametrize(("question", "expected"), PARAPHRASES)
-def test_a_paraphrased_question_ranks_its_entry_in_the_top_five(vectors, question, expected):
-    top = [entry_id for entry_id, _ in vectors.ranked(question, 5)]
+def test_a_paraphrased_question_ranks_its_entry_in_the_top_five(index, question, expected):
+    top = _ids(index, semantic.ranked(Query(index, question), 5))
     assert expected in top, top
 
 
-def test_ranked_is_best_first_and_limited_to_the_allowed_ids(vectors, glossary):
-    everything = vectors.ranked("compress the model to 4-bit weights", len(glossary.entries))
+def test_ranked_is_best_first_and_limited_to_the_allowed_entries(index):
+    question = "compress the model to 4-bit weights"
+    everything = semantic.ranked(Query(index, question), None)
     scores = [score for _, score in everything]
-    assert scores == sorted(scores, reverse=True)
-    assert len(everything) == len(glossary.entries)
-    allowed = {"softmax", "rope", "gptq", "not-an-entry"}
-    restricted = vectors.ranked("compress the model to 4-bit weights", 10, allowed_ids=allowed)
-    assert [entry_id for entry_id, _ in restricted] == [e for e, _ in everything if e in allowed]
-    assert restricted[0][0] == "gptq"
-    assert vectors.ranked("anything", 0) == []
+    assert scores == sorted(scores, reverse=True) and len(everything) == len(index.entries)
+    allowed = frozenset(index.position[entry_id] for entry_id in ("softmax", "rope", "gptq"))
+    restricted = semantic.ranked(Query(index, question, allowed), 10)
+    kept = [hit for hit in everything if hit[0] in allowed]
+    assert [doc for doc, _ in restricted] == [doc for doc, _ in kept]
+    assert [score for _, score in restricted] == pytest.approx([score for _, score in kept], abs=1e-6)
+    assert _ids(index, restricted)[0] == "gptq"
+    assert semantic.ranked(Query(index, "anything"), 0) == []
 
 
-def test_vectors_round_trip_through_bytes(vectors):
-    same = EntryVectors.from_bytes(vectors.ids, vectors.to_bytes("float32"), "float32")
-    assert np.array_equal(same.matrix, vectors.matrix)
-    half_bytes = vectors.to_bytes("float16")
-    assert len(half_bytes) == len(vectors.ids) * DIMENSIONS * 2
-    half = EntryVectors.from_bytes(vectors.ids, half_bytes, "float16")
-    assert half.matrix.dtype == np.float16
-    assert np.allclose(half.matrix, vectors.matrix, atol=1e-3)
-    question = PARAPHRASES[0][0]
-    assert [e for e, _ in half.ranked(question, 3)] == [e for e, _ in vectors.ranked(question, 3)]
-    with pytest.raises(ValueError, match="bytes given"):
-        EntryVectors.from_bytes(vectors.ids[:-1], half_bytes, "float16")
+def test_the_store_keeps_the_entry_vectors_in_half_precision_and_ranks_as_full_precision_would(index):
+    stored = semantic.stored_vectors(index)
+    assert stored.dtype == np.float16 and stored.shape == (len(index.entries), DIMENSIONS)
+    rebuilt = np.frombuffer(semantic.entry_matrix(index.entries), np.float16).reshape(-1, DIMENSIONS)
+    assert np.array_equal(rebuilt, stored)  # what a store build computes, entry by entry in position order
+    full = semantic.embed_texts([semantic.entry_text(e) for e in index.entries])
+    assert np.abs(stored.astype(np.float32) - full).max() < 1e-3  # float16 rounding, nothing else
+    for question, _ in PARAPHRASES:
+        by_full = np.argsort(-(full @ semantic.embed_query(question)), kind="stable")[:3].tolist()
+        assert [doc for doc, _ in semantic.ranked(Query(index, question), 3)] == by_full
 
 
 def test_vectors_are_unit_length_and_an_empty_text_is_a_zero_row():
@@ -178,3 +185,39 @@ def test_only_real_words_of_a_query_are_embedded():
     assert semantic.query_words(f"low rank {junk} adaptation") == "low rank adaptation"
     many = " ".join(f"w{i}" for i in range(semantic.QUERY_WORDS + 10))
     assert semantic.query_words(many).split() == [f"w{i}" for i in range(semantic.QUERY_WORDS)]
+
+
+@pytest.mark.parametrize(
+    "query", ["", "k", "KV-Cache", "turn raw logits into probabilities that sum to one", "ÆØÅ naïve café 🙂"]
+)
+def test_a_query_embeds_as_wordllama_embeds_it(query):
+    """embed_query does wordllama's math from its public pieces (tokenizer, embedding matrix), not through
+    its batch machinery: the vector is wordllama's own normalised embedding."""
+    model = semantic.default_model()
+    theirs = model.inference().embed([semantic.query_words(query)], norm=False)[0]
+    theirs = theirs / max(float(np.linalg.norm(theirs)), 1e-12)
+    ours = model.embed_query(query)
+    assert ours.dtype == np.float32 and ours.shape == (DIMENSIONS,)
+    assert np.abs(ours - theirs).max() <= 1e-6
+
+
+def test_above_the_exhaustive_size_the_shortlist_is_rescored_from_the_stored_vectors(index, monkeypatch):
+    """Above EXHAUSTIVE_ENTRIES meaning compares only BM25F's shortlist, and an int8 pass picks which of it
+    to score exactly: the hits are the shortlist's best by exact cosine, with those cosines."""
+    question, depth = "compress the model weights to 4-bit numbers", 5
+    monkeypatch.setattr(semantic, "EXHAUSTIVE_ENTRIES", 0)
+    shortlist = [doc for doc, _ in bm25.raw_hits(Query(index, question), semantic.SHORTLIST)]
+    assert len(shortlist) > semantic.RESCORED * depth  # the int8 pass really leaves rows out
+    half = semantic.stored_vectors(index).astype(np.float32)
+    exact = half[shortlist] @ semantic.embed_query(question)
+    best = sorted(zip(shortlist, exact.tolist(), strict=True), key=lambda hit: (-hit[1], hit[0]))[:depth]
+    hits = semantic.ranked(Query(index, question), depth)
+    assert [doc for doc, _ in hits] == [doc for doc, _ in best]
+    assert [score for _, score in hits] == pytest.approx([score for _, score in best], abs=1e-6)
+
+
+def test_the_int8_codes_stay_within_half_a_step_of_the_stored_vectors(index):
+    codes, scales = semantic.coarse_vectors(index)
+    half = semantic.stored_vectors(index).astype(np.float32)
+    assert codes.dtype == np.int8 and codes.shape == half.shape and np.abs(codes).max() == 127
+    assert (np.abs(codes * scales[:, None] - half) <= scales[:, None] * 0.5001).all()

@@ -4,6 +4,7 @@ and the embedding model never holds up the first initialize."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from ai_glossary_mcp.data.index import GlossaryIndex
 from ai_glossary_mcp.data.store import open_store
 from ai_glossary_mcp.data.store_writer import write_store
 from ai_glossary_mcp.search import semantic
+from ai_glossary_mcp.search.fusion import STORED
 from ai_glossary_mcp.search.ranking import CONFIDENT
 from helpers import server_env
 from test_tools import call
@@ -71,7 +73,7 @@ async def test_suggestions_use_search_scores_for_what_the_words_say(client):
 
 def test_the_store_keeps_one_unit_vector_per_entry_in_position_order(glossary, tmp_path):
     path = tmp_path / "store.sqlite"
-    write_store(GlossaryIndex(glossary), path)
+    write_store(GlossaryIndex(glossary), path, STORED)
     stored = open_store(path)
     vectors = semantic.stored_vectors(stored)
     assert vectors.shape == (len(glossary.entries), semantic.DIMENSIONS) and vectors.dtype == np.float16
@@ -84,7 +86,7 @@ def test_the_first_initialize_does_not_wait_for_the_model(glossary, tmp_path):
     """A server over a stored glossary answers initialize with the model not even imported; the first
     search then waits for it and uses it."""
     path = tmp_path / "store.sqlite"
-    write_store(GlossaryIndex(glossary), path)
+    write_store(GlossaryIndex(glossary), path, STORED)
     code = f"""
 import sys, anyio
 from mcp import Client
@@ -113,7 +115,7 @@ anyio.run(main)
 def test_serving_starts_loading_the_model_in_the_background(glossary, tmp_path):
     """Over real stdio the load starts when serving starts, before any search asks for it."""
     path = tmp_path / "store.sqlite"
-    write_store(GlossaryIndex(glossary), path)
+    write_store(GlossaryIndex(glossary), path, STORED)
     code = f"""
 import anyio, sys
 from ai_glossary_mcp.app.service import GlossaryService
@@ -144,3 +146,40 @@ print("after an initialize only:", semantic.default_model().started, file=sys.st
     assert "before serving: False" in out.stderr and "after an initialize only: True" in out.stderr, (
         out.stderr
     )
+
+
+def test_the_data_layer_never_imports_the_search_signals():
+    """data/ builds and opens stores; what a store keeps for search comes in from the caller (app/ passes
+    search/fusion.py's STORED), so no module under data/ imports fusion or a signal."""
+    import ast
+
+    signals = ("fusion", "semantic", "bm25", "names", "ranking")
+    banned = {f"ai_glossary_mcp.search.{name}" for name in signals}
+    for path in sorted((ROOT / "server" / "ai_glossary_mcp" / "data").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {
+            alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        }
+        imported |= {
+            f"{node.module}.{alias.name}" if node.module == "ai_glossary_mcp.search" else str(node.module)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        assert not imported & banned, (path.name, imported & banned)
+
+
+def test_a_store_built_in_a_child_process_keeps_the_vectors_it_was_given(tmp_path, monkeypatch):
+    """The child build imports each STORED row's build function by its path and computes the same bytes."""
+    from ai_glossary_mcp.data import load_cache
+
+    pack = tmp_path / "pack"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "packs" / "valid", pack)
+    monkeypatch.setenv(load_cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(load_cache, "BUILD_IN_CHILD_FILES", 1)
+    built = load_cache.load_index([pack], signals=STORED)
+    assert built.path is not None  # the child's file, opened
+    in_process = load_cache.load_index([pack], use_cache=False, signals=STORED)
+    vectors = semantic.stored_vectors(built)
+    assert vectors.shape == (len(built.entries), semantic.DIMENSIONS)
+    assert np.array_equal(vectors, semantic.stored_vectors(in_process))

@@ -20,6 +20,7 @@ from ai_glossary_mcp.data.index import GlossaryIndex, NameKey, indexed_variants
 from ai_glossary_mcp.data.store import open_store
 from ai_glossary_mcp.data.store_writer import write_store
 from ai_glossary_mcp.search import arrays, bm25
+from ai_glossary_mcp.search.fusion import STORED
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def built(glossary) -> GlossaryIndex:
 def pair(glossary, built, tmp_path_factory):
     """(a service over the in-memory store, a service over a store file written from the same build)."""
     path = tmp_path_factory.mktemp("store") / "glossary.sqlite"
-    write_store(built, path)
+    write_store(built, path, STORED)
     return GlossaryService(glossary), GlossaryService(open_store(path))
 
 

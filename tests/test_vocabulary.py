@@ -26,6 +26,7 @@ from ai_glossary_mcp.data.vocabulary import (
     RelationPair,
 )
 from ai_glossary_mcp.errors import PackValidationError
+from ai_glossary_mcp.search.fusion import STORED
 from ai_glossary_mcp.serving.mcp_server import create_server
 
 pytestmark = pytest.mark.anyio
@@ -83,7 +84,7 @@ async def test_tools_follow_the_served_packs(tmp_path: Path, stored: bool):
     glossary = load_glossary([write(tmp_path / "law")])
     service = GlossaryService(glossary)  # an in-memory store
     if stored:
-        write_store(GlossaryIndex(glossary), tmp_path / "law.sqlite")
+        write_store(GlossaryIndex(glossary), tmp_path / "law.sqlite", STORED)
         service = GlossaryService(open_store(tmp_path / "law.sqlite"))
         assert dict(service.index.categories) == {"contracts": "Contract law", "torts": "Torts"}
     async with Client(create_server(service)) as c:

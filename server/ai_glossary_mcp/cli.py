@@ -401,8 +401,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
         if command in INTERCHANGE_HANDLERS:
             return INTERCHANGE_HANDLERS[command](args)
         from ai_glossary_mcp.app.service import GlossaryService
+        from ai_glossary_mcp.search import fusion
 
-        service = GlossaryService(load_index(pack_dirs(config), use_cache=config.get("load_cache")))
+        service = GlossaryService(
+            load_index(pack_dirs(config), use_cache=config.get("load_cache"), signals=fusion.STORED)
+        )
         handler = {
             "define": cmd_define,
             "search": cmd_search,

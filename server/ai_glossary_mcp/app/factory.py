@@ -1,12 +1,14 @@
 """Building the service a server starts with, from the pack directories.
 
 Persistence (data/load_cache.py) only finds, builds and opens stores; this
-module decides what to serve. Usually that is `load_index`'s store, checked
-against every pack file before it is used. For a large pack set that looks
-unchanged, the store the last start served is opened at once and the files
-are confirmed by a `DeferredCheck` in a background thread, which swaps the
-service's index if they changed; the MCP layer holds every request that reads
-the glossary until the check's `done` event is set.
+module decides what to serve, and passes in the search signals' data to keep
+(search/fusion.py's STORED: the data layer never imports search). Usually that
+is `load_index`'s store, checked against every pack file before it is used.
+For a large pack set that looks unchanged, the store the last start served is
+opened at once and the files are confirmed by a `DeferredCheck` in a
+background thread, which swaps the service's index if they changed; the MCP
+layer holds every request that reads the glossary until the check's `done`
+event is set.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.data.load_cache import cache_key, load_index, open_remembered
 from ai_glossary_mcp.errors import GlossaryError
+from ai_glossary_mcp.search import fusion
 
 logger = logging.getLogger("ai_glossary_mcp.cache")
 
@@ -42,7 +45,7 @@ class DeferredCheck:
             if cache_key(self.pack_dirs) != self.expected_key:
                 logger.warning("pack files changed since the glossary store was built; loading them again")
                 try:
-                    self.service.replace_index(load_index(self.pack_dirs))
+                    self.service.replace_index(load_index(self.pack_dirs, signals=fusion.STORED))
                     self.reloaded = True
                 except GlossaryError as exc:
                     logger.error(
@@ -67,7 +70,7 @@ def open_service(
         stored, key = remembered
         service = GlossaryService(stored)
         return service, DeferredCheck(service, pack_dirs, key)
-    return GlossaryService(load_index(pack_dirs, use_cache)), None
+    return GlossaryService(load_index(pack_dirs, use_cache, signals=fusion.STORED)), None
 
 
 __all__ = ["DeferredCheck", "open_service"]

@@ -68,6 +68,7 @@ from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.store import memory_store
 from ai_glossary_mcp.errors import InvalidArgument
 from ai_glossary_mcp.formulas.symbols import split_symbols, symbol_form
+from ai_glossary_mcp.search import fusion
 from ai_glossary_mcp.search.normalize import search_tokens
 from ai_glossary_mcp.search.ranking import confident, search
 from ai_glossary_mcp.search.resolve import resolve
@@ -76,7 +77,9 @@ from ai_glossary_mcp.search.spotting import snippet, spot_names
 
 class GlossaryService:
     def __init__(self, glossary: Glossary | IndexView):
-        self.index: IndexView = memory_store(glossary) if isinstance(glossary, Glossary) else glossary
+        self.index: IndexView = (
+            memory_store(glossary, fusion.STORED) if isinstance(glossary, Glossary) else glossary
+        )
 
     @property
     def glossary(self) -> GlossaryView:
@@ -84,7 +87,7 @@ class GlossaryService:
 
     def replace(self, glossary: Glossary) -> None:
         """Swap in a new glossary; its store is built before the one-step swap."""
-        self.index = memory_store(glossary)
+        self.index = memory_store(glossary, fusion.STORED)
 
     def replace_index(self, index: IndexView) -> None:
         """Swap in an index already built (or a store already opened), in one step."""

@@ -30,6 +30,9 @@ interpreter running this module (`python -m ai_glossary_mcp.data.load_cache`): t
 server waits for it, then opens the store like any later start would.
 Validation problems come back as the same PackValidationError, file:line and
 all; if the child dies (killed, out of memory), the build is redone in-process.
+The search signals' data (`signals`, search/fusion.py's STORED rows, passed in
+by the caller: the data layer never imports search) reaches the child as the
+import path of each row's build function.
 
 The cache lives in a directory only the current user can write
 ($AI_GLOSSARY_MCP_CACHE_DIR, else $XDG_CACHE_HOME/ai-glossary-mcp, else
@@ -40,6 +43,8 @@ the server answers; a directory writable by others is not used.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import json
 import logging
 import os
 import sqlite3
@@ -47,14 +52,16 @@ import stat
 import sys
 import tempfile
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from ai_glossary_mcp import __version__
 from ai_glossary_mcp.data.index import GlossaryIndex
+from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.store import StoredIndex, memory_store, open_store
-from ai_glossary_mcp.data.store_writer import FORMAT, write_store
+from ai_glossary_mcp.data.store_writer import FORMAT, SignalData, write_store
 
 logger = logging.getLogger("ai_glossary_mcp.cache")
 CACHE_ENV = "AI_GLOSSARY_MCP_CACHE_DIR"
@@ -199,12 +206,12 @@ def _open(path: Path) -> StoredIndex | None:
         return None
 
 
-def _write(path: Path, index: GlossaryIndex) -> StoredIndex | None:
+def _write(path: Path, index: GlossaryIndex, signals: Sequence[SignalData]) -> StoredIndex | None:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private_dir(path.parent):
             return None
-        write_store(index, path)
+        write_store(index, path, signals)
         _prune(path.parent, keep=path)
         return open_store(path)
     except Exception:  # no space, read-only home, ...: the cache is an optimisation only
@@ -222,7 +229,34 @@ def _prune(directory: Path, keep: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
+class ImportedSignal(NamedTuple):
+    """A signal's data as the child rebuilds it: its name and its build function, imported by path."""
+
+    name: str
+    build: Callable[[Sequence[Entry]], bytes]
+
+
+def _signal_paths(signals: Sequence[SignalData]) -> list[list[str]] | None:
+    """[name, "module:qualified name"] for each signal, so a child can import its build function; None if
+    one cannot be imported so (a lambda, say): then the store is built in this process."""
+    paths = []
+    for signal in signals:
+        path = f"{signal.build.__module__}:{signal.build.__qualname__}"
+        if _import_path(path) is not signal.build:
+            return None
+        paths.append([signal.name, path])
+    return paths
+
+
+def _import_path(path: str) -> Any:
+    module, _, name = path.partition(":")
+    found: Any = importlib.import_module(module)
+    for part in name.split("."):
+        found = getattr(found, part, None)
+    return found
+
+
+def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path, signals: Sequence[SignalData]) -> bool:
     """Build and write the store for `key` in a child interpreter; True once it is written. Raises the
     child's PackValidationError; False (after logging why) if the child failed, so the caller builds here.
 
@@ -230,9 +264,12 @@ def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
     parent's main script again in the child, whatever it is. It imports this very package (its directory
     goes first on PYTHONPATH), reports one JSON line on its own stdout (a pipe, never the server's), and
     logs to the shared stderr."""
-    import json
     import subprocess
 
+    signal_paths = _signal_paths(signals)
+    if signal_paths is None:
+        logger.info("a signal's build function cannot be imported by a child: building the store here")
+        return False
     logger.info("building the glossary store in a child process (%s)", path.name)
     package_root = str(Path(__file__).resolve().parents[2])
     env = {
@@ -246,6 +283,7 @@ def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
         "--build-store",
         key,
         str(path),
+        json.dumps(signal_paths),
         *(str(d) for d in pack_dirs),
     ]
     try:
@@ -276,7 +314,7 @@ def _build_in_child(pack_dirs: Sequence[Path], key: str, path: Path) -> bool:
     return bool(outcome.get("built"))
 
 
-def _child_build(key: str, path: str, pack_dirs: list[str]) -> dict[str, object]:
+def _child_build(key: str, path: str, signal_paths: str, pack_dirs: list[str]) -> dict[str, object]:
     """The child's side of _build_in_child: load, index and write the store; the outcome as a dict."""
     from dataclasses import asdict
 
@@ -284,25 +322,29 @@ def _child_build(key: str, path: str, pack_dirs: list[str]) -> dict[str, object]
     from ai_glossary_mcp.errors import PackValidationError
 
     dirs = [Path(d) for d in pack_dirs]
+    signals = [ImportedSignal(name, _import_path(found)) for name, found in json.loads(signal_paths)]
     try:
         index = GlossaryIndex(load_glossary(dirs))
     except PackValidationError as exc:
         return {"invalid": [asdict(problem) for problem in exc.problems]}
     if cache_key(dirs) != key:  # changed while we loaded it: this is not that key's store
         return {"error": "the pack files changed during the build"}
-    if _write(Path(path), index) is None:
+    if _write(Path(path), index, signals) is None:
         return {"error": f"could not write the glossary store in {Path(path).parent}"}
     return {"built": True}
 
 
-def load_index(pack_dirs: Sequence[Path], use_cache: bool = True) -> StoredIndex:
-    """The compiled glossary for these packs: the store file when current, else loaded and stored (in
-    memory when no file can be written or the cache is off).
+def load_index(
+    pack_dirs: Sequence[Path], use_cache: bool = True, *, signals: Sequence[SignalData]
+) -> StoredIndex:
+    """The compiled glossary for these packs, with the data of the search `signals` (search/fusion.py's
+    STORED): the store file when current, else loaded and stored (in memory when no file can be written
+    or the cache is off).
 
     Raises PackValidationError exactly like load_glossary (invalid packs are never stored)."""
     key = cache_key(pack_dirs) if use_cache else None
     if key is not None:
-        stored = _cached(pack_dirs, key)
+        stored = _cached(pack_dirs, key, signals)
         if stored is not None:
             return stored
     from ai_glossary_mcp.data.loader import (
@@ -311,14 +353,14 @@ def load_index(pack_dirs: Sequence[Path], use_cache: bool = True) -> StoredIndex
 
     index = GlossaryIndex(load_glossary(pack_dirs))
     if key is not None and cache_key(pack_dirs) == key:  # unchanged while we loaded it
-        stored = _write(cache_dir() / f"glossary-{key}.sqlite", index)
+        stored = _write(cache_dir() / f"glossary-{key}.sqlite", index, signals)
         if stored is not None:
             _remember(pack_dirs, key)
             return stored
-    return memory_store(index)
+    return memory_store(index, signals)
 
 
-def _cached(pack_dirs: Sequence[Path], key: str) -> StoredIndex | None:
+def _cached(pack_dirs: Sequence[Path], key: str, signals: Sequence[SignalData]) -> StoredIndex | None:
     """The store file for `key`: opened if it is there, else (for a large pack set) built by a child
     process first; None when the caller must build it."""
     directory = cache_dir()
@@ -328,7 +370,7 @@ def _cached(pack_dirs: Sequence[Path], key: str) -> StoredIndex | None:
         stored is None
         and _large(pack_dirs)
         and _private_dir(directory, create=True)
-        and _build_in_child(pack_dirs, key, path)
+        and _build_in_child(pack_dirs, key, path, signals)
     ):
         stored = _open(path)
     if stored is not None:
@@ -336,16 +378,16 @@ def _cached(pack_dirs: Sequence[Path], key: str) -> StoredIndex | None:
     return stored
 
 
-if __name__ == "__main__":  # the child of _build_in_child: --build-store KEY PATH DIR...
-    import json as _json
-
-    if len(sys.argv) < 5 or sys.argv[1] != "--build-store":
-        raise SystemExit("usage: python -m ai_glossary_mcp.data.load_cache --build-store KEY PATH DIR...")
+if __name__ == "__main__":  # the child of _build_in_child: --build-store KEY PATH SIGNALS DIR...
+    if len(sys.argv) < 6 or sys.argv[1] != "--build-store":
+        raise SystemExit(
+            "usage: python -m ai_glossary_mcp.data.load_cache --build-store KEY PATH SIGNALS_JSON DIR..."
+        )
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        _outcome = _child_build(sys.argv[2], sys.argv[3], sys.argv[4:])
+        _outcome = _child_build(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
     except Exception as _exc:  # reported to the parent, which builds in-process instead
         _outcome = {"error": f"{type(_exc).__name__}: {_exc}"}
-    print(_json.dumps(_outcome), flush=True)
+    print(json.dumps(_outcome), flush=True)

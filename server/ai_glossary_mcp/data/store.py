@@ -35,7 +35,7 @@ from ai_glossary_mcp.data.glossary import Edge, Glossary, PackInfo
 from ai_glossary_mcp.data.index import GlossaryIndex, NameKey, Posting, Surface
 from ai_glossary_mcp.data.model import Entry, Pack
 from ai_glossary_mcp.data.store_db import MMAP_BYTES, Db, ListCache, Lookup, first_value, ints
-from ai_glossary_mcp.data.store_writer import FORMAT, NAME_TABLES, SEP, fill_store
+from ai_glossary_mcp.data.store_writer import FORMAT, NAME_TABLES, SEP, SignalData, fill_store
 from ai_glossary_mcp.data.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -329,12 +329,12 @@ def open_store(path: Path) -> StoredIndex:
     return StoredIndex(Db.read_only(path), Path(path))
 
 
-def memory_store(built: Glossary | GlossaryIndex) -> StoredIndex:
-    """The store of a glossary (or of an index already built from one), in an in-memory database: what
-    a file store would serve, without a file."""
+def memory_store(built: Glossary | GlossaryIndex, signals: Sequence[SignalData]) -> StoredIndex:
+    """The store of a glossary (or of an index already built from one) with its `signals`' data, in an
+    in-memory database: what a file store would serve, without a file."""
     index = built if isinstance(built, GlossaryIndex) else GlossaryIndex(built)
     con = sqlite3.connect(":memory:", check_same_thread=False)
-    fill_store(con, index)
+    fill_store(con, index, signals)
     return StoredIndex(Db(con))
 
 

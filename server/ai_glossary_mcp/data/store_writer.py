@@ -9,8 +9,10 @@ the format number, the schema and the row encodings live here, next to the
 code that writes them, and the reader imports them.
 
 Search signals that read data computed from the entries (search/semantic.py's embedding vectors, say)
-declare it in search/fusion.py's STORED table; each is computed here, once per build, and kept as one
-blob in `signal_data` under its name, so a new signal adds no table and no code here.
+declare it in search/fusion.py's STORED table. The data layer never imports search: whoever builds a
+store passes those rows in (`signals`: app/service.py, app/factory.py, the CLI), each is computed here,
+once per build, and kept as one blob in `signal_data` under its name, so a new signal adds no table and
+no code here.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ import os
 import sqlite3
 import tempfile
 from array import array
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from ai_glossary_mcp.data.index import GlossaryIndex, indexed_variants, letter_of
+from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.names import title
 
 FORMAT = 6  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
@@ -54,16 +59,27 @@ CREATE TABLE signal_data (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 
 
+class SignalData(Protocol):
+    """Data a search signal computes from the entries once per build (a row of search/fusion.py's STORED),
+    kept in the store under its name."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def build(self) -> Callable[[Sequence[Entry]], bytes]: ...
+
+
 # -- writing ---------------------------------------------------------------------
-def write_store(index: GlossaryIndex, path: Path) -> None:
-    """Write `index` to `path` atomically (a temporary file renamed into place)."""
+def write_store(index: GlossaryIndex, path: Path, signals: Sequence[SignalData]) -> None:
+    """Write `index` and its `signals`' data to `path` atomically (a temporary file renamed into place)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".sqlite")
     os.close(fd)
     try:
         db = sqlite3.connect(tmp)
         try:
             db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
-            fill_store(db, index)
+            fill_store(db, index, signals)
             db.execute("VACUUM")
         finally:
             db.close()
@@ -73,11 +89,16 @@ def write_store(index: GlossaryIndex, path: Path) -> None:
         raise
 
 
-def fill_store(db: sqlite3.Connection, index: GlossaryIndex) -> None:
-    """Create the schema in `db` (an empty database) and write `index` into it, in one transaction."""
+def fill_store(db: sqlite3.Connection, index: GlossaryIndex, signals: Sequence[SignalData]) -> None:
+    """Create the schema in `db` (an empty database) and write `index` and its `signals`' data into it,
+    in one transaction."""
     db.executescript(SCHEMA)
     with db:
         _fill(db, index)
+        for signal in signals:
+            db.execute(
+                "INSERT INTO signal_data VALUES (?, ?)", (signal.name, signal.build(index.glossary.entries))
+            )
 
 
 def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
@@ -170,10 +191,6 @@ def _fill(db: sqlite3.Connection, index: GlossaryIndex) -> None:
         ((SEP.join(form), SEP.join(ids)) for form, ids in index.stem_phrases.items()),
     )
     db.executemany("INSERT INTO stem_starts VALUES (?, ?)", index.stem_starts.items())
-    from ai_glossary_mcp.search.fusion import STORED  # at build time only: the signals and what they keep
-
-    for data in STORED:
-        db.execute("INSERT INTO signal_data VALUES (?, ?)", (data.name, data.build(g.entries)))
 
 
-__all__ = ["FORMAT", "NAME_TABLES", "SCHEMA", "SEP", "fill_store", "write_store"]
+__all__ = ["FORMAT", "NAME_TABLES", "SCHEMA", "SEP", "SignalData", "fill_store", "write_store"]

@@ -3,7 +3,9 @@
 Each posting carries a token's impact on an entry (field weights and length normalisation are folded in
 when the index is built), so a query's score is a sum of impacts. Long queries on a large glossary add
 them up in numpy (`_dense_top`) in the same order as the loop, so both paths give the same doubles
-(tests/test_scale.py checks it).
+(tests/test_scale.py checks it). That path hands its top back as numpy columns (`raw_columns`, kept per
+query), so a deep list (the meaning signal's 512-entry shortlist at 100,000 entries) costs no Python
+object per hit; only the prefix a caller lists is converted.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import heapq
 from collections import defaultdict
 from functools import lru_cache
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from ai_glossary_mcp.data.contract import IndexView
 from ai_glossary_mcp.data.index import Posting
@@ -22,6 +24,10 @@ from ai_glossary_mcp.search.query import Query
 
 if TYPE_CHECKING:
     from ai_glossary_mcp.search.arrays import FloatArray, IdArray
+
+T = TypeVar("T")
+# (positions, raw sums), best first: numpy arrays when numpy added them up, else lists
+Columns: TypeAlias = "tuple[list[int] | IdArray, list[float] | FloatArray]"
 
 DENSE_POSTINGS = 4_000  # above this many postings in all, numpy adds up BM25 weights (faster from there)
 SPARSE_TOP_RATIO = (
@@ -48,13 +54,17 @@ def evidence(query: Query, depth: int | None) -> list[tuple[int, float]]:
 def raw_hits(query: Query, depth: int | None) -> list[tuple[int, float]]:
     """The best `depth` raw BM25F sums, computed once per query at the deepest depth asked first (a
     shallower list is a prefix of a deeper one: same order, ties by position)."""
+    docs, sums = raw_columns(query, depth)
+    return list(zip(_listed(docs), _listed(sums), strict=True))
+
+
+def raw_columns(query: Query, depth: int | None) -> Columns:
+    """`raw_hits` as two columns (positions, raw sums): numpy arrays when numpy added them up, so that a
+    deep shortlist (semantic.py reranks 512 at 100,000 entries) costs no Python object per hit."""
     kept = query.memo.get(RAW_HITS)
-    if kept is not None and (kept[0] is None or (depth is not None and depth <= kept[0])):
-        cached: list[tuple[int, float]] = kept[1] if depth is None else kept[1][:depth]
-        return cached
-    hits = bm25(query.index, query.text, query.allowed, top=depth, relative=False)
-    query.memo[RAW_HITS] = (depth, hits)
-    return hits
+    if kept is None or not (kept[0] is None or (depth is not None and depth <= kept[0])):
+        kept = query.memo[RAW_HITS] = (depth, *_columns(query.index, query.text, query.allowed, depth))
+    return (kept[1], kept[2]) if depth is None else (kept[1][:depth], kept[2][:depth])
 
 
 def bm25(
@@ -66,36 +76,50 @@ def bm25(
 ) -> list[tuple[int, float]]:
     """(entry position, score), best first, ties by position; only the best `top` when given. The score is
     normalised to the best hit = 1.0 when `relative`, else the raw BM25F sum."""
+    docs, sums = _columns(index, text, allowed, top)
+    if not len(docs):
+        return []
+    if relative:
+        sums = [s / sums[0] for s in sums] if isinstance(sums, list) else sums / sums[0]
+    return list(zip(_listed(docs), _listed(sums), strict=True))
+
+
+def _listed(column: list[T] | Any) -> list[T]:
+    """A column as a list: a list as it is, a numpy array converted in one call (same ints and doubles)."""
+    return column if isinstance(column, list) else list(column.tolist())
+
+
+def _columns(
+    index: IndexView, text: str, allowed: set[int] | frozenset[int] | None, top: int | None
+) -> Columns:
+    """(positions, raw sums), best first, ties by position, at most `top`: numpy arrays on the dense
+    path, lists on the loop's."""
     lists = [p for t in dict.fromkeys(search_tokens(text)) if (p := index.posting(t)) is not None]
     if top is not None and sum(len(p.docs) for p in lists) > DENSE_POSTINGS and numpy_allowed(index):
-        scores = _dense_top(len(index.entries), lists, allowed, top)
-    else:
-        scores = defaultdict(float)
-        for docs, impacts in lists:
-            for doc, impact in zip(docs, impacts, strict=True):
-                scores[doc] += impact
-        if allowed is not None:
-            scores = {d: s for d, s in scores.items() if d in allowed}
-    if not scores:
-        return []
-    best = max(scores.values()) if relative else 1.0
+        return _dense_top(len(index.entries), lists, allowed, top)
+    scores: defaultdict[int, float] | dict[int, float] = defaultdict(float)
+    for docs, impacts in lists:
+        for doc, impact in zip(docs, impacts, strict=True):
+            scores[doc] += impact
+    if allowed is not None:
+        scores = {d: s for d, s in scores.items() if d in allowed}
     keyed = [(-s, d) for d, s in scores.items()]  # best score first, ties by position
     ranked = heapq.nsmallest(top, keyed) if top is not None and top < len(keyed) else sorted(keyed)
-    return [(d, -s / best) for s, d in ranked]
+    return [d for _, d in ranked], [-s for s, _ in ranked]
 
 
 def _dense_top(
     n: int, lists: list[Posting], allowed: set[int] | frozenset[int] | None, top: int
-) -> dict[int, float]:
+) -> tuple[IdArray, FloatArray]:
     """The same sums as the loop in bm25, in C: one float64 accumulator per entry, posting lists added
     token by token (so each entry's additions happen in the same order and give the same doubles), then
-    only the entries tied with or above the top-th best score come back to Python. numpy is imported
+    the best `top` as arrays (positions, sums), ordered as the loop orders them. numpy is imported
     here, on the first long query, so small glossaries never pay for it."""
     import numpy as np
 
     k = min(top, n)
     if k <= 0:
-        return {}
+        return np.zeros(0, dtype=np.intp), np.zeros(0)
     # np.add.at adds in array order, list by list, from 0.0: the loop's doubles. Adding list by list needs
     # no concatenated copies (bincount also casts the entries to int64), so far less memory is touched.
     acc = np.zeros(n)
@@ -114,7 +138,8 @@ def _dense_top(
         found, scores = _best_of(np, touched[positive], values[positive], k)
     else:
         found, scores = _top_scores(np, acc, k)
-    return dict(zip(found.tolist(), scores.tolist(), strict=True))
+    order = np.lexsort((found, -scores))[:k]  # best score first, ties by position, as the loop's sort
+    return found[order], scores[order]
 
 
 def _top_scores(np: ModuleType, acc: FloatArray, k: int) -> tuple[IdArray, FloatArray]:

@@ -14,7 +14,8 @@ Adding a signal (e.g. embeddings):
      (query.py's `Signal`: entry positions, best first, at most `depth`, only `query.allowed` ones);
   2. one row here, e.g. Row("search", "meaning", "<why this weight>", semantic.ranked, weight=0.5);
   3. if the signal reads data computed from the entries when the store is built (as `meaning` reads
-     embedding vectors), one row in STORED below: data/store_writer.py then computes it on every build
+     embedding vectors), one row in STORED below: every store build (app/ passes STORED to data/'s
+     load_index and memory_store; data/ never imports search) then computes it
      and keeps it as one blob, and the signal reads it back with `index.signal_data(name)`.
 Search then fuses it; nothing else changes: two files (the module and this one). tests/quality
 (`make eval`) says whether the weight helps.

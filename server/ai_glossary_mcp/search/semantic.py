@@ -10,14 +10,15 @@ Why shaped so:
   nobody did).
 - Importing `wordllama` calls `logging.basicConfig(level=INFO)` on the root logger; a library must not
   configure its host's logging, so the root logger's handlers and level are restored after the import.
-- Vectors are L2-normalised float32, so a dot product is the cosine. `EntryVectors` can be stored as bytes
-  (float32 or float16) so that a store can compute them once when it is built (data/store_writer.py
-  writes `entry_matrix` as float16; the store hands it back, and `ranked` widens it to float32 once).
+- Vectors are L2-normalised float32, so a dot product is the cosine. A store computes every entry's once,
+  when it is built (`entry_matrix`, float16: search/fusion.py's STORED row); `stored_vectors` reads them
+  back, and `ranked` widens them to float32 once (up to EXHAUSTIVE_ENTRIES rows).
 - BLAS runs on one thread: on a shared machine its default threads made a 5,000-row product 100x slower
   (benchmarks/results/2026-12-02-semantic-fusion.md), so the thread counts are set before numpy loads.
 - `ranked` is the "meaning" signal fusion.py fuses: every entry's cosine up to EXHAUSTIVE_ENTRIES entries;
   above that only BM25F's best SHORTLIST entries are compared (the exact product over 100,000 rows costs
-  more than a whole lexical search).
+  more than a whole lexical search), through an int8 copy of the vectors that picks the few rows worth
+  widening from float16 (`shortlist_cosines`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -47,22 +49,28 @@ TOKENIZER_FILE = Path("tokenizers") / "l2_supercat_tokenizer_config.json"
 WEIGHTS_FILE = Path("weights") / "l2_supercat_256.safetensors"
 EMBEDDING_TENSOR = "embedding.weight"
 DIMENSIONS = 256
-VECTOR_DTYPES = ("float32", "float16")
 
 
 class SemanticModelMissing(GlossaryError):
     """The embedding model's files are not where the installed `wordllama` package should have them."""
 
 
-def wordllama_dir() -> Path:
-    """The installed `wordllama` package's directory, found without importing (and so running) it."""
+def _wordllama_spec() -> ModuleSpec:
+    """The installed `wordllama` package's import spec, found without importing (and so running) it."""
     spec = importlib.util.find_spec("wordllama")
     if spec is None or not spec.submodule_search_locations:
         raise SemanticModelMissing(
             "the `wordllama` package is not installed; it ships the embedding model used by semantic search "
             "(pip install wordllama). Nothing is downloaded at run time."
         )
-    return Path(next(iter(spec.submodule_search_locations)))
+    return spec
+
+
+def wordllama_dir() -> Path:
+    """The installed `wordllama` package's directory."""
+    locations = _wordllama_spec().submodule_search_locations
+    assert locations  # _wordllama_spec checked it
+    return Path(next(iter(locations)))
 
 
 def _import_inference() -> Any:
@@ -70,11 +78,8 @@ def _import_inference() -> Any:
     imports its downloader and so `requests`, whose import opens a probing IPv6 socket, and configures
     the root logger): the package is entered through a bare module over its directory. Should the real
     package be imported already, it is used, with the root logger's setup restored all the same."""
-    if "wordllama" not in sys.modules:
-        wordllama_dir()  # raises SemanticModelMissing if it is not installed
-        spec = importlib.util.find_spec("wordllama")
-        assert spec is not None
-        sys.modules["wordllama"] = importlib.util.module_from_spec(spec)  # its __path__, not executed
+    if "wordllama" not in sys.modules:  # one lookup; raises SemanticModelMissing if it is not installed
+        sys.modules["wordllama"] = importlib.util.module_from_spec(_wordllama_spec())  # __path__, not run
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:
@@ -104,6 +109,11 @@ def load_inference(model_dir: Path | str | None = None) -> Any:
         if EMBEDDING_TENSOR not in weights.keys():  # noqa: SIM118 (safe_open is not a mapping)
             raise SemanticModelMissing(f"{weights_path} holds no `{EMBEDDING_TENSOR}` tensor")
         embedding = weights.get_tensor(EMBEDDING_TENSOR)
+    if embedding.shape != (tokenizer.get_vocab_size(), DIMENSIONS):  # embed_query indexes rows by token id
+        raise SemanticModelMissing(
+            f"{weights_path}: {EMBEDDING_TENSOR} is {embedding.shape}, not one {DIMENSIONS}-value row per "
+            f"token of {tokenizer_path} ({tokenizer.get_vocab_size()})"
+        )
     return _import_inference()(embedding, tokenizer)
 
 
@@ -185,9 +195,16 @@ class SemanticModel:
         return vectors
 
     def embed_query(self, query: str) -> np.ndarray:
-        """One L2-normalised float32 vector of DIMENSIONS values, of the query's words (`query_words`)."""
-        row: np.ndarray = self.embed_texts([query_words(query)])[0]
-        return row
+        """One L2-normalised float32 vector of DIMENSIONS values, of the query's words (`query_words`):
+        `embed_texts`' row, computed from wordllama's public pieces without its batch machinery (one
+        encode, one gather, one sum: a mean pool normalised is the sum normalised; ~13 us, not ~34)."""
+        import numpy as np
+
+        inference = self.inference()
+        ids = inference.tokenizer.encode(query_words(query), add_special_tokens=False).ids
+        vector: np.ndarray = inference.embedding[ids].sum(axis=0)  # ids < its rows (load_inference)
+        vector /= max(float(np.sqrt(vector @ vector)), 1e-12)
+        return vector
 
 
 QUERY_WORD_CHARS = 40  # longer "words" carry no meaning (and the tokenizer caches every word it meets)
@@ -232,122 +249,10 @@ def embed_query(query: str) -> np.ndarray:
 # ---------------------------------------------------------------- which text stands for an entry
 
 
-def _names(entry: Any) -> list[str]:
-    names = [entry.term]
-    if entry.acronym:
-        names.append(entry.acronym)
-    names.extend(entry.aliases or ())
-    return names
-
-
-def names_and_definition(entry: Any) -> str:
-    """Term, acronym and aliases, then the definition (aliases dilute the mean: measured worse)."""
-    return ". ".join([", ".join(_names(entry)), entry.definition])
-
-
-def term_acronym_definition(entry: Any) -> str:
-    """The measured choice (benchmarks/semantic_fusion.py): best fused with BM25F at every RRF k."""
+def entry_text(entry: Any) -> str:
+    """Term (acronym). Definition: the measured choice (benchmarks/semantic_fusion.py compares it with
+    names, aliases and definitions alone): best fused with BM25F at every RRF k."""
     return ". ".join([entry.term + (f" ({entry.acronym})" if entry.acronym else ""), entry.definition])
-
-
-def term_and_definition(entry: Any) -> str:
-    return ". ".join([entry.term, entry.definition])
-
-
-def names_only(entry: Any) -> str:
-    return ", ".join(_names(entry))
-
-
-def definition_only(entry: Any) -> str:
-    return str(entry.definition)
-
-
-def names_twice_and_definition(entry: Any) -> str:
-    """Names weigh twice in the mean of token vectors."""
-    names = ", ".join(_names(entry))
-    return ". ".join([names, names, entry.definition])
-
-
-ENTRY_TEXTS: dict[str, Callable[[Any], str]] = {
-    "names+definition": names_and_definition,
-    "term+acronym+definition": term_acronym_definition,
-    "term+definition": term_and_definition,
-    "names-only": names_only,
-    "definition-only": definition_only,
-    "names x2+definition": names_twice_and_definition,
-}
-entry_text = term_acronym_definition
-
-
-# ---------------------------------------------------------------- entry vectors
-
-
-class EntryVectors:
-    """One normalised vector per entry id; `ranked` answers a query by cosine."""
-
-    def __init__(self, ids: Sequence[str], matrix: np.ndarray, model: SemanticModel | None = None) -> None:
-        if matrix.ndim != 2 or matrix.shape != (len(ids), DIMENSIONS):
-            raise ValueError(f"expected a ({len(ids)}, {DIMENSIONS}) matrix, got {matrix.shape}")
-        self.ids: tuple[str, ...] = tuple(ids)
-        self.matrix = matrix
-        self._row = {entry_id: i for i, entry_id in enumerate(self.ids)}
-        self._model = model or _default_model
-
-    @classmethod
-    def build(
-        cls,
-        entries: Iterable[Any],
-        text: Callable[[Any], str] = entry_text,
-        model: SemanticModel | None = None,
-    ) -> EntryVectors:
-        entries = list(entries)
-        model = model or _default_model
-        return cls([e.id for e in entries], model.embed_texts([text(e) for e in entries]), model)
-
-    def to_bytes(self, dtype: str = "float32") -> bytes:
-        """The matrix, row-major, as float32 or float16 (ids are kept by the caller, in the same order)."""
-        if dtype not in VECTOR_DTYPES:
-            raise ValueError(f"dtype must be one of {VECTOR_DTYPES}")
-        return self.matrix.astype(dtype, copy=False).tobytes()
-
-    @classmethod
-    def from_bytes(
-        cls, ids: Sequence[str], data: bytes, dtype: str = "float32", model: SemanticModel | None = None
-    ) -> EntryVectors:
-        """Rebuild from `to_bytes`; the matrix keeps `dtype` (float16 halves the memory)."""
-        import numpy as np
-
-        if dtype not in VECTOR_DTYPES:
-            raise ValueError(f"dtype must be one of {VECTOR_DTYPES}")
-        expected = len(ids) * DIMENSIONS * np.dtype(dtype).itemsize
-        if len(data) != expected:
-            raise ValueError(f"{len(data)} bytes given; {len(ids)} {dtype} vectors need {expected}")
-        matrix = np.frombuffer(data, dtype=dtype).reshape(len(ids), DIMENSIONS)
-        return cls(ids, matrix, model)
-
-    def cosines(self, query: str, rows: Any = None) -> np.ndarray:
-        q = self._model.embed_query(query).astype(self.matrix.dtype)
-        matrix = self.matrix if rows is None else self.matrix[rows]
-        scores: np.ndarray = matrix @ q
-        return scores
-
-    def ranked(
-        self, query: str, limit: int, allowed_ids: Iterable[str] | None = None
-    ) -> list[tuple[str, float]]:
-        """The `limit` entries closest to `query`, best first, as (entry id, cosine)."""
-        import numpy as np
-
-        if allowed_ids is None:
-            rows = np.arange(len(self.ids))
-            scores = self.cosines(query)
-        else:
-            rows = np.fromiter((self._row[i] for i in allowed_ids if i in self._row), dtype=np.intp)
-            scores = self.cosines(query, rows)
-        if limit <= 0 or not len(rows):
-            return []
-        top = np.argpartition(-scores, min(limit, len(rows)) - 1)[:limit]
-        top = top[np.lexsort((rows[top], -scores[top].astype(np.float32)))]
-        return [(self.ids[rows[i]], float(scores[i])) for i in top]
 
 
 # ---------------------------------------------------------------- the signal
@@ -361,6 +266,9 @@ QUERY_VECTOR = "query vector"  # memo key
 STORED_VECTORS = "meaning: wordllama l2_supercat_256 float16, term (acronym). definition"
 _halves: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()  # index -> its float16 matrix (a view)
 _widened: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()  # index -> its float16 matrix as float32
+_coarse: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()  # index -> (int8 codes, float32 row scales)
+RESCORED = 2  # above EXHAUSTIVE_ENTRIES, the int8 pass keeps 2 x depth of the shortlist to rescore exactly
+CONVERTED_ROWS = 4096  # rows widened at a time while the int8 codes are made (4 MB of float32)
 
 
 def stored_vectors(index: IndexView) -> np.ndarray:
@@ -372,6 +280,43 @@ def stored_vectors(index: IndexView) -> np.ndarray:
         half = _halves[index] = index.signal_data(STORED_VECTORS).view(np.float16).reshape(-1, DIMENSIONS)
     matrix: np.ndarray = half
     return matrix
+
+
+def coarse_vectors(index: IndexView) -> tuple[np.ndarray, np.ndarray]:
+    """The stored vectors as int8 codes with one float32 scale per row (code * scale ~ the float16 value,
+    within scale / 2), made once per index, CONVERTED_ROWS at a time (no float32 copy of the matrix)."""
+    import numpy as np
+
+    kept = _coarse.get(index)
+    if kept is None:
+        half = stored_vectors(index)
+        codes, scales = np.empty(half.shape, np.int8), np.empty(len(half), np.float32)
+        for at in range(0, len(half), CONVERTED_ROWS):
+            rows = half[at : at + CONVERTED_ROWS].astype(np.float32)
+            scale = np.maximum(np.abs(rows).max(axis=1), 1e-12) / 127
+            codes[at : at + CONVERTED_ROWS] = np.rint(rows / scale[:, None])
+            scales[at : at + CONVERTED_ROWS] = scale
+        kept = _coarse[index] = (codes, scales)
+    return kept
+
+
+def shortlist_cosines(
+    index: IndexView, rows: np.ndarray, vector: np.ndarray, depth: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cosines) of the shortlisted entry positions that can make the best `depth`. Widening float16
+    is slow in numpy (~120 us for 512 rows), so when the shortlist holds more than RESCORED x depth rows,
+    an int8 pass (~25 us) keeps the likeliest RESCORED x depth and only those are widened and scored
+    exactly: the cosines handed back are the float16 ones, and int8 rounding (at most 1/254 of a row's
+    largest value per value) would have to outweigh depth rows' margins to change the best `depth`."""
+    import numpy as np
+
+    kept = RESCORED * depth if depth is not None else len(rows)
+    if len(rows) > kept:
+        codes, scales = coarse_vectors(index)
+        coarse = (codes[rows].astype(np.float32) @ vector) * scales[rows]
+        rows = rows[np.argpartition(-coarse, kept - 1)[:kept]]
+    scores: np.ndarray = stored_vectors(index)[rows].astype(np.float32) @ vector
+    return rows, scores
 
 
 def entry_matrix(entries: Sequence[Any]) -> bytes:
@@ -396,10 +341,10 @@ def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
     vector = query_vector(query)
     n = len(half)
     if n > EXHAUSTIVE_ENTRIES:
-        from ai_glossary_mcp.search.bm25 import raw_hits  # shared with the text row (fusion.py asks us first)
+        from ai_glossary_mcp.search.bm25 import raw_columns  # the text row reuses it: fusion.py asks us first
 
-        rows = np.fromiter((d for d, _ in raw_hits(query, SHORTLIST)), np.intp)
-        scores = half[rows].astype(np.float32) @ vector
+        shortlist = np.asarray(raw_columns(query, SHORTLIST)[0], dtype=np.intp)
+        rows, scores = shortlist_cosines(query.index, shortlist, vector, depth)
     else:
         wide = _widened.get(query.index)
         if wide is None:
@@ -414,16 +359,15 @@ def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
         return []
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.lexsort((rows[top], -scores[top]))]
-    return [(int(rows[i]), float(scores[i])) for i in top]
+    return list(zip(rows[top].tolist(), scores[top].tolist(), strict=True))  # one conversion per column
 
 
 __all__ = [
     "DIMENSIONS",
-    "ENTRY_TEXTS",
     "STORED_VECTORS",
-    "EntryVectors",
     "SemanticModel",
     "SemanticModelMissing",
+    "coarse_vectors",
     "default_model",
     "embed_query",
     "embed_texts",
@@ -434,6 +378,7 @@ __all__ = [
     "query_words",
     "ranked",
     "settle",
+    "shortlist_cosines",
     "stored_vectors",
     "warm",
     "wordllama_dir",
