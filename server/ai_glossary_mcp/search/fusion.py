@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from math import inf
 from typing import TYPE_CHECKING, TypeVar
 
-from ai_glossary_mcp.search import bm25, names, semantic
+from ai_glossary_mcp.search import bm25, names, near_words, semantic
 from ai_glossary_mcp.search.query import Query, Signal
 
 if TYPE_CHECKING:
@@ -88,6 +88,11 @@ STORED: tuple[Stored, ...] = (
         semantic.entry_matrix,
         "the embedding of every entry's text, float16: embedding 100,000 entries takes ~90 s, a query one",
     ),
+    Stored(
+        near_words.STORED_WORDS,
+        near_words.build,
+        "the glossary's words and their embeddings: a query's unknown word is compared with each",
+    ),
 )
 
 
@@ -108,6 +113,14 @@ FUSION: tuple[Row, ...] = (
         "text",
         "BM25F evidence of the query's words, raw/(raw+1.5): up to 0.55, half of it at a raw 1.5",
         bm25.evidence,
+        weight=0.55,
+    ),
+    Row(
+        "search",
+        "near words",
+        "a word no entry uses counts as its nearest glossary word times their cosine: what that adds to "
+        "the text row's saturated evidence, on its scale (the two rows together stay within 0.55)",
+        near_words.ranked,
         weight=0.55,
     ),
     Row(

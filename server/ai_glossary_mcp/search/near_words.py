@@ -1,0 +1,177 @@
+"""The "near words" signal: a query word the glossary never uses counts as the glossary word nearest to it
+in meaning, so a question in everyday words ("photo", "citations", "cheaper") meets the entries whose text
+says it the glossary's way ("image", "reference", "cost").
+
+Why shaped so:
+- Only words BM25F cannot see are read this way (their stem has no posting): a word the glossary uses
+  already counts for itself, and reading it as a neighbour too only blurred the ranking (measured in
+  benchmarks/results/2026-12-02-ranking.md). Each such word takes its one nearest glossary word, if their
+  cosine is at least NEAREST, and weighs as that word times the cosine.
+- What it gives is BM25F evidence, on the `text` row's scale: the score is the evidence the query's words
+  and their neighbours give together, saturated as bm25.evidence saturates, minus what the words alone
+  gave in the `text` row's list (so the two rows add up to one saturated sum, never more than its 0.55).
+- The glossary's words and their embeddings are computed when the store is built (fusion.py's STORED):
+  one blob holding the stems, newline-separated, then one float16 row per stem. A word is embedded by
+  its commonest spelling in the entries; at most VOCABULARY stems, the most widespread first, so a large
+  glossary keeps the query's product small.
+- A query's unknown words are embedded in one call of `semantic.embed_texts` (at most QUERY_WORDS, each
+  at most semantic.QUERY_WORD_CHARS long: those words are what the query embedding splits anyway).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from ai_glossary_mcp.search import semantic
+from ai_glossary_mcp.search.bm25 import HALF_EVIDENCE, raw_hits
+from ai_glossary_mcp.search.normalize import STOP_WORDS, search_tokens, stem, words
+from ai_glossary_mcp.search.query import Query
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ai_glossary_mcp.data.contract import IndexView
+
+NEAREST = 0.5  # the least cosine at which a glossary word stands for an unknown one (0.4-0.6 measured alike)
+VOCABULARY = 20_000  # glossary stems kept, the most widespread first (a 16-word query: a 1.3 ms product)
+QUERY_WORDS = 16  # unknown words looked up per query
+MIN_LETTERS = 3  # shorter words are mostly acronyms and units: their embeddings are noise
+HEADER_BYTES = 8  # the blob starts with the byte length of its stems' text, then pads to 8 bytes
+STORED_WORDS = "near words: wordllama l2_supercat_256 float16, glossary stems by their commonest spelling"
+
+_loaded: WeakKeyDictionary[Any, tuple[tuple[str, ...], Any]] = WeakKeyDictionary()  # index -> (stems, matrix)
+
+
+def _spellings(entry: Any) -> list[str]:
+    """The entry's words as written, in the fields that define what it means (as the index reads them)."""
+    texts = [entry.term, *(entry.aliases or ()), *(entry.tags or ()), entry.definition]
+    if entry.acronym:
+        texts.append(entry.acronym)
+    return [w for text in texts for w in words(text) if w not in STOP_WORDS]
+
+
+def _usable(word: str) -> bool:
+    return word.isalpha() and MIN_LETTERS <= len(word) <= semantic.QUERY_WORD_CHARS
+
+
+def vocabulary(entries: Sequence[Any]) -> list[tuple[str, str]]:
+    """(stem, its commonest spelling) for the VOCABULARY most widespread stems, by stem."""
+    spelled: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    spread: Counter[str] = Counter()
+    for entry in entries:
+        seen = set()
+        for word in _spellings(entry):
+            if _usable(word):
+                token = stem(word)
+                spelled[token][word] += 1
+                seen.add(token)
+        spread.update(seen)
+    kept = sorted(spread, key=lambda t: (-spread[t], t))[:VOCABULARY]
+    return [(token, spelled[token].most_common(1)[0][0]) for token in sorted(kept)]
+
+
+def build(entries: Sequence[Any]) -> bytes:
+    """What a store keeps: the stems' text, then their spellings' embeddings as float16 rows."""
+    pairs = vocabulary(entries)
+    text = "\n".join(token for token, _ in pairs).encode("utf-8")
+    padding = b"\0" * (-(HEADER_BYTES + len(text)) % HEADER_BYTES)
+    header = len(text).to_bytes(HEADER_BYTES, "little")
+    if not pairs:
+        return header + text + padding
+    vectors = semantic.embed_texts([spelling for _, spelling in pairs]).astype("float16")
+    return header + text + padding + vectors.tobytes()
+
+
+def stored_words(index: IndexView) -> tuple[tuple[str, ...], np.ndarray]:
+    """The index's glossary stems and their embeddings (float32, read once per index)."""
+    found = _loaded.get(index)
+    if found is None:
+        import numpy as np
+
+        blob = index.signal_data(STORED_WORDS)
+        size = int.from_bytes(blob[:HEADER_BYTES].tobytes(), "little")
+        stems = tuple(blob[HEADER_BYTES : HEADER_BYTES + size].tobytes().decode("utf-8").split("\n"))
+        start = HEADER_BYTES + size + (-(HEADER_BYTES + size) % HEADER_BYTES)
+        matrix = blob[start:].view(np.float16).reshape(-1, semantic.DIMENSIONS).astype(np.float32)
+        found = _loaded[index] = (stems if len(matrix) else (), matrix)
+    return found
+
+
+def unknown_words(query: Query) -> list[str]:
+    """The query's words (distinct, in order) whose stem no entry's text holds."""
+    index, out = query.index, []
+    for word in dict.fromkeys(words(query.text)):
+        if word not in STOP_WORDS and _usable(word) and index.posting(stem(word)) is None:
+            out.append(word)
+            if len(out) == QUERY_WORDS:
+                break
+    return out
+
+
+def neighbours(query: Query) -> dict[str, float]:
+    """Glossary stem -> weight: each unknown word's nearest glossary stem, weighted by their cosine."""
+    unknown = unknown_words(query)
+    if not unknown:
+        return {}
+    stems, matrix = stored_words(query.index)
+    if not stems:
+        return {}
+    cosines = semantic.embed_texts(unknown) @ matrix.T
+    nearest = cosines.argmax(axis=1)
+    weights: defaultdict[str, float] = defaultdict(float)
+    for row, column in enumerate(nearest.tolist()):
+        cosine = float(cosines[row, column])
+        if cosine >= NEAREST:
+            weights[stems[column]] += cosine
+    return dict(weights)
+
+
+def _saturated(raw: float) -> float:
+    return raw / (raw + HALF_EVIDENCE)
+
+
+def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
+    """The signal: (entry position, the evidence the neighbours add to the words'), best first."""
+    weights = neighbours(query)
+    if not weights:
+        return []
+    index, allowed = query.index, query.allowed
+    added: defaultdict[int, float] = defaultdict(float)
+    for token, weight in weights.items():
+        posting = index.posting(token)
+        if posting is None:
+            continue
+        for doc, impact in zip(posting.docs, posting.impacts, strict=True):
+            if allowed is None or doc in allowed:
+                added[doc] += weight * impact
+    listed = dict(raw_hits(query, depth))  # what the `text` row counted (its memo: no second pass)
+    raw = _raw_sums(index, query.text, [d for d in added if d not in listed])
+    raw.update(listed)
+    scores = [
+        (doc, _saturated(raw.get(doc, 0.0) + extra) - _saturated(listed.get(doc, 0.0)))
+        for doc, extra in added.items()
+    ]
+    scores.sort(key=lambda ds: (-ds[1], ds[0]))
+    return scores if depth is None else scores[:depth]
+
+
+def _raw_sums(index: IndexView, text: str, docs: list[int]) -> dict[int, float]:
+    """The raw BM25F sums of the query's own words for some entries (those outside the text row's list)."""
+    wanted = set(docs)
+    sums: defaultdict[int, float] = defaultdict(float)
+    if not wanted:
+        return sums
+    for token in dict.fromkeys(search_tokens(text)):
+        posting = index.posting(token)
+        if posting is None:
+            continue
+        for doc, impact in zip(posting.docs, posting.impacts, strict=True):
+            if doc in wanted:
+                sums[doc] += impact
+    return sums
+
+
+__all__ = ["NEAREST", "STORED_WORDS", "build", "neighbours", "ranked", "stored_words", "unknown_words"]

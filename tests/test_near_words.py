@@ -1,0 +1,72 @@
+"""The near-words signal: a query word no entry uses is read as the glossary word nearest to it in meaning,
+and what that adds stays on the text row's scale."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai_glossary_mcp.app.service import GlossaryService
+from ai_glossary_mcp.data.loader import load_glossary
+from ai_glossary_mcp.search import bm25, fusion, near_words
+from ai_glossary_mcp.search.normalize import stem
+from ai_glossary_mcp.search.query import Query
+
+
+@pytest.fixture(scope="module")
+def service() -> GlossaryService:
+    return GlossaryService(load_glossary())
+
+
+def _without_near_words(monkeypatch) -> None:
+    rows = tuple(r for r in fusion.FUSED["search"] if r.signal != "near words")
+    monkeypatch.setitem(fusion.FUSED, "search", rows)
+
+
+def test_only_words_no_entry_uses_are_looked_up(service):
+    query = Query(service.index, "answer questions about a photo of the attention heads")
+    assert near_words.unknown_words(query) == ["photo"]  # "answer", "attention", "heads" are glossary words
+    assert near_words.ranked(Query(service.index, "attention heads"), 10) == []
+
+
+def test_an_unknown_word_stands_for_its_nearest_glossary_word(service):
+    weights = near_words.neighbours(Query(service.index, "a chatbot that reads a photo"))
+    assert stem("image") in weights
+    assert all(near_words.NEAREST <= w <= 1.0 for w in weights.values())
+
+
+def test_a_word_nothing_resembles_adds_nothing(service):
+    assert near_words.neighbours(Query(service.index, "zxqvbn blorptastic")) == {}
+
+
+def test_the_neighbour_lifts_the_entry_that_says_it_the_glossary_way(service, monkeypatch):
+    """'photo' is no glossary word; 'image' is the vision-language entry's."""
+    question = "chatbot that can look at a photo and answer questions about it"
+    with_row = [h.id for h in service.search(question, 10).results]
+    _without_near_words(monkeypatch)
+    without = [h.id for h in service.search(question, 10).results]
+    assert with_row.index("vlm") < (without.index("vlm") if "vlm" in without else 10)
+
+
+def test_text_and_near_words_together_stay_within_the_text_rows_cap(service):
+    text_row, near_row = fusion.row("search", "text"), fusion.row("search", "near words")
+    for question in (
+        "my chatbot keeps making up citations",
+        "chatbot that can look at a photo and answer questions about it",
+        "how long the user waits before anything of the reply starts appearing",
+    ):
+        query = Query(service.index, question)
+        text = dict(bm25.evidence(query, 15))
+        added = near_words.ranked(query, 15)
+        assert added, question
+        for doc, score in added:
+            assert score > 0
+            total = text_row.value(text.get(doc, 0.0)) + near_row.value(score)
+            assert total <= text_row.weight + 1e-9
+
+
+def test_the_store_keeps_the_glossary_words_and_their_embeddings(service):
+    stems, matrix = near_words.stored_words(service.index)
+    expected = [token for token, _ in near_words.vocabulary(service.index.entries)]
+    assert list(stems) == expected
+    assert matrix.shape == (len(stems), 256)
+    assert stem("quantization") in stems
