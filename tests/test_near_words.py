@@ -3,11 +3,12 @@ and what that adds stays on the text row's scale."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.data.loader import load_glossary
-from ai_glossary_mcp.search import bm25, fusion, near_words
+from ai_glossary_mcp.search import bm25, fusion, near_words, semantic
 from ai_glossary_mcp.search.normalize import stem
 from ai_glossary_mcp.search.query import Query
 
@@ -32,6 +33,13 @@ def test_an_unknown_word_stands_for_its_nearest_glossary_word(service):
     weights = near_words.neighbours(Query(service.index, "a chatbot that reads a photo"))
     assert stem("image") in weights
     assert all(near_words.NEAREST <= w <= 1.0 for w in weights.values())
+
+
+def test_query_words_are_embedded_as_the_vocabulary_is(service):
+    """word_vectors is embed_texts without its per-call cost: the two must give the same vectors, or a
+    query word and the glossary word it spells would not meet at cosine 1."""
+    sample = ["photo", "citations", "quantization", "vram", "chatbot"]
+    assert np.allclose(near_words.word_vectors(sample), semantic.embed_texts(sample), atol=1e-5)
 
 
 def test_a_word_nothing_resembles_adds_nothing(service):
@@ -68,5 +76,18 @@ def test_the_store_keeps_the_glossary_words_and_their_embeddings(service):
     stems, matrix = near_words.stored_words(service.index)
     expected = [token for token, _ in near_words.vocabulary(service.index.entries)]
     assert list(stems) == expected
-    assert matrix.shape == (len(stems), 256)
+    assert matrix.shape == (256, len(stems))
     assert stem("quantization") in stems
+
+
+def test_suggestions_count_the_neighbour_as_search_does(service, monkeypatch):
+    """define_term's suggestions add the near-words row to the text row, as search_terms does."""
+
+    def vlm_score() -> float:
+        found = {s.id: s.score for s in service.define("photo chatbot").suggestions}
+        return found.get("vlm", 0.0)
+
+    with_row = vlm_score()
+    rows = tuple(r for r in fusion.FUSED["suggest"] if r.signal != "near words")
+    monkeypatch.setitem(fusion.FUSED, "suggest", rows)
+    assert with_row > vlm_score() + 0.1

@@ -172,6 +172,15 @@ FUSION: tuple[Row, ...] = (
     ),
     Row(
         "suggest",
+        "near words",
+        "a word no entry uses, read as its nearest glossary word (adds up with `text`, as in search)",
+        near_words.ranked,
+        weight=0.55,
+        depth=10,
+        sums=True,
+    ),
+    Row(
+        "suggest",
         "example names",
         "a near miss of an instance's name suggests its concept, as a close spelling would",
         names.example_names,
