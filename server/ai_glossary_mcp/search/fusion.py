@@ -21,9 +21,10 @@ Search then fuses it; nothing else changes: two files (the module and this one).
 
 Search's values are calibrated: each signal's score is on a fixed scale (no scaling to the best hit), so
 the sum means the same in every query; ranking.py reports it capped at 1. A named entry gets 1 and more;
-the words' evidence is at most 0.55 (BM25F, saturated) + 0.45 (cosine). The weights, and linear fusion
-rather than reciprocal-rank (whose values carry no calibrated meaning), are measured in
-benchmarks/results/2026-12-02-calibrated-fusion.md.
+the words' evidence is at most 0.55 (BM25F, saturated, the `near words` row included: it adds into the same
+saturated sum) + 0.45 (cosine). The weights, and linear fusion rather than reciprocal-rank (whose values
+carry no calibrated meaning), are measured in benchmarks/results/2026-12-02-calibrated-fusion.md; the near
+words, and the retuning that did not help, in benchmarks/results/2026-12-02-ranking.md.
 """
 
 from __future__ import annotations
