@@ -9,7 +9,7 @@ import pytest
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.data.loader import load_glossary
 from ai_glossary_mcp.search import bm25, fusion, near_words, semantic
-from ai_glossary_mcp.search.normalize import stem
+from ai_glossary_mcp.search.normalize import search_tokens, stem
 from ai_glossary_mcp.search.query import Query
 
 
@@ -91,3 +91,22 @@ def test_suggestions_count_the_neighbour_as_search_does(service, monkeypatch):
     rows = tuple(r for r in fusion.FUSED["suggest"] if r.signal != "near words")
     monkeypatch.setitem(fusion.FUSED, "suggest", rows)
     assert with_row > vlm_score() + 0.1
+
+
+@pytest.mark.parametrize("category", [None, "quantization"])
+def test_the_numpy_path_gives_the_loops_ranking_and_doubles(service, category):
+    """A large glossary adds the sums up in numpy; on the bundled one both paths must agree exactly."""
+    index = service.index
+    allowed = index.category_positions(category) if category else None
+    for question in (
+        "chatbot that can look at a photo and answer questions about it",
+        "my 7B model doesn't fit in 8 GB of VRAM, what can I do",
+        "how long the user waits before anything of the reply starts appearing",
+    ):
+        query = Query(index, question, allowed)
+        loop = near_words.ranked(query, 15)
+        assert loop or category, question
+        own = dict.fromkeys(search_tokens(question), 1.0)
+        listed = dict(bm25.raw_hits(query, 15))
+        dense = near_words.dense_ranked(query, own, near_words.neighbours(query), listed, 15)
+        assert dense == loop

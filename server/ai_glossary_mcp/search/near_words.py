@@ -10,6 +10,8 @@ Why shaped so:
 - What it gives is BM25F evidence, on the `text` row's scale: the score is the evidence the query's words
   and their neighbours give together, saturated as bm25.evidence saturates, minus what the words alone
   gave in the `text` row's list (so the two rows add up to one saturated sum, never more than its 0.55).
+- On a large glossary (arrays.numpy_allowed) the sums are added up in numpy, as bm25.py's dense path does,
+  so a common word's long posting list costs no Python loop.
 - The glossary's words and their embeddings are computed when the store is built (fusion.py's STORED):
   one blob holding the stems, newline-separated, then one float16 row per stem. A word is embedded by
   its commonest spelling in the entries; at most VOCABULARY stems, the most widespread first, so a large
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from ai_glossary_mcp.search import semantic
+from ai_glossary_mcp.search.arrays import float_array, int_array, numpy_allowed
 from ai_glossary_mcp.search.bm25 import HALF_EVIDENCE, raw_hits
 from ai_glossary_mcp.search.normalize import STOP_WORDS, search_tokens, stem, words
 from ai_glossary_mcp.search.query import Query
@@ -156,18 +159,13 @@ def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
     weights = neighbours(query)
     if not weights:
         return []
-    index, allowed = query.index, query.allowed
-    added: defaultdict[int, float] = defaultdict(float)
-    for token, weight in weights.items():
-        posting = index.posting(token)
-        if posting is None:
-            continue
-        for doc, impact in zip(posting.docs, posting.impacts, strict=True):
-            if allowed is None or doc in allowed:
-                added[doc] += weight * impact
+    index = query.index
+    own = dict.fromkeys(search_tokens(query.text), 1.0)  # 1.0 * impact is the impact: BM25F's own sums
     listed = dict(raw_hits(query, depth))  # what the `text` row counted (its memo: no second pass)
-    raw = _raw_sums(index, query.text, [d for d in added if d not in listed])
-    raw.update(listed)
+    if numpy_allowed(index):
+        return dense_ranked(query, own, weights, listed, depth)
+    added = sums(index, weights, query.allowed)
+    raw = sums(index, own, query.allowed)
     scores = [
         (doc, _saturated(raw.get(doc, 0.0) + extra) - _saturated(listed.get(doc, 0.0)))
         for doc, extra in added.items()
@@ -176,29 +174,69 @@ def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
     return scores if depth is None else scores[:depth]
 
 
-def _raw_sums(index: IndexView, text: str, docs: list[int]) -> dict[int, float]:
-    """The raw BM25F sums of the query's own words for some entries (those outside the text row's list)."""
-    wanted = set(docs)
-    sums: defaultdict[int, float] = defaultdict(float)
-    if not wanted:
-        return sums
-    for token in dict.fromkeys(search_tokens(text)):
+def sums(
+    index: IndexView, weights: dict[str, float], allowed: set[int] | frozenset[int] | None
+) -> dict[int, float]:
+    """Each entry's sum of weight * impact over the tokens' postings (tokens in the given order)."""
+    totals: defaultdict[int, float] = defaultdict(float)
+    for token, weight in weights.items():
         posting = index.posting(token)
         if posting is None:
             continue
         for doc, impact in zip(posting.docs, posting.impacts, strict=True):
-            if doc in wanted:
-                sums[doc] += impact
-    return sums
+            if allowed is None or doc in allowed:
+                totals[doc] += weight * impact
+    return totals
+
+
+def dense_sums(index: IndexView, weights: dict[str, float]) -> np.ndarray:
+    """`sums` for every entry at once, in numpy (the same additions in the same order: the same doubles)."""
+    import numpy as np
+
+    totals = np.zeros(len(index.entries))
+    for token, weight in weights.items():
+        posting = index.posting(token)
+        if posting is not None:
+            impacts = float_array(np, posting.impacts)
+            np.add.at(totals, int_array(np, posting.docs), impacts if weight == 1.0 else weight * impacts)
+    return totals
+
+
+def dense_ranked(
+    query: Query,
+    own: dict[str, float],
+    weights: dict[str, float],
+    listed: dict[int, float],
+    depth: int | None,
+) -> list[tuple[int, float]]:
+    """`ranked` on a large glossary: the sums in numpy, and only the touched entries back in Python."""
+    import numpy as np
+
+    added = dense_sums(query.index, weights)
+    docs = np.flatnonzero(added)
+    if query.allowed is not None:
+        docs = docs[np.isin(docs, np.fromiter(query.allowed, np.intp, len(query.allowed)))]
+    raw = dense_sums(query.index, own)[docs]
+    counted = np.array([listed.get(d, 0.0) for d in docs.tolist()])
+    scores = (raw + added[docs]) / (raw + added[docs] + HALF_EVIDENCE) - counted / (counted + HALF_EVIDENCE)
+    k = len(docs) if depth is None else min(depth, len(docs))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.lexsort((docs[top], -scores[top]))]
+    return [(int(docs[i]), float(scores[i])) for i in top]
 
 
 __all__ = [
     "NEAREST",
     "STORED_WORDS",
     "build",
+    "dense_ranked",
+    "dense_sums",
     "neighbours",
     "ranked",
     "stored_words",
+    "sums",
     "unknown_words",
     "word_vectors",
 ]
