@@ -110,3 +110,20 @@ def test_the_numpy_path_gives_the_loops_ranking_and_doubles(service, category):
         listed = dict(bm25.raw_hits(query, 15))
         dense = near_words.dense_ranked(query, own, near_words.neighbours(query), listed, 15)
         assert dense == loop
+
+
+def test_the_memo_of_nearest_words_stays_bounded_and_changes_no_answer(monkeypatch):
+    """A fresh index: the first answer is computed, a full memo is read but never grows."""
+    index = GlossaryService(load_glossary()).index
+    question = "chatbot that can look at a photo of my citations"
+    first = near_words.neighbours(Query(index, question))
+    assert first
+    monkeypatch.setattr(near_words, "KEPT_WORDS", 2)
+    other = GlossaryService(load_glossary()).index
+    assert near_words.neighbours(Query(other, question)) == first
+    assert len(near_words._nearest[other]) == 2
+    assert near_words.neighbours(Query(other, question)) == first  # read from a full memo
+    assert near_words.neighbours(Query(other, "a zxqvbn blorptastic photo")) == {
+        stem("image"): first[stem("image")]
+    }
+    assert len(near_words._nearest[other]) == 2

@@ -18,7 +18,9 @@ Why shaped so:
   glossary keeps the query's product small.
 - A query's unknown words (at most QUERY_WORDS, each at most semantic.QUERY_WORD_CHARS long: words the
   query's own embedding splits anyway) are embedded by `word_vectors`, the same vectors as
-  `semantic.embed_texts` (a test holds them equal) at a tenth of its cost per word.
+  `semantic.embed_texts` (a test holds them equal) at a tenth of its cost per word. Each word's nearest
+  glossary word is remembered per index (KEPT_WORDS of them, then the memo is read, never grown: what a
+  client can make the server hold stays bounded).
 """
 
 from __future__ import annotations
@@ -46,7 +48,12 @@ MIN_LETTERS = 3  # shorter words are mostly acronyms and units: their embeddings
 HEADER_BYTES = 8  # the blob starts with the byte length of its stems' text, then pads to 8 bytes
 STORED_WORDS = "near words: wordllama l2_supercat_256 float16, glossary stems by their commonest spelling"
 
-_loaded: WeakKeyDictionary[Any, tuple[tuple[str, ...], Any]] = WeakKeyDictionary()  # index -> (stems, matrix)
+KEPT_WORDS = 4_096  # unknown words whose nearest glossary word is remembered, per index (~0.5 MB at most)
+
+_loaded: WeakKeyDictionary[Any, tuple[tuple[str, ...], Any]] = (
+    WeakKeyDictionary()
+)  # index -> (stems, columns)
+_nearest: WeakKeyDictionary[Any, dict[str, tuple[str, float] | None]] = WeakKeyDictionary()  # index -> memo
 
 
 def _spellings(entry: Any) -> list[str]:
@@ -125,13 +132,20 @@ def neighbours(query: Query) -> dict[str, float]:
     stems, columns = stored_words(query.index)
     if not stems:
         return {}
-    cosines = word_vectors(unknown) @ columns
-    nearest = cosines.argmax(axis=1)
+    kept = _nearest.setdefault(query.index, {})
+    nearest = {w: kept[w] for w in unknown if w in kept}
+    missing = [w for w in unknown if w not in kept]
+    if missing:
+        cosines = word_vectors(missing) @ columns
+        for word, column, row in zip(missing, cosines.argmax(axis=1).tolist(), cosines, strict=True):
+            cosine = float(row[column])
+            nearest[word] = (stems[column], cosine) if cosine >= NEAREST else None
+            if len(kept) < KEPT_WORDS:  # a full memo is read, never grown
+                kept[word] = nearest[word]
     weights: defaultdict[str, float] = defaultdict(float)
-    for row, column in enumerate(nearest.tolist()):
-        cosine = float(cosines[row, column])
-        if cosine >= NEAREST:
-            weights[stems[column]] += cosine
+    for found in nearest.values():
+        if found is not None:
+            weights[found[0]] += found[1]
     return dict(weights)
 
 
