@@ -22,9 +22,10 @@ Search then fuses it; nothing else changes: two files (the module and this one).
 
 Search's values are calibrated: each signal's score is on a fixed scale (no scaling to the best hit), so
 the sum means the same in every query; ranking.py reports it capped at 1. A named entry gets 1 and more;
-the words' evidence is at most 0.55 (BM25F, saturated) + 0.45 (cosine). The weights, and linear fusion
-rather than reciprocal-rank (whose values carry no calibrated meaning), are measured in
-benchmarks/results/2026-12-02-calibrated-fusion.md.
+the words' evidence is at most 0.55 (BM25F, saturated, the `near words` row included: it adds into the same
+saturated sum) + 0.45 (cosine). The weights, and linear fusion rather than reciprocal-rank (whose values
+carry no calibrated meaning), are measured in benchmarks/results/2026-12-02-calibrated-fusion.md; the near
+words, and the retuning that did not help, in benchmarks/results/2026-12-02-ranking.md.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from math import inf
 from typing import TYPE_CHECKING, TypeVar
 
-from ai_glossary_mcp.search import bm25, names, semantic
+from ai_glossary_mcp.search import bm25, names, near_words, semantic
 from ai_glossary_mcp.search.query import Query, Signal
 
 if TYPE_CHECKING:
@@ -89,6 +90,11 @@ STORED: tuple[Stored, ...] = (
         semantic.entry_matrix,
         "the embedding of every entry's text, float16: embedding 100,000 entries takes ~90 s, a query one",
     ),
+    Stored(
+        near_words.STORED_WORDS,
+        near_words.build,
+        "the glossary's words and their embeddings: a query's unknown word is compared with each",
+    ),
 )
 
 
@@ -109,6 +115,14 @@ FUSION: tuple[Row, ...] = (
         "text",
         "BM25F evidence of the query's words, raw/(raw+1.5): up to 0.55, half of it at a raw 1.5",
         bm25.evidence,
+        weight=0.55,
+    ),
+    Row(
+        "search",
+        "near words",
+        "a word no entry uses counts as its nearest glossary word times their cosine: what that adds to "
+        "the text row's saturated evidence, on its scale (the two rows together stay within 0.55)",
+        near_words.ranked,
         weight=0.55,
     ),
     Row(
@@ -154,6 +168,15 @@ FUSION: tuple[Row, ...] = (
         "text",
         "entries the words describe, on search's scale (with `meaning`, the score search would give)",
         bm25.evidence,
+        weight=0.55,
+        depth=10,
+        sums=True,
+    ),
+    Row(
+        "suggest",
+        "near words",
+        "a word no entry uses, read as its nearest glossary word (adds up with `text`, as in search)",
+        near_words.ranked,
         weight=0.55,
         depth=10,
         sums=True,

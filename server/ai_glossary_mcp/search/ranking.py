@@ -1,5 +1,6 @@
 """Search: rank entries for a query by fusing the "search" rows of fusion.py (the words' BM25F evidence,
-the meaning's cosine, the name the query spells, the names a typo is torn between), top `limit` first.
+with the glossary words nearest to the words it never uses; the meaning's cosine; the name the query
+spells; the names a typo is torn between), top `limit` first.
 
 The score is calibrated, the same scale in every query (never scaled to the best hit): the fused sum,
 capped at 1. 1 is a name the query spells; a question the words and the meaning both match scores
