@@ -14,8 +14,9 @@ import pytest
 
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.data.index import MAX_PHRASE_WORDS, is_short_acronym
+from ai_glossary_mcp.data.loader import load_glossary
 from ai_glossary_mcp.search.decide import TIER_SCORES
-from ai_glossary_mcp.search.normalize import words
+from ai_glossary_mcp.search.normalize import name_key, words
 
 _INFLECTIONS = ("s", "ing", "ed", "er")
 _LEADING_ARTICLE = re.compile(r"^(?:a|an|the)[\s-]+", re.IGNORECASE)  # not part of a mention
@@ -214,3 +215,25 @@ def test_a_bare_category_word_is_its_entry_in_a_text_that_names_kinds_of_it(serv
 def test_a_bare_word_without_its_context_is_not_a_mention(service, text):
     ids = [m.id for m in service.find_in_text(text).mentions]
     assert "loss-function" not in ids and "kv-cache" not in ids
+
+
+@pytest.mark.parametrize(
+    ("plural", "singular"),
+    [
+        ("losses", "loss"),
+        ("classes", "class"),
+        ("indexes", "index"),
+        ("biases", "biase"),
+        ("caches", "cache"),
+    ],
+)
+def test_name_keys_fold_the_es_plural_of_ss_and_x_words_only(plural, singular):
+    """-sses and -xes are -ss and -x plus "es" ("losses"); -ches and -ases are not decidable by spelling
+    ("caches" is "cache" + s, "batches" "batch" + es), so the name key leaves them to the stemmed tier."""
+    assert name_key(plural) == singular
+
+
+def test_a_plural_of_a_name_ending_in_ss_is_the_name_itself():
+    result = GlossaryService(load_glossary()).define("DPO losses", "brief")
+    assert result.found and result.entry.id == "dpo"
+    assert result.match.score == 1.0  # the normalised tier, not the looser stemmed one (0.95)

@@ -30,10 +30,10 @@ from ai_glossary_mcp.data.index import GlossaryIndex, indexed_variants, letter_o
 from ai_glossary_mcp.data.model import Entry
 from ai_glossary_mcp.data.names import title
 
-FORMAT = 6  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
+FORMAT = 7  # 3: pack-declared vocabularies (meta "vocabulary"), entries without a category; 4: examples;
 # 5: examples keyed by compact name (a format-4 store keyed them spaced);
 # 6: stemmed name forms (stem_phrases, stem_starts) and signals' data (a rowid table: the reader streams
-# the blob)
+# the blob); 7: name keys fold the -es plural of -ss and -x words ("losses" is "loss", not "losse")
 NAME_TABLES = ("raw", "normalized", "compact")
 SEP = "\x1f"  # joins the words of a phrase key, the key words of a variant, the fields of a name-key row
 

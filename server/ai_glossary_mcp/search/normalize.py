@@ -78,6 +78,8 @@ def _singular(word: str) -> str:
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
+    if word.endswith(("sses", "xes")) and len(word) > 4:  # "losses", "classes", "indexes": the -es plural
+        return word[:-2]
     if word.endswith(("ss", "us", "is", "as", "ous")):
         return word
     if word.endswith("s"):
