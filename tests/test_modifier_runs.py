@@ -18,6 +18,7 @@ import pytest
 
 from ai_glossary_mcp.data.store import memory_store
 from ai_glossary_mcp.search import matcher
+from ai_glossary_mcp.search.fusion import STORED
 from ai_glossary_mcp.search.matcher import NameMatch, match_words, with_modifiers
 from ai_glossary_mcp.search.normalize import name_key, stem
 
@@ -94,7 +95,7 @@ def test_names_with_modifiers_still_resolve_through_the_bounds(service, query):
 
 
 def test_word_facts_go_with_their_index_and_stay_bounded(glossary):
-    index = memory_store(glossary)
+    index = memory_store(glossary, STORED)
     with_modifiers(index, ["sparse", "mixture", "of", "experts"])
     with_modifiers(index, ["rag", "pipeline"])
     facts = matcher._FACTS[index]
