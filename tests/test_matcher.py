@@ -237,3 +237,52 @@ def test_a_plural_of_a_name_ending_in_ss_is_the_name_itself():
     result = GlossaryService(load_glossary()).define("DPO losses", "brief")
     assert result.found and result.entry.id == "dpo"
     assert result.match.score == 1.0  # the normalised tier, not the looser stemmed one (0.95)
+
+
+def test_stems_are_right_when_threads_stem_at_once():
+    """The HTTP server runs tool calls in worker threads. A Snowball stemmer keeps the word it works on in its
+    own fields, so a shared one hands threads each other's half-stemmed words (and the per-word cache keeps
+    them): each thread gets its own."""
+    import random
+    import string
+    import sys
+    import threading
+
+    import snowballstemmer
+
+    from ai_glossary_mcp.search.matcher import stem_word
+
+    rng = random.Random(7)
+    suffixes = ("ization", "izing", "ations", "fulness", "ingly", "ers")
+    batches = [
+        ["".join(rng.choices(string.ascii_lowercase, k=8)) + rng.choice(suffixes) for _ in range(3000)]
+        for _ in range(4)
+    ]
+    expected = snowballstemmer.stemmer("english")
+    got: list[list[str]] = [[] for _ in batches]
+    failures: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            got[i] = [stem_word(w) for w in batches[i]]
+        except BaseException as error:  # an IndexError inside the stemmer is the failure this test catches
+            failures.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(batches))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not failures, failures[:3]
+    wrong = [
+        (w, s)
+        for batch, out in zip(batches, got, strict=True)
+        for w, s in zip(batch, out, strict=True)
+        if s != expected.stemWord(w)
+    ]
+    assert not wrong, wrong[:5]

@@ -21,6 +21,7 @@ a passage repeats its words, and names are stemmed once when the index is built.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,13 +41,20 @@ _CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _Fact = TypeVar("_Fact", float, bool)
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    """Snowball's English stemmer, made on the first stem: importing snowballstemmer loads all its ~30
-    languages (~15 ms), which a start that serves a compiled store does not need."""
-    import snowballstemmer
+_per_thread = threading.local()
 
-    return snowballstemmer.stemmer("english")
+
+def _stemmer() -> Any:
+    """This thread's Snowball English stemmer, made on its first stem: importing snowballstemmer loads all
+    its ~30 languages (~15 ms), which a start that serves a compiled store does not need. One per thread:
+    a stemmer keeps its word in its own fields while it works, so two threads sharing one (the HTTP server
+    runs tool calls in worker threads) get wrong stems, which the cache below would then keep."""
+    stemmer = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:
+        import snowballstemmer
+
+        stemmer = _per_thread.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 @lru_cache(maxsize=32768)
