@@ -11,7 +11,7 @@ import pytest
 from ai_glossary_mcp.data import load_cache
 from ai_glossary_mcp.data.loader import bundled_pack_dir
 from ai_glossary_mcp.errors import PackValidationError
-from ai_glossary_mcp.search.fusion import STORED
+from ai_glossary_mcp.search.fusion import STORED, Stored
 
 PACKS = Path(__file__).resolve().parent / "fixtures" / "packs"
 
@@ -161,3 +161,25 @@ def test_a_child_build_never_runs_the_callers_script_again(cache, pack, tmp_path
     assert done.stdout.strip() == "StoredIndex True"
     assert ran.read_text().splitlines() == ["ran"]
     assert "failed" not in done.stderr and len(list(cache.glob("glossary-*.sqlite"))) == 1
+
+
+def test_a_store_built_without_a_signals_data_is_a_miss_for_a_caller_that_needs_it(cache, pack):
+    """The cache key is the packs and the code; which signals' data a store keeps is checked on opening, so
+    a store built for fewer signals is rebuilt, never served to a search that then finds no vectors."""
+    bare = load_cache.load_index([pack], signals=())
+    assert not bare.holds_signal_data([s.name for s in STORED])
+    full = load_cache.load_index([pack], signals=STORED)
+    assert full.holds_signal_data([s.name for s in STORED])
+    for signal in STORED:
+        assert len(full.signal_data(signal.name)) > 0
+
+
+def test_a_build_function_a_child_cannot_import_is_built_in_this_process(cache, pack, monkeypatch):
+    """A signal whose build function has no importable name (a partial, a callable object) makes the store
+    be built here instead of in a child: `load_index` still answers."""
+    import functools
+
+    monkeypatch.setattr(load_cache, "BUILD_IN_CHILD_FILES", 0)
+    odd = [Stored(s.name, functools.partial(s.build), s.reason) for s in STORED]
+    stored = load_cache.load_index([pack], signals=odd)
+    assert stored.holds_signal_data([s.name for s in STORED])

@@ -65,7 +65,7 @@ def open_service(
     """(GlossaryService, DeferredCheck or None) for a server: the remembered store is served at once when
     the packs are large and look unchanged (the check then runs in the background, once started);
     otherwise the store `load_index` returns."""
-    remembered = open_remembered(pack_dirs, use_cache)
+    remembered = open_remembered(pack_dirs, use_cache, fusion.STORED)
     if remembered is not None:
         stored, key = remembered
         service = GlossaryService(stored)

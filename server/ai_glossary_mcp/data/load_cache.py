@@ -31,7 +31,7 @@ server waits for it, then opens the store like any later start would.
 Validation problems come back as the same PackValidationError, file:line and
 all; if the child dies (killed, out of memory), the build is redone in-process.
 The search signals' data (`signals`, search/fusion.py's STORED rows, passed in
-by the caller: the data layer never imports search) reaches the child as the
+by the caller: the data layer imports no search signal) reaches the child as the
 import path of each row's build function.
 
 The cache lives in a directory only the current user can write
@@ -162,7 +162,9 @@ def _remembered(quick: str) -> str | None:
     return key if len(key) == 64 and all(c in "0123456789abcdef" for c in key) else None
 
 
-def open_remembered(pack_dirs: Sequence[Path], use_cache: bool = True) -> tuple[StoredIndex, str] | None:
+def open_remembered(
+    pack_dirs: Sequence[Path], use_cache: bool = True, signals: Sequence[SignalData] = ()
+) -> tuple[StoredIndex, str] | None:
     """(the store, its key) that the last start served these packs from, when they are large and look
     unchanged, opened without checking every file: the caller must confirm `cache_key(pack_dirs) == key`
     before trusting it (app/factory.py does, in the background). None otherwise."""
@@ -170,7 +172,7 @@ def open_remembered(pack_dirs: Sequence[Path], use_cache: bool = True) -> tuple[
     if quick is None or quick[1] <= DEFER_FILES or not _private_dir(cache_dir()):
         return None
     key = _remembered(quick[0])
-    stored = _open(cache_dir() / f"glossary-{key}.sqlite") if key else None
+    stored = _open(cache_dir() / f"glossary-{key}.sqlite", signals) if key else None
     return None if stored is None or key is None else (stored, key)
 
 
@@ -196,11 +198,13 @@ def _private_dir(path: Path, create: bool = False) -> bool:
     )
 
 
-def _open(path: Path) -> StoredIndex | None:
+def _open(path: Path, signals: Sequence[SignalData] = ()) -> StoredIndex | None:
+    """The store at `path` when it is readable and keeps every signal's data; else None (a miss)."""
     if not path.is_file():
         return None
     try:
-        return open_store(path)
+        stored = open_store(path)
+        return stored if stored.holds_signal_data([s.name for s in signals]) else None
     except (sqlite3.Error, ValueError, KeyError, TypeError):  # truncated or foreign: a miss, never a failure
         logger.info("ignoring unreadable glossary store %s", path, exc_info=True)
         return None
@@ -241,8 +245,15 @@ def _signal_paths(signals: Sequence[SignalData]) -> list[list[str]] | None:
     one cannot be imported so (a lambda, say): then the store is built in this process."""
     paths = []
     for signal in signals:
-        path = f"{signal.build.__module__}:{signal.build.__qualname__}"
-        if _import_path(path) is not signal.build:
+        module, name = getattr(signal.build, "__module__", None), getattr(signal.build, "__qualname__", None)
+        if not isinstance(module, str) or not isinstance(name, str):  # a partial, a callable instance
+            return None
+        path = f"{module}:{name}"
+        try:
+            found = _import_path(path)
+        except ImportError:
+            return None
+        if found is not signal.build:
             return None
         paths.append([signal.name, path])
     return paths
@@ -365,14 +376,14 @@ def _cached(pack_dirs: Sequence[Path], key: str, signals: Sequence[SignalData]) 
     process first; None when the caller must build it."""
     directory = cache_dir()
     path = directory / f"glossary-{key}.sqlite"
-    stored = _open(path) if _private_dir(directory) else None
+    stored = _open(path, signals) if _private_dir(directory) else None
     if (
         stored is None
         and _large(pack_dirs)
         and _private_dir(directory, create=True)
         and _build_in_child(pack_dirs, key, path, signals)
     ):
-        stored = _open(path)
+        stored = _open(path, signals)
     if stored is not None:
         _remember(pack_dirs, key)
     return stored

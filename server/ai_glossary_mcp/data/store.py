@@ -185,6 +185,12 @@ class StoredIndex:
     def categories(self) -> Mapping[str, str]:
         return self.glossary.vocabulary.categories
 
+    def holds_signal_data(self, names: Sequence[str]) -> bool:
+        """Whether the store keeps data for every one of these signals (a store built for other signals
+        is a cache miss, not an error at the first search)."""
+        held = {row[0] for row in self._db.con.execute("SELECT name FROM signal_data")}
+        return all(name in held for name in names)
+
     def signal_data(self, name: str) -> np.ndarray:
         """A search signal's data (search/fusion.py's STORED), as read-only bytes (uint8), read once."""
         with self._signal_lock:

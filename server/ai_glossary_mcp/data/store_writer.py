@@ -9,7 +9,7 @@ the format number, the schema and the row encodings live here, next to the
 code that writes them, and the reader imports them.
 
 Search signals that read data computed from the entries (search/semantic.py's embedding vectors, say)
-declare it in search/fusion.py's STORED table. The data layer never imports search: whoever builds a
+declare it in search/fusion.py's STORED table. The data layer imports no search signal: whoever builds a
 store passes those rows in (`signals`: app/service.py, app/factory.py, the CLI), each is computed here,
 once per build, and kept as one blob in `signal_data` under its name, so a new signal adds no table and
 no code here.
