@@ -174,13 +174,18 @@ BARE_WORD_REPEATS = 2  # a word a text says once is not what it is about
 # keys and in their length (as the store's caches are).
 MEMO_KEPT = 4096
 MEMO_KEY_CHARS = 100
-_MEMOS: WeakKeyDictionary[IndexView, dict[tuple[str, ...], Any]] = WeakKeyDictionary()
+# One memo per kind of question and index: a client's junk spans fill the "begun" memo, never the
+# "category" one, whose words are few (English words of the served names).
+_MEMOS: WeakKeyDictionary[IndexView, dict[str, dict[tuple[str, ...], Any]]] = WeakKeyDictionary()
 
 
 def _remembered(index: IndexView, key: tuple[str, ...], compute: Callable[[], _T]) -> _T:
-    memo = _MEMOS.get(index)
+    memos = _MEMOS.get(index)
+    if memos is None:
+        memos = _MEMOS[index] = {}
+    memo = memos.get(key[0])
     if memo is None:
-        memo = _MEMOS[index] = {}
+        memo = memos[key[0]] = {}
     if key in memo:
         return cast(_T, memo[key])
     found = compute()
@@ -197,6 +202,8 @@ def _category_entry(index: IndexView, word: str) -> tuple[str, frozenset[str]] |
 def _find_category(index: IndexView, word: str) -> tuple[str, frozenset[str]] | None:
     if len(word) < 3 or word in STOP_WORDS or not is_english_word(word):
         return None
+    if index.phrase_starts.get(word, 0) < 2 or is_generic(index, word):  # cheap: no "<word> ..." name
+        return None  # names the category, or the glossary uses the word too widely for it to name one
     own: set[str] = set()
     kinds: set[str] = set()
     for key, nk in index.keys_at(list(index.word_postings([word]).get(word, ()))):
@@ -209,7 +216,7 @@ def _find_category(index: IndexView, word: str) -> tuple[str, frozenset[str]] | 
         elif parts[0] == word and named is None:
             own.add(nk.entry_id)
     own -= kinds
-    if len(own) != 1 or len(kinds) < CATEGORY_KINDS or is_generic(index, word):
+    if len(own) != 1 or len(kinds) < CATEGORY_KINDS:
         return None
     return next(iter(own)), frozenset(kinds)
 
