@@ -40,6 +40,7 @@ from ai_glossary_mcp.config import Config
 from ai_glossary_mcp.errors import ConfigError
 from ai_glossary_mcp.search import semantic
 from ai_glossary_mcp.serving.http_limits import (
+    MAX_HEAD_BYTES,
     REQUEST_TIMEOUT,
     connection_cap,
     default_protocol,
@@ -291,7 +292,7 @@ async def serve_http(
         log_level=config.get("log_level"),
         lifespan="on",
         timeout_graceful_shutdown=3,
-        h11_max_incomplete_event_size=64 * 1024,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,  # h11's own cap; httptools gets ours
         http=protocol,
         access_log=config.get("log_level") == "debug",
     )  # a line per request only in debug

@@ -1,0 +1,110 @@
+"""The HTTP parser and the write path: httptools under uvicorn, with the limits h11 had.
+
+uvicorn's httptools protocol keeps every header it parses and has no cap of its own,
+so the connection guard caps a request head at MAX_HEAD_BYTES: past it the client
+gets 400 and the connection closes, while a large head under the cap and a large
+body are served. Responses leave in one write per event-loop turn
+(CoalescingTransport): nothing is sent until the turn ends, then the head and body
+go out together, in order, and closing sends what is pending first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+
+import pytest
+
+from ai_glossary_mcp.serving.http_limits import MAX_HEAD_BYTES, CoalescingTransport, default_protocol
+from helpers import MCP_HEADERS, http_server, jsonrpc
+
+PING = json.dumps(jsonrpc("ping", None, 1)).encode()
+
+
+def test_the_server_parses_http_with_httptools():
+    assert default_protocol().__name__ == "HttpToolsProtocol"
+
+
+@pytest.fixture(scope="module")
+def stateless():
+    with http_server("--stateless") as srv:
+        yield srv
+
+
+def _request(port: int, extra_headers: bytes = b"", body: bytes = PING) -> bytes:
+    head = b"".join(f"{k}: {v}\r\n".encode() for k, v in MCP_HEADERS.items())
+    return (
+        b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % port
+        + head
+        + extra_headers
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+def _exchange(srv, data: bytes, chunk: int = 8192) -> bytes:
+    """Send `data` in chunks (as a large client does); read one response, or until the server closes."""
+    with socket.create_connection((srv.host, srv.port), timeout=10) as sock:
+        try:
+            for i in range(0, len(data), chunk):
+                sock.sendall(data[i : i + chunk])
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server closed on us mid-head: its answer, if any, is still readable
+        out = b""
+        while not _complete(out) and (part := sock.recv(65536)):
+            out += part
+        return out
+
+
+def _complete(response: bytes) -> bool:
+    head, sep, body = response.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if sep and name.strip().lower() == b"content-length":
+            return len(body) >= int(value)
+    return False
+
+
+def test_a_request_head_past_the_cap_gets_400_and_the_connection_closes(stateless):
+    flood = b"".join(b"x-filler-%d: %s\r\n" % (i, b"a" * 1000) for i in range(2 * MAX_HEAD_BYTES // 1000))
+    answer = _exchange(stateless, _request(stateless.port, flood))
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert answer.endswith(b"Request head too large."), answer[-200:]
+
+
+def test_a_large_head_under_the_cap_and_a_large_body_are_served(stateless):
+    headers = b"".join(b"x-filler-%d: %s\r\n" % (i, b"a" * 1000) for i in range(MAX_HEAD_BYTES // 2000))
+    padded = json.dumps(jsonrpc("ping", {"_meta": {"pad": "p" * 400_000}}, 2)).encode()
+    for request in (_request(stateless.port, headers), _request(stateless.port, body=padded)):
+        answer = _exchange(stateless, request)
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+        assert b'"result"' in answer
+
+
+def test_writes_of_one_loop_turn_leave_together_in_order():
+    async def scenario() -> tuple[bytes, bytes, bytes]:
+        loop = asyncio.get_running_loop()
+        ours, peer = socket.socketpair()
+        peer.setblocking(False)
+        transport, _ = await loop.connect_accepted_socket(asyncio.Protocol, ours)
+        coalesced = CoalescingTransport(transport, loop)  # type: ignore[arg-type]
+        coalesced.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        coalesced.write(b"body")
+        try:
+            before = peer.recv(100)
+        except BlockingIOError:
+            before = b""
+        await asyncio.sleep(0.05)
+        after_turn = peer.recv(100)
+        coalesced.write(b"last")
+        coalesced.close()  # sends what is pending, then closes
+        await asyncio.sleep(0.05)
+        at_close = peer.recv(100)
+        peer.close()
+        return before, after_turn, at_close
+
+    before, after_turn, at_close = asyncio.run(scenario())
+    assert before == b""
+    assert after_turn == b"HTTP/1.1 200 OK\r\n\r\nbody"
+    assert at_close == b"last"
