@@ -23,7 +23,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp.server.auth.provider import AccessToken
@@ -50,9 +50,11 @@ from ai_glossary_mcp.serving.http_limits import (
 )
 from ai_glossary_mcp.serving.http_sessions import SessionGuard
 from ai_glossary_mcp.serving.mcp_server import GlossaryMCPServer
-from ai_glossary_mcp.serving.reload import Reloader
 from ai_glossary_mcp.serving.sdk_compat import serve_streams
 from ai_glossary_mcp.serving.stdio_wire import claimed_stdio, serve_lines
+
+if TYPE_CHECKING:  # the reloader needs the YAML loader; cli.py imports it only with --watch
+    from ai_glossary_mcp.serving.reload import Reloader
 
 logger = logging.getLogger("ai_glossary_mcp")
 
