@@ -5,7 +5,8 @@ so the connection guard caps a request head at MAX_HEAD_BYTES: past it the clien
 gets 400 and the connection closes, while a large head under the cap and a large
 body are served. Responses leave in one write per event-loop turn
 (CoalescingTransport): nothing is sent until the turn ends, then the head and body
-go out together, in order, and closing sends what is pending first.
+go out together, in order, and closing sends what is pending first; a write past
+COALESCE_BYTES goes to the transport at once, so uvicorn's flow control still sees it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ import socket
 
 import pytest
 
-from ai_glossary_mcp.serving.http_limits import MAX_HEAD_BYTES, CoalescingTransport, default_protocol
+from ai_glossary_mcp.serving.http_limits import (
+    COALESCE_BYTES,
+    MAX_HEAD_BYTES,
+    CoalescingTransport,
+    default_protocol,
+)
 from helpers import MCP_HEADERS, http_server, jsonrpc
 
 PING = json.dumps(jsonrpc("ping", None, 1)).encode()
@@ -108,3 +114,18 @@ def test_writes_of_one_loop_turn_leave_together_in_order():
     assert before == b""
     assert after_turn == b"HTTP/1.1 200 OK\r\n\r\nbody"
     assert at_close == b"last"
+
+
+def test_a_large_write_reaches_the_transport_at_once():
+    async def scenario() -> int:
+        loop = asyncio.get_running_loop()
+        ours, peer = socket.socketpair()
+        transport, _ = await loop.connect_accepted_socket(asyncio.Protocol, ours)
+        coalesced = CoalescingTransport(transport, loop)  # type: ignore[arg-type]
+        coalesced.write(b"x" * (COALESCE_BYTES + 1))
+        pending = coalesced.get_write_buffer_size() - transport.get_write_buffer_size()
+        coalesced.abort()
+        peer.close()
+        return pending
+
+    assert asyncio.run(scenario()) == 0  # nothing held back: flow control sees the whole answer

@@ -26,7 +26,8 @@ response and every parser:
 - Writes are coalesced (`CoalescingTransport`): uvicorn writes a response's head and
   its body in two `transport.write()` calls, which asyncio sends as two syscalls and,
   with TCP_NODELAY, two packets the client reads separately. The wrapper joins what
-  is written in one turn of the event loop into one send.
+  is written in one turn of the event loop into one send, up to COALESCE_BYTES (past
+  that it writes at once, so a streamed answer still meets uvicorn's flow control).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ logger = logging.getLogger("ai_glossary_mcp.http")
 DESCRIPTORS_RESERVED = 64  # files, pipes and the listening socket besides client connections
 REQUEST_TIMEOUT = 10.0
 MAX_HEAD_BYTES = 64 * 1024  # request line and headers; browsers and proxies send a few kB at most
+COALESCE_BYTES = 64 * 1024  # more than this pending is written at once, so flow control still applies
 LOG_EVERY = 60.0
 
 
@@ -80,6 +82,7 @@ class CoalescingTransport(asyncio.Transport):
         self._transport = transport
         self._loop = loop
         self._pending: list[bytes] = []
+        self._pending_bytes = 0
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
@@ -87,11 +90,15 @@ class CoalescingTransport(asyncio.Transport):
         if not self._pending:
             self._loop.call_soon(self._flush)
         self._pending.append(bytes(data))
+        self._pending_bytes += len(data)
+        if self._pending_bytes >= COALESCE_BYTES:  # a large or streamed answer: the transport's own
+            self._flush()  # buffer (and so uvicorn's flow control) sees it at once
 
     def _flush(self) -> None:
         if self._pending:
             data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
             self._pending = []
+            self._pending_bytes = 0
             if not self._transport.is_closing():
                 self._transport.write(data)
 
@@ -105,6 +112,7 @@ class CoalescingTransport(asyncio.Transport):
 
     def abort(self) -> None:
         self._pending = []
+        self._pending_bytes = 0
         self._transport.abort()
 
     def can_write_eof(self) -> bool:
@@ -115,7 +123,7 @@ class CoalescingTransport(asyncio.Transport):
         self._transport.write_eof()
 
     def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + sum(len(d) for d in self._pending)
+        return self._transport.get_write_buffer_size() + self._pending_bytes
 
     def get_write_buffer_limits(self) -> tuple[int, int]:
         return self._transport.get_write_buffer_limits()
