@@ -7,6 +7,8 @@ body are served. Responses leave in one write per event-loop turn
 (CoalescingTransport): nothing is sent until the turn ends, then the head and body
 go out together, in order, and closing sends what is pending first; a write past
 COALESCE_BYTES goes to the transport at once, so uvicorn's flow control still sees it.
+A connection that sends no request closes REQUEST_TIMEOUT after connecting or after its
+last answer, with one timer per connection rather than one per request.
 """
 
 from __future__ import annotations
@@ -129,3 +131,53 @@ def test_a_large_write_reaches_the_transport_at_once():
         return pending
 
     assert asyncio.run(scenario()) == 0  # nothing held back: flow control sees the whole answer
+
+
+def test_a_connection_is_closed_a_request_timeout_after_its_last_response_not_its_first():
+    """Real uvicorn, the guarded protocol with a 0.6 s timeout: an idle connection closes 0.6 s after
+    connecting; one that keeps asking stays open while it asks, and closes 0.6 s after its last answer."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from ai_glossary_mcp.serving.http_limits import guarded_protocol
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    timeout = 0.6
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, log_config=None, lifespan="off", http=guarded_protocol(default_protocol(), timeout, 100)
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.01)
+
+        def closed_after(conn: socket.socket) -> float:
+            start = time.monotonic()
+            conn.settimeout(5)
+            assert conn.recv(100) == b""  # the server closed it
+            return time.monotonic() - start
+
+        with socket.create_connection(("127.0.0.1", port)) as idle:
+            assert 0.4 < closed_after(idle) < 2.0
+
+        with socket.create_connection(("127.0.0.1", port)) as busy:
+            for _ in range(4):  # 4 x 0.3 s: past the first timeout, each request inside its own
+                busy.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert busy.recv(1000).endswith(b"ok")
+                time.sleep(0.3)
+            assert 0.1 < closed_after(busy) < 2.0  # 0.6 s after the last answer, 0.3 s of it already slept
+    finally:
+        server.should_exit = True
+        thread.join(10)
