@@ -6,8 +6,8 @@
 It is started the way the SDK starts an MCPServer: stdio through
 `run_stdio_async()` (the SDK's `stdio_server()`), HTTP through
 `streamable_http_app(json_response=True, stateless_http=True)` under uvicorn
-with the same uvicorn and transport-security settings and a `/healthz` custom
-route. Whatever the SDK, Python and the transport cost is paid here too, so
+with the same uvicorn settings (httptools parser) and transport-security settings
+and a `/healthz` custom route. Whatever the SDK, Python and the transport cost is paid here too, so
 ours/floor isolates what the glossary adds.
 """
 
@@ -69,6 +69,7 @@ async def serve_http(server, host: str, port: int, path: str) -> None:
         lifespan="on",
         timeout_graceful_shutdown=3,
         h11_max_incomplete_event_size=64 * 1024,
+        http="httptools",  # the parser ours runs (a dependency of ours; see serving/http_limits.py)
     )
     await uvicorn.Server(config).serve()
 

@@ -213,3 +213,22 @@ def test_an_object_that_is_not_jsonrpc_2_gets_invalid_request_for_its_id(servers
     )
     assert r.status_code == 400
     assert r.json()["id"] == 9 and r.json()["error"]["code"] == -32600 and "pydantic" not in r.text.lower()
+
+
+@pytest.mark.parametrize(
+    "body, refused",
+    [
+        # a second top-level "jsonrpc" (escaped or not) wins over the first: not JSON-RPC 2.0
+        (b'{"jsonrpc": "2.0", "id": 7, "method": "ping", "json\\u0072pc": "1.0"}', True),
+        (b'{"jsonrpc":"2.0","id":7,"method":"ping","jsonrpc":"1.0"}', True),
+        # a nested "jsonrpc" key is the params' business: the message itself is JSON-RPC 2.0
+        (b'{"jsonrpc": "2.0", "id": 7, "method": "ping", "params": {"_meta": {"jsonrpc": "1.0"}}}', False),
+        (b'{"jsonrpc":"2.0","id":7,"method":"ping"}', False),
+    ],
+)
+def test_only_the_top_level_jsonrpc_member_decides_whether_a_body_is_refused(servers, body, refused):
+    r = httpx2.post(servers["wildcard"].url, content=body, headers=MCP_HEADERS, timeout=10)
+    if refused:
+        assert r.status_code == 400 and r.json()["error"]["code"] == -32600 and r.json()["id"] == 7, r.text
+    else:
+        assert r.status_code == 200 and r.json()["id"] == 7 and "result" in r.json(), r.text

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -42,6 +43,10 @@ SESSION_HEADER = b"mcp-session-id"
 REPLAYED_HEADERS = (b"host", b"origin", b"authorization")
 
 Headers = list[tuple[bytes, bytes]]
+# A body that opens with "jsonrpc": "2.0" and names "jsonrpc" nowhere else, with no escape that could spell
+# it, is an object whose "jsonrpc" is "2.0" (the last duplicate key wins, and there is none): nothing to
+# refuse, and no need to parse it a second time (the SDK parses it once). Anything else is parsed.
+PLAIN_JSONRPC_2 = re.compile(rb'\s*\{\s*"jsonrpc"\s*:\s*"2\.0"\s*[,}]')
 ErrorResponse = tuple[int, Headers, bytes]  # status, headers, body
 
 
@@ -89,6 +94,7 @@ class SessionGuard:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.path = path
+        self._path = path.rstrip("/")
         self.stateless = stateless
         self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
@@ -101,7 +107,7 @@ class SessionGuard:
         if scope["type"] == "lifespan":
             await self.app(scope, self._watch_lifespan(receive), send)
             return
-        if scope["type"] != "http" or scope["path"].rstrip("/") != self.path.rstrip("/"):
+        if scope["type"] != "http" or scope["path"].rstrip("/") != self._path:
             await self.app(scope, receive, send)
             return
         method = scope["method"]
@@ -228,7 +234,9 @@ class SessionGuard:
             and not messages[-1].get("more_body")
         ):
             head = body.lstrip()[:1]
-            if head == b"[":
+            if PLAIN_JSONRPC_2.match(body) and body.count(b'"jsonrpc"') == 1 and b"\\" not in body:
+                pass  # one JSON-RPC 2.0 object: the SDK's to answer
+            elif head == b"[":
                 refusal = _error(
                     400,
                     INVALID_REQUEST,

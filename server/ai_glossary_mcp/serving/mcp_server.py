@@ -132,7 +132,30 @@ class GlossaryMCPServer(MCPServer):
         # The subscriptions/listen fan-out (2026-07-28 clients), kept so a reload can publish on it.
         self.subscriptions = InMemorySubscriptionBus()
         super().__init__(subscriptions=self.subscriptions, **kwargs)
-        self.middleware.extend([self._refuse_unknown_tools, self._page_resources])
+        # One layer for the glossary's protocol rules rather than one per rule: every request pays for each
+        # layer it crosses (a coroutine and an await), whether or not the rule concerns its method.
+        self.middleware.append(self._glossary_rules)
+
+    async def _glossary_rules(self, ctx: RequestContext, call_next: CallNext) -> HandlerResult:
+        """Unknown tools are refused, live connections remembered, resources/list paged, and tools/call on
+        an initialized connection answered here (_serve_tool_calls): innermost, after every observer the
+        SDK installs has seen the call."""
+        method = ctx.method
+        if method == "tools/call":
+            self._refuse_unknown_tool(ctx)
+        self._track_connection(ctx)
+        if method == "tools/call":
+            return await self._serve_tool_calls(ctx, call_next)
+        if method == "resources/list":
+            return await self._page_resources(ctx, call_next)
+        return await call_next(ctx)
+
+    def _track_connection(self, ctx: RequestContext) -> None:
+        # Remember live connections so a reload can tell each one that the resource list changed.
+        connection = connection_of(ctx)
+        if connection is not None:
+            with contextlib.suppress(TypeError):  # not weak-referenceable: nothing to notify later
+                self.connections.add(connection)
 
     def add_tool(
         self,
@@ -180,23 +203,19 @@ class GlossaryMCPServer(MCPServer):
             ]
         return list(self._published_tools)
 
-    async def _refuse_unknown_tools(self, ctx: RequestContext, call_next: CallNext) -> HandlerResult:
+    def _refuse_unknown_tool(self, ctx: RequestContext) -> None:
         """An unknown tool is a JSON-RPC error (the spec's rule), not an isError result."""
-        if ctx.method == "tools/call":
-            name = (ctx.params or {}).get("name")
-            if isinstance(name, str) and name not in self.tool_functions:
-                raise MCPError(
-                    code=INVALID_PARAMS,
-                    message=f"Unknown tool: {name[:100]!r}; tools are: {', '.join(self.tool_functions)}",
-                )
-        return await call_next(ctx)
+        name = (ctx.params or {}).get("name")
+        if isinstance(name, str) and name not in self.tool_functions:
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message=f"Unknown tool: {name[:100]!r}; tools are: {', '.join(self.tool_functions)}",
+            )
 
     async def _page_resources(self, ctx: RequestContext, call_next: CallNext) -> HandlerResult:
         """resources/list in pages of `resource_page_size`, so a 100,000-entry glossary is not one 20 MB
         reply: the cursor is read here, the SDK's handler lists that page (list_resources), and the next
         cursor is added to its answer."""
-        if ctx.method != "resources/list":
-            return await call_next(ctx)
         await self.wait_for_glossary()
         cursor = (ctx.params or {}).get("cursor")
         try:
@@ -224,8 +243,7 @@ class GlossaryMCPServer(MCPServer):
         with _meta) takes the SDK's full path."""
         params = ctx.params
         if (
-            ctx.method != "tools/call"
-            or ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
+            ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
             or not isinstance(params, dict)
             or params.keys() - {"name", "arguments"}
         ):
@@ -349,16 +367,6 @@ def create_server(
         ),
     )
 
-    async def track_session(ctx: RequestContext, call_next: CallNext) -> HandlerResult:
-        # Remember live sessions so a reload can tell each one that the resource list changed.
-        connection = connection_of(ctx)
-        if connection is not None:
-            with contextlib.suppress(TypeError):  # not weak-referenceable: nothing to notify later
-                server.connections.add(connection)
-        return await call_next(ctx)
-
-    server.middleware.append(track_session)
-    server.middleware.append(server._serve_tool_calls)  # innermost: after every observer has seen the call
     register_tools(server, service)
     register_templates(server)
     register_prompts(server, service)

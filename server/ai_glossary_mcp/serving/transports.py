@@ -23,7 +23,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp.server.auth.provider import AccessToken
@@ -40,6 +40,7 @@ from ai_glossary_mcp.config import Config
 from ai_glossary_mcp.errors import ConfigError
 from ai_glossary_mcp.search import semantic
 from ai_glossary_mcp.serving.http_limits import (
+    MAX_HEAD_BYTES,
     REQUEST_TIMEOUT,
     connection_cap,
     default_protocol,
@@ -49,9 +50,11 @@ from ai_glossary_mcp.serving.http_limits import (
 )
 from ai_glossary_mcp.serving.http_sessions import SessionGuard
 from ai_glossary_mcp.serving.mcp_server import GlossaryMCPServer
-from ai_glossary_mcp.serving.reload import Reloader
 from ai_glossary_mcp.serving.sdk_compat import serve_streams
 from ai_glossary_mcp.serving.stdio_wire import claimed_stdio, serve_lines
+
+if TYPE_CHECKING:  # the reloader needs the YAML loader; cli.py imports it only with --watch
+    from ai_glossary_mcp.serving.reload import Reloader
 
 logger = logging.getLogger("ai_glossary_mcp")
 
@@ -291,7 +294,7 @@ async def serve_http(
         log_level=config.get("log_level"),
         lifespan="on",
         timeout_graceful_shutdown=3,
-        h11_max_incomplete_event_size=64 * 1024,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,  # h11's own cap; httptools gets ours
         http=protocol,
         access_log=config.get("log_level") == "debug",
     )  # a line per request only in debug
