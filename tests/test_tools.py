@@ -448,6 +448,11 @@ async def test_evaluate_formula_grpo_and_softmax(client):
         client, "evaluate_formula", {"term": "softmax", "inputs": {"logit": [1]}}
     )
     assert "no formula" in await error_text(client, "evaluate_formula", {"term": "LoRA", "inputs": {}})
+    # Unknown names are quoted clipped and at most five of them: an error never echoes a huge input back
+    # (a zero-width character's repr is six characters, so 3,000 of them made an 18,000-character error).
+    flood = {"\u200b" * 3000: 1, **{f"x{i}": 1 for i in range(40)}}
+    text = await error_text(client, "evaluate_formula", {"term": "softmax", "inputs": flood})
+    assert len(text) < 600 and "and 36 more" in text and "accepted names: logits (required)" in text
 
 
 async def test_compare_terms(client):

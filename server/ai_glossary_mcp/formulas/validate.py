@@ -45,6 +45,19 @@ def describe(value: object) -> str:
     return f"a value of type {type(value).__name__}"
 
 
+SHOWN_NAME_CHARS = 40  # an unknown name is quoted up to this many characters of its repr
+SHOWN_NAMES = 5  # and at most this many unknown names are quoted: an error never echoes a huge input back
+
+
+def _quoted(names: list[str]) -> str:
+    """The names as reprs (zero-width and control characters visible), each clipped, the list cut."""
+    shown = [
+        r if len(r := repr(n)) <= SHOWN_NAME_CHARS else r[: SHOWN_NAME_CHARS - 4] + "...'" for n in names
+    ]
+    more = len(shown) - SHOWN_NAMES
+    return ", ".join(shown[:SHOWN_NAMES]) + (f" and {more} more" if more > 0 else "")
+
+
 def names(
     inputs: Mapping[str, object],
     required: tuple[str, ...],
@@ -63,13 +76,13 @@ def names(
             ]
         )
         hints = []
-        for name in unknown:
+        for name in unknown[:SHOWN_NAMES]:
             twin = next((a for a in accepted if a.lower() == name.lower()), None)
             if twin is not None:
-                hints.append(f"did you mean {twin!r} for {name!r}? Names are case-sensitive")
+                hints.append(f"did you mean {twin!r} for {_quoted([name])}? Names are case-sensitive")
         plural = "s" if len(unknown) > 1 else ""
         raise FormulaInputError(
-            f"unknown input name{plural} {', '.join(map(repr, unknown))}; accepted names: {listing}"
+            f"unknown input name{plural} {_quoted(unknown)}; accepted names: {listing}"
             + ("; " + "; ".join(hints) if hints else "")
         )
     missing = [name for name in required if name not in inputs]
