@@ -231,7 +231,12 @@ def dense_ranked(
     if query.allowed is not None:
         docs = docs[np.isin(docs, np.fromiter(query.allowed, np.intp, len(query.allowed)))]
     raw = dense_sums(query.index, own)[docs]
-    counted = np.array([listed.get(d, 0.0) for d in docs.tolist()])
+    counted = np.zeros(len(docs))  # the text row's raw sums, for the few entries it listed (docs is sorted)
+    if listed and len(docs):
+        keys = np.fromiter(listed, np.intp, len(listed))
+        at = np.minimum(np.searchsorted(docs, keys), len(docs) - 1)
+        hit = docs[at] == keys
+        counted[at[hit]] = np.fromiter(listed.values(), np.float64, len(listed))[hit]
     scores = (raw + added[docs]) / (raw + added[docs] + HALF_EVIDENCE) - counted / (counted + HALF_EVIDENCE)
     k = len(docs) if depth is None else min(depth, len(docs))
     if k <= 0:
