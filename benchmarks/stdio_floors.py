@@ -122,22 +122,13 @@ def measure(ours_cmd: list[str], calls: int, env: dict[str, str] | None, cases: 
                 flush=True,
             )
             rows.append(row)
-        print(f"  our server's peak RSS: {peak_rss_mb(ours.proc.pid):.0f} MB", file=sys.stderr, flush=True)
+        from run import vm_hwm_mb  # run.py's reader of a live process's peak resident set
+
+        print(f"  our server's peak RSS: {vm_hwm_mb(ours.proc.pid):.0f} MB", file=sys.stderr, flush=True)
     finally:
         for client in (ours, sdk, py):
             client.close()
     return rows
-
-
-def peak_rss_mb(pid: int) -> float:
-    """A live process's peak resident set (VmHWM), in MB; nan where /proc cannot say."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
 def _ratio_mark(ratio: float, target: float | None) -> str:
