@@ -155,19 +155,11 @@ class StoredIndex:
         self.phrases = Lookup(
             self._phrase, lambda: [tuple(r[0].split(SEP)) for r in db.all("SELECT key FROM phrases")]
         )
-        self.phrase_starts = Lookup(
-            lambda w: first_value(db.one("SELECT longest FROM phrase_starts WHERE word = ?", (w,))),
-            lambda: [r[0] for r in db.all("SELECT word FROM phrase_starts")],
-            cache=16384,
-        )
+        self.phrase_starts = self._longest_from("phrase_starts")
         self.stem_phrases = Lookup(
             self._stem_ids, lambda: [tuple(r[0].split(SEP)) for r in db.all("SELECT form FROM stem_phrases")]
         )
-        self.stem_starts = Lookup(
-            lambda w: first_value(db.one("SELECT longest FROM stem_starts WHERE word = ?", (w,))),
-            lambda: [r[0] for r in db.all("SELECT word FROM stem_starts")],
-            cache=16384,
-        )
+        self.stem_starts = self._longest_from("stem_starts")
         self.posting = lru_cache(maxsize=128)(self._posting)
         self._rows: tuple[bytes, array[int]] | None = None
         self._key_row = lru_cache(maxsize=KEY_CACHE)(self._decode_key_row)
@@ -181,6 +173,15 @@ class StoredIndex:
             decode=lambda words: tuple(words.split(SEP)),
         )
 
+    def _longest_from(self, table: str) -> Lookup:
+        """word -> the most words of a name (or stemmed form) that starts with it, from `table`."""
+        db = self._db
+        return Lookup(
+            lambda w: first_value(db.one(f"SELECT longest FROM {table} WHERE word = ?", (w,))),
+            lambda: [r[0] for r in db.all(f"SELECT word FROM {table}")],
+            cache=16384,
+        )
+
     @property
     def categories(self) -> Mapping[str, str]:
         return self.glossary.vocabulary.categories
@@ -188,7 +189,7 @@ class StoredIndex:
     def holds_signal_data(self, names: Sequence[str]) -> bool:
         """Whether the store keeps data for every one of these signals (a store built for other signals
         is a cache miss, not an error at the first search)."""
-        held = {row[0] for row in self._db.con.execute("SELECT name FROM signal_data")}
+        held = {row[0] for row in self._db.all("SELECT name FROM signal_data")}
         return all(name in held for name in names)
 
     def signal_data(self, name: str) -> np.ndarray:
