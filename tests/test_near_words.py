@@ -9,7 +9,7 @@ import pytest
 from ai_glossary_mcp.app.service import GlossaryService
 from ai_glossary_mcp.data.loader import load_glossary
 from ai_glossary_mcp.search import bm25, fusion, near_words, semantic
-from ai_glossary_mcp.search.normalize import search_tokens, stem
+from ai_glossary_mcp.search.normalize import stem
 from ai_glossary_mcp.search.query import Query
 
 
@@ -106,9 +106,8 @@ def test_the_numpy_path_gives_the_loops_ranking_and_doubles(service, category):
         query = Query(index, question, allowed)
         loop = near_words.ranked(query, 15)
         assert loop or category, question
-        own = dict.fromkeys(search_tokens(question), 1.0)
         listed = dict(bm25.raw_hits(query, 15))
-        dense = near_words.dense_ranked(query, own, near_words.neighbours(query), listed, 15)
+        dense = near_words.dense_ranked(query, near_words.neighbours(query), listed, 15)
         assert dense == loop
 
 

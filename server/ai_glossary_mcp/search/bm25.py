@@ -37,6 +37,7 @@ ROWS_PER_COLUMN = 64  # the k-th best score is first bounded from below by the b
 
 
 RAW_HITS = "bm25 raw hits"  # memo key: (depth asked, hits)
+RAW_SUMS = "bm25 raw sums"  # memo key: every entry's raw sum, the dense path's accumulator
 HALF_EVIDENCE = 1.5  # the raw BM25F sum that counts as half-sure evidence (on-topic questions: 2-17)
 
 
@@ -63,7 +64,7 @@ def raw_columns(query: Query, depth: int | None) -> Columns:
     deep shortlist (semantic.py reranks 512 at 100,000 entries) costs no Python object per hit."""
     kept = query.memo.get(RAW_HITS)
     if kept is None or not (kept[0] is None or (depth is not None and depth <= kept[0])):
-        kept = query.memo[RAW_HITS] = (depth, *_columns(query.index, query.text, query.allowed, depth))
+        kept = query.memo[RAW_HITS] = (depth, *_columns(query.index, query.text, query.allowed, depth, query))
     return (kept[1], kept[2]) if depth is None else (kept[1][:depth], kept[2][:depth])
 
 
@@ -89,14 +90,45 @@ def _listed(column: list[T] | Any) -> list[T]:
     return column if isinstance(column, list) else list(column.tolist())
 
 
+def raw_sums(query: Query) -> FloatArray:
+    """Every entry's raw BM25F sum over the query's words (no category filter), one float64 per entry
+    position, added up once per query: the text row's dense path ranks from it, near_words.py reads it."""
+    acc: FloatArray | None = query.memo.get(RAW_SUMS)
+    if acc is None:
+        import numpy as np
+
+        lists = _postings(query.index, query.text)
+        acc = query.memo[RAW_SUMS] = _accumulated(np, len(query.index.entries), lists)
+    return acc
+
+
+def _postings(index: IndexView, text: str) -> list[Posting]:
+    return [p for t in dict.fromkeys(search_tokens(text)) if (p := index.posting(t)) is not None]
+
+
+def _accumulated(np: ModuleType, n: int, lists: list[Posting]) -> FloatArray:
+    """One float64 accumulator per entry, the posting lists added token by token. np.add.at adds in array
+    order, list by list, from 0.0: each entry's additions happen as the loop's, so the doubles are the
+    loop's. Adding list by list needs no concatenated copies (bincount also casts the entries to int64),
+    so far less memory is touched."""
+    acc: FloatArray = np.zeros(n)
+    for p in lists:
+        np.add.at(acc, int_array(np, p.docs), float_array(np, p.impacts))
+    return acc
+
+
 def _columns(
-    index: IndexView, text: str, allowed: set[int] | frozenset[int] | None, top: int | None
+    index: IndexView,
+    text: str,
+    allowed: set[int] | frozenset[int] | None,
+    top: int | None,
+    query: Query | None = None,
 ) -> Columns:
     """(positions, raw sums), best first, ties by position, at most `top`: numpy arrays on the dense
-    path, lists on the loop's."""
-    lists = [p for t in dict.fromkeys(search_tokens(text)) if (p := index.posting(t)) is not None]
+    path, lists on the loop's. With the query, the dense path's sums are its `raw_sums` (kept for others)."""
+    lists = _postings(index, text)
     if top is not None and sum(len(p.docs) for p in lists) > DENSE_POSTINGS and numpy_allowed(index):
-        return _dense_top(len(index.entries), lists, allowed, top)
+        return _dense_top(len(index.entries), lists, allowed, top, raw_sums(query) if query else None)
     scores: defaultdict[int, float] | dict[int, float] = defaultdict(float)
     for docs, impacts in lists:
         for doc, impact in zip(docs, impacts, strict=True):
@@ -109,7 +141,11 @@ def _columns(
 
 
 def _dense_top(
-    n: int, lists: list[Posting], allowed: set[int] | frozenset[int] | None, top: int
+    n: int,
+    lists: list[Posting],
+    allowed: set[int] | frozenset[int] | None,
+    top: int,
+    sums: FloatArray | None = None,
 ) -> tuple[IdArray, FloatArray]:
     """The same sums as the loop in bm25, in C: one float64 accumulator per entry, posting lists added
     token by token (so each entry's additions happen in the same order and give the same doubles), then
@@ -120,19 +156,14 @@ def _dense_top(
     k = min(top, n)
     if k <= 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0)
-    # np.add.at adds in array order, list by list, from 0.0: the loop's doubles. Adding list by list needs
-    # no concatenated copies (bincount also casts the entries to int64), so far less memory is touched.
-    acc = np.zeros(n)
-    docs = [int_array(np, p.docs) for p in lists]
-    for p, at in zip(lists, docs, strict=True):
-        np.add.at(acc, at, float_array(np, p.impacts))
+    acc = sums if sums is not None else _accumulated(np, n, lists)
     if allowed is not None:  # only the category's entries compete: gather them rather than zero the others
         positions = _positions(np, allowed)
         found, scores = _top_scores(np, acc[positions], k)
         found = positions[found]
-    elif sum(map(len, docs)) * SPARSE_TOP_RATIO <= n:
+    elif sum(len(p.docs) for p in lists) * SPARSE_TOP_RATIO <= n:
         # Few entries were touched: rank those (their distinct positions, merged) rather than scan all of acc.
-        touched = union(np, docs)
+        touched = union(np, [int_array(np, p.docs) for p in lists])  # views of the lists, no copies
         values = acc[touched]
         positive = values > 0  # as _top_scores keeps: an entry's impacts could in principle sum to 0
         found, scores = _best_of(np, touched[positive], values[positive], k)

@@ -32,7 +32,7 @@ from weakref import WeakKeyDictionary
 
 from ai_glossary_mcp.search import semantic
 from ai_glossary_mcp.search.arrays import float_array, int_array, numpy_allowed
-from ai_glossary_mcp.search.bm25 import HALF_EVIDENCE, raw_hits
+from ai_glossary_mcp.search.bm25 import HALF_EVIDENCE, raw_hits, raw_sums
 from ai_glossary_mcp.search.normalize import STOP_WORDS, search_tokens, stem, words
 from ai_glossary_mcp.search.query import Query
 
@@ -174,10 +174,10 @@ def ranked(query: Query, depth: int | None) -> list[tuple[int, float]]:
     if not weights:
         return []
     index = query.index
-    own = dict.fromkeys(search_tokens(query.text), 1.0)  # 1.0 * impact is the impact: BM25F's own sums
     listed = dict(raw_hits(query, depth))  # what the `text` row counted (its memo: no second pass)
     if numpy_allowed(index):
-        return dense_ranked(query, own, weights, listed, depth)
+        return dense_ranked(query, weights, listed, depth)
+    own = dict.fromkeys(search_tokens(query.text), 1.0)  # 1.0 * impact is the impact: BM25F's own sums
     added = sums(index, weights, query.allowed)
     raw = sums(index, own, query.allowed)
     scores = [
@@ -218,7 +218,6 @@ def dense_sums(index: IndexView, weights: dict[str, float]) -> np.ndarray:
 
 def dense_ranked(
     query: Query,
-    own: dict[str, float],
     weights: dict[str, float],
     listed: dict[int, float],
     depth: int | None,
@@ -230,7 +229,7 @@ def dense_ranked(
     docs = np.flatnonzero(added)
     if query.allowed is not None:
         docs = docs[np.isin(docs, np.fromiter(query.allowed, np.intp, len(query.allowed)))]
-    raw = dense_sums(query.index, own)[docs]
+    raw = raw_sums(query)[docs]  # BM25F's own sums over the query's words, as the text row added them
     counted = np.zeros(len(docs))  # the text row's raw sums, for the few entries it listed (docs is sorted)
     if listed and len(docs):
         keys = np.fromiter(listed, np.intp, len(listed))
