@@ -150,17 +150,14 @@ def neighbours(query: Query) -> dict[str, float]:
 
 
 def word_vectors(words: Sequence[str]) -> np.ndarray:
-    """What `semantic.embed_texts(words)` gives (one L2-normalised mean of token vectors per word), without
-    its per-call cost: a batch goes through the tokenizer's thread pool (~300 us for three words on a
-    busy machine) and each call pays ~100 us of pooling overhead; a word's few tokens need neither."""
+    """One `semantic.embed_query` row per word (an L2-normalised sum of its token vectors): a word's few
+    tokens need none of `semantic.embed_texts`' batch machinery (a batch goes through the tokenizer's
+    thread pool: ~300 us for three words on a busy machine)."""
     import numpy as np
 
-    inference = semantic.default_model().inference()
     rows = np.empty((len(words), semantic.DIMENSIONS), dtype=np.float32)
     for i, word in enumerate(words):
-        ids = inference.tokenizer.encode(word, add_special_tokens=False).ids
-        rows[i] = inference.embedding[ids].mean(axis=0) if ids else 0.0
-    rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+        rows[i] = semantic.embed_query(word)
     return rows
 
 
