@@ -90,14 +90,16 @@ def _listed(column: list[T] | Any) -> list[T]:
     return column if isinstance(column, list) else list(column.tolist())
 
 
-def raw_sums(query: Query) -> FloatArray:
+def raw_sums(query: Query, lists: list[Posting] | None = None) -> FloatArray:
     """Every entry's raw BM25F sum over the query's words (no category filter), one float64 per entry
-    position, added up once per query: the text row's dense path ranks from it, near_words.py reads it."""
+    position, added up once per query: the text row's dense path ranks from it, near_words.py reads it.
+    `lists` are the query's posting lists when the caller has already looked them up."""
     acc: FloatArray | None = query.memo.get(RAW_SUMS)
     if acc is None:
         import numpy as np
 
-        lists = _postings(query.index, query.text)
+        if lists is None:
+            lists = _postings(query.index, query.text)
         acc = query.memo[RAW_SUMS] = _accumulated(np, len(query.index.entries), lists)
     return acc
 
@@ -128,7 +130,7 @@ def _columns(
     path, lists on the loop's. With the query, the dense path's sums are its `raw_sums` (kept for others)."""
     lists = _postings(index, text)
     if top is not None and sum(len(p.docs) for p in lists) > DENSE_POSTINGS and numpy_allowed(index):
-        return _dense_top(len(index.entries), lists, allowed, top, raw_sums(query) if query else None)
+        return _dense_top(len(index.entries), lists, allowed, top, raw_sums(query, lists) if query else None)
     scores: defaultdict[int, float] | dict[int, float] = defaultdict(float)
     for docs, impacts in lists:
         for doc, impact in zip(docs, impacts, strict=True):
